@@ -1,0 +1,34 @@
+# The two set-up commands a newcomer runs (see README): `make run` and `make test`.
+VENV ?= .venv
+PY ?= python3
+BIN = $(VENV)/bin
+
+.PHONY: install run demo test bench clean
+
+$(BIN)/tepai: pyproject.toml
+	bash scripts/setup-system.sh run
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(BIN)/tepai
+
+run: install
+	$(BIN)/tepai run
+
+demo: install
+	$(BIN)/tepai demo
+
+test: install
+	bash scripts/setup-system.sh test
+	url=$$(bash scripts/start-postgres.sh) && TEPAI_TEST_PG_ADMIN_URL=$$url $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	bash scripts/setup-system.sh test
+	url=$$(bash scripts/start-postgres.sh) && TEPAI_BENCH_PG_ADMIN_URL=$$url $(BIN)/python -m bench
+	@echo "Dossiers for 100 and 1,000 commissioners (about ten minutes)"
+	$(BIN)/python -m bench.dossiers
+
+clean:
+	rm -rf $(VENV) tepai-demo .pytest_cache

@@ -1,0 +1,111 @@
+"""The `tepai` command line (also `python -m bot`)."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from domain.policy import PolicyError, load_policy
+from domain.records import Kind
+from domain.roles import INVITE_KINDS
+from locales import Translator
+
+EXIT_USAGE = 2
+
+
+def _invite_days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+    if not 1 <= days <= 90:
+        raise argparse.ArgumentTypeError("an invite is valid for 1 to 90 days")
+    return days
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tepai", description="Tepai 特派: field reporting for 科技特派员 programmes")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="migrate the database if needed and run the bot (long polling)")
+    sub.add_parser("scheduler", help="run only the scheduler and the sender (with TEPAI_SCHEDULER=off bots)")
+    db = sub.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="upgrade to the latest revision")
+    down = db_sub.add_parser("downgrade", help="downgrade to a revision (e.g. base)")
+    down.add_argument("revision")
+    db_sub.add_parser("current", help="show the current revision")
+    imp = sub.add_parser("import", help="import units, enterprises, needs, commissioners, applicants or "
+                                         "agreements (CSV/XLSX)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--kind", choices=[k.value for k in Kind])
+    inv = sub.add_parser("invite", help="print an invite deep link (last line)")
+    inv.add_argument("kind", choices=INVITE_KINDS)
+    inv.add_argument("code", help="commissioner/enterprise/unit code, county name, or bureau admin name")
+    inv.add_argument("--name", help="the person's name, to greet them by (admins, contacts)")
+    inv.add_argument("--days", type=_invite_days, help="days the invite stays valid, 1 to 90 (default: the policy's)")
+    ass = sub.add_parser("assess", help="score a year and print the proposed grades")
+    ass.add_argument("--year", type=int, required=True)
+    ass.add_argument("--roster", type=Path, help="also write the roster as XLSX here")
+    ass.add_argument("--county", help="only this county's commissioners in the roster")
+    dos = sub.add_parser("dossier", help="write assessment dossiers (HTML and PDF)")
+    dos.add_argument("--year", type=int, required=True)
+    dos.add_argument("--commissioner", help="only this commissioner's code")
+    dos.add_argument("--out", type=Path, default=Path("dossiers"))
+    match = sub.add_parser("match", help="rank commissioners for a technical need (Chinese text)")
+    match.add_argument("need", help="the need, e.g. 回转窑耐火材料剥落")
+    match.add_argument("--county", help="the enterprise's county (a match there ranks higher)")
+    match.add_argument("--limit", type=int, default=10)
+    dis = sub.add_parser("disqualify", help="disqualify a commissioner (取消资格) for one of the policy's reasons")
+    dis.add_argument("code", help="the commissioner's code")
+    dis.add_argument("--reason", required=True, help="a key of the policy's disqualification reasons")
+    dis.add_argument("--note", default="", help="what happened, for the record")
+    demo = sub.add_parser("demo", help="build an offline demo database (no token needed)")
+    demo.add_argument("--dir", type=Path, default=Path("tepai-demo"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from bot.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        print(Translator("zh")("cli.bad_settings", error=f"TEPAI_{where.upper()}: {first['msg']}"),
+              file=sys.stderr)
+        return EXIT_USAGE
+    t = Translator(settings.language)
+    try:
+        policy = load_policy(settings.policy)
+    except PolicyError as exc:
+        print(t("cli.bad_policy", error=exc), file=sys.stderr)
+        return EXIT_USAGE
+
+    from bot import commands_cli
+
+    if args.command == "run":
+        return commands_cli.run(settings, policy, t)
+    if args.command == "scheduler":
+        return commands_cli.scheduler(settings, policy, t)
+    if args.command == "db":
+        return asyncio.run(commands_cli.db(settings, t, args.db_command, getattr(args, "revision", None)))
+    if args.command == "import":
+        return asyncio.run(commands_cli.import_(settings, t, args.file, Kind(args.kind) if args.kind else None))
+    if args.command == "invite":
+        return asyncio.run(commands_cli.invite(settings, policy, t, args.kind, args.code, args.name, args.days))
+    if args.command == "assess":
+        return asyncio.run(commands_cli.assess(settings, policy, t, args.year, args.roster, args.county))
+    if args.command == "dossier":
+        return asyncio.run(commands_cli.dossiers(settings, policy, t, args.year, args.commissioner, args.out))
+    if args.command == "match":
+        return asyncio.run(commands_cli.match(settings, policy, t, args.need, args.county, args.limit))
+    if args.command == "disqualify":
+        return asyncio.run(commands_cli.disqualify(settings, policy, t, args.code, args.reason, args.note))
+    if args.command == "demo":
+        return asyncio.run(commands_cli.demo(settings, policy, t, args.dir))
+    return EXIT_USAGE  # pragma: no cover - argparse refuses unknown commands

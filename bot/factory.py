@@ -1,0 +1,60 @@
+"""Assembles the Bot and the Dispatcher: the only place that knows every part."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.middlewares import DbSessionMiddleware, DedupeMiddleware, UserMiddleware
+from bot.settings import DEFAULT_API_SERVER
+from domain.clock import Clock
+from domain.policy import Policy
+from handlers import build_root_router
+from storage.evidence_store import EvidenceStore
+from storage.fsm import DatabaseStorage
+
+
+def create_bot(token: str, api_server: str = DEFAULT_API_SERVER, session: BaseSession | None = None) -> Bot:
+    """A Bot speaking to Telegram, or to a self-hosted Bot API server at `api_server`."""
+    if session is None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_server))
+    return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def create_dispatcher(
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    policy: Policy,
+    clock: Clock,
+    zone: ZoneInfo,
+    default_language: str = "zh",
+    evidence_store: EvidenceStore,
+    storage: BaseStorage | None = None,
+) -> Dispatcher:
+    dp = Dispatcher(
+        storage=storage or DatabaseStorage(sessionmaker, clock),
+        # One update per user at a time: two quick taps must not race on the same draft.
+        events_isolation=SimpleEventIsolation(),
+        policy=policy,
+        clock=clock,
+        zone=zone,
+        evidence_store=evidence_store,
+    )
+    # The update's session opens before aiogram reads the conversation state, so that read, the
+    # handler's and every write share one transaction (aiogram's own FSM middleware is moved
+    # behind ours through the public register/unregister API).
+    dp.update.outer_middleware.unregister(dp.fsm)
+    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(DedupeMiddleware(clock))
+    dp.update.outer_middleware(dp.fsm)
+    dp.update.outer_middleware(UserMiddleware(clock, default_language))
+    dp.include_router(build_root_router())
+    return dp

@@ -1,0 +1,22 @@
+"""Role filters, put on a router (`router.message.filter(HasRole(...))`) rather than on each handler."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.filters import Filter
+from aiogram.types import TelegramObject
+
+from domain.roles import Role
+
+
+class HasRole(Filter):
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    async def __call__(self, event: TelegramObject, roles: frozenset[Role] = frozenset(), **_: Any) -> bool:
+        return bool(self.roles & roles)
+
+
+def admin_covers(grants: list, county: str | None) -> bool:  # list[storage.models.RoleGrant]
+    """The bureau covers every county; a county admin covers their own."""
+    return any(g.role == Role.BUREAU or (g.role == Role.COUNTY and g.county == county) for g in grants)

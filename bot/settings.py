@@ -1,0 +1,74 @@
+"""Settings, read once from the environment (TEPAI_*) or a `.env` file, then passed down."""
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.db import sqlite_url
+
+DEFAULT_API_SERVER = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TEPAI_", env_file=".env", env_file_encoding="utf-8",
+                                      extra="ignore")
+
+    bot_token: SecretStr | None = None
+    database_url: str | None = None  # default: SQLite file under data_dir
+    api_server: str = DEFAULT_API_SERVER  # a self-hosted Bot API server's base URL
+    data_dir: Path = Path("data")
+    policy: str = "yangquan"  # a preset name or a path to a TOML file
+    tz: str = "Asia/Shanghai"
+    bot_username: str | None = None  # for invite links made offline
+    language: str = "zh"  # for new users and the command line
+    scheduler: str = "inline"  # inline: `tepai run` also schedules and sends; off: run `tepai scheduler`
+    send_rate: float = 30.0  # messages a second, all chats together
+    chat_interval: float = 1.0  # seconds between two messages to one chat
+
+    @field_validator("scheduler")
+    @classmethod
+    def _scheduler_mode(cls, value: str) -> str:
+        if value not in ("inline", "off"):
+            raise ValueError("scheduler must be inline or off")
+        return value
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in ("zh", "en"):
+            raise ValueError("language must be zh or en")
+        return value
+
+    @field_validator("bot_username")
+    @classmethod
+    def _strip_at(cls, value: str | None) -> str | None:
+        return value.lstrip("@") if value else value
+
+    @field_validator("api_server")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/") or DEFAULT_API_SERVER
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or sqlite_url(self.data_dir.resolve() / "tepai.db")
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir.resolve() / "evidence"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)

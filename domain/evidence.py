@@ -1,0 +1,134 @@
+"""Evidence checks for a visit: location, photo EXIF, reused and forwarded photos. Pure.
+
+Each check returns flags; `overall_status` folds them into one status the bureau can filter on.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from haversine import Unit, haversine
+
+# Perceptual hashes (64 bits) this close are the same picture, recompressed or resized.
+SAME_PICTURE_BITS = 6
+EXIF_DAYS_TOLERANCE = 1
+
+
+class Flag(StrEnum):
+    FAR = "far"  # the shared location is beyond the policy radius from the enterprise
+    NO_LOCATION = "no_location"  # an on-site visit without a location
+    NO_SITE = "no_site"  # the enterprise has no coordinates: distance not checked
+    LOW_ACCURACY = "low_accuracy"  # the phone's own accuracy is coarser than the radius
+    EXIF_TIME = "exif_time"  # a photo was taken more than a day away from the visit date
+    EXIF_GPS = "exif_gps"  # a photo's GPS is beyond the radius from the visit's place
+    NO_EXIF = "no_exif"  # no photo carries EXIF (Telegram "photo" recompression): noted, not failed
+    REUSED = "reused"  # a photo already used on an earlier visit
+    FORWARDED = "forwarded"  # a photo forwarded from another chat
+    LATE = "late"  # logged days after the visit date, within the policy's limit
+    DISPUTED = "disputed"  # the enterprise said the visit did not happen as told
+
+
+# Information, not suspicion: they do not make a visit "flagged".
+NOTES = frozenset({Flag.NO_EXIF, Flag.NO_SITE, Flag.LATE, Flag.LOW_ACCURACY})
+
+
+class Status(StrEnum):
+    VERIFIED = "verified"  # no flags
+    NOTED = "noted"  # only notes
+    FLAGGED = "flagged"  # at least one suspicious flag
+
+
+@dataclass(frozen=True)
+class Point:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class FlagHit:
+    flag: Flag
+    detail: dict = field(default_factory=dict)  # distance, photo index, earlier visit id …
+
+
+@dataclass(frozen=True)
+class PhotoFacts:
+    index: int  # position in the visit, from 1
+    file_unique_id: str
+    phash: int | None
+    taken_at: datetime | None  # EXIF DateTimeOriginal, naive local time as cameras write it
+    gps: Point | None
+    forwarded: bool = False
+
+
+@dataclass(frozen=True)
+class EarlierPhoto:
+    visit_id: int
+    file_unique_id: str
+    phash: int | None
+
+
+def distance_m(a: Point, b: Point) -> float:
+    return haversine((a.lat, a.lon), (b.lat, b.lon), unit=Unit.METERS)
+
+
+def check_location(site: Point | None, shared: Point | None, accuracy_m: float | None,
+                   radius_m: int) -> tuple[list[FlagHit], float | None]:
+    """Flags for the shared location, and its distance from the enterprise (if both are known)."""
+    if shared is None:
+        return [FlagHit(Flag.NO_LOCATION)], None
+    hits: list[FlagHit] = []
+    if accuracy_m is not None and accuracy_m > radius_m:
+        hits.append(FlagHit(Flag.LOW_ACCURACY, {"accuracy_m": round(accuracy_m)}))
+    if site is None:
+        return [*hits, FlagHit(Flag.NO_SITE)], None
+    distance = distance_m(site, shared)
+    if distance > radius_m:
+        hits.append(FlagHit(Flag.FAR, {"distance_m": round(distance), "radius_m": radius_m}))
+    return hits, distance
+
+
+def check_photos(photos: list[PhotoFacts], visit_date: date, place: Point | None, radius_m: int,
+                 earlier: list[EarlierPhoto]) -> list[FlagHit]:
+    hits: list[FlagHit] = []
+    if photos and all(p.taken_at is None and p.gps is None for p in photos):
+        hits.append(FlagHit(Flag.NO_EXIF))
+    for photo in photos:
+        if photo.taken_at is not None:
+            days = abs((photo.taken_at.date() - visit_date).days)
+            if days > EXIF_DAYS_TOLERANCE:
+                hits.append(FlagHit(Flag.EXIF_TIME, {"photo": photo.index, "taken": photo.taken_at.isoformat()}))
+        if photo.gps is not None and place is not None:
+            distance = distance_m(photo.gps, place)
+            if distance > radius_m:
+                hits.append(FlagHit(Flag.EXIF_GPS, {"photo": photo.index, "distance_m": round(distance)}))
+        if photo.forwarded:
+            hits.append(FlagHit(Flag.FORWARDED, {"photo": photo.index}))
+        match = find_reuse(photo, earlier)
+        if match is not None:
+            hits.append(FlagHit(Flag.REUSED, {"photo": photo.index, "visit": match}))
+    return hits
+
+
+def find_reuse(photo: PhotoFacts, earlier: list[EarlierPhoto]) -> int | None:
+    """The earliest visit that already used this picture, by Telegram id or perceptual hash."""
+    matches = [
+        e.visit_id
+        for e in earlier
+        if e.file_unique_id == photo.file_unique_id
+        or (photo.phash is not None and e.phash is not None
+            and hamming(photo.phash, e.phash) <= SAME_PICTURE_BITS)
+    ]
+    return min(matches) if matches else None
+
+
+def hamming(a: int, b: int) -> int:
+    return (a ^ b).bit_count()
+
+
+def overall_status(hits: list[FlagHit]) -> Status:
+    if not hits:
+        return Status.VERIFIED
+    if all(h.flag in NOTES for h in hits):
+        return Status.NOTED
+    return Status.FLAGGED

@@ -1,0 +1,210 @@
+"""The policy model: every rule that differs between cities lives in a policy file, not in code.
+
+Presets ship in `domain/presets/` (`yangquan`, `jincheng`); a bureau may point TEPAI_POLICY at
+its own TOML file. Parsing is pure: `parse_policy(mapping)` takes the decoded TOML.
+"""
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+PRESETS = ("yangquan", "jincheng")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(_Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+class ReportCycle(_Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    zh: str
+    en: str
+    months: int = Field(gt=0, le=12)  # length of one period
+    due_days: int = Field(ge=0, le=60)  # due this many days after the period ends
+    recipient: str = Field(pattern=r"^(county|unit|bureau)$")
+    opens_days_before_end: int = Field(default=5, ge=0, le=60)  # the window opens before the period ends
+    only: tuple[int, ...] = ()  # which periods of the year (1-based) need a report; empty: all
+    article: str = ""
+
+
+class VisitRules(_Strict):
+    radius_m: int = Field(default=1000, gt=0, le=50_000)
+    max_backdate_days: int = Field(default=7, ge=0, le=60)
+    min_summary_chars: int = Field(default=20, ge=0, le=1000)
+    max_photos: int = Field(default=10, ge=1, le=10)
+
+
+class FeedbackRules(_Strict):
+    """The enterprise's word on each visit (服务对象满意度)."""
+
+    reminder_days: tuple[int, ...] = (2, 5)  # remind the contact this many days after the prompt
+    unanswered_days: int = Field(default=7, ge=1, le=60)  # then record the prompt as unanswered
+    change_hours: int = Field(default=24, ge=0, le=720)  # a rating may be changed this long
+    anonymous_comments: bool = True  # commissioners see comments, never who wrote them
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "FeedbackRules":
+        days = list(self.reminder_days)
+        if days != sorted(set(days)) or any(d < 1 for d in days):
+            raise ValueError("reminder_days must be increasing whole days from 1")
+        if days and days[-1] >= self.unanswered_days:
+            raise ValueError("unanswered_days must come after the last reminder")
+        return self
+
+
+class SurveyRules(_Strict):
+    """A yearly satisfaction survey per active agreement, before the assessment."""
+
+    month: int = Field(default=11, ge=1, le=12)  # sent from this month of each year
+    questions: tuple[Label, ...] = Field(min_length=1)
+
+
+class NotificationRules(_Strict):
+    quiet_start: str = Field(default="21:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    quiet_end: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    agreement_ending_days: int = Field(default=30, ge=1, le=120)
+    pace_day: int = Field(default=1, ge=1, le=28)  # the monthly pace check runs from this day
+
+
+class AssessmentRules(_Strict):
+    """How a year is scored and graded (Yangquan 第十七条/第十八条, Jincheng 第二十条)."""
+
+    # 履职尽责, 技术服务成效, 创新成果转化, 服务对象满意度: weights of the 0–100 components.
+    weights: dict[str, float] = Field(default_factory=lambda: {
+        "duty": 0.25, "effect": 0.35, "transfer": 0.15, "satisfaction": 0.25})
+    reference_services: int = Field(default=12, ge=1)  # the full mark for services without a minimum
+    reference_outcomes: int = Field(default=2, ge=1)  # outcomes for the full transfer mark
+    top_score: float = Field(default=85, ge=0, le=100)  # at least this for the top grade (then the cap)
+    pass_score: float = Field(default=60, ge=0, le=100)  # below this: the lowest grade
+    fail_below_minimum: bool = True  # fewer verified services than min_services_per_year: lowest grade
+    max_missing_reports: int = Field(default=1, ge=0)  # more missing reports: lowest grade
+    max_disputed_share: float = Field(default=0.2, ge=0, le=1)  # more disputed visits: lowest grade
+
+    @model_validator(mode="after")
+    def _check(self) -> "AssessmentRules":
+        if set(self.weights) != {"duty", "effect", "transfer", "satisfaction"}:
+            raise ValueError("weights must name duty, effect, transfer and satisfaction")
+        if abs(sum(self.weights.values()) - 1) > 1e-6:
+            raise ValueError("weights must add up to 1")
+        if self.pass_score > self.top_score:
+            raise ValueError("pass_score must not exceed top_score")
+        return self
+
+
+class SelectionRules(_Strict):
+    """Two-way selection to agreement (Yangquan 第十四条; Jincheng 第六–九条)."""
+
+    notice_working_days: int = Field(default=5, ge=0, le=30)  # 公示: 0 means no public notice
+    holidays: tuple[date, ...] = ()  # days off besides weekends, for counting working days
+    unit_signs: bool = True  # the dispatching unit signs too (三方协议), where its contact is registered
+    default_capacity: int = Field(default=3, ge=1, le=50)  # enterprises a commissioner can serve
+    renewal_days: int = Field(default=30, ge=1, le=120)  # 续签 is offered this many days before the end
+
+
+class Reason(Label):
+    article: str = ""
+
+
+class DisqualificationRules(_Strict):
+    """取消资格 and what follows (Yangquan 第十六条; Jincheng 第二十一条)."""
+
+    reasons: tuple[Reason, ...] = Field(min_length=1)
+    bar_years: int = Field(default=1, ge=0, le=10)  # no new selection for this many years after this one
+    recover_subsidies: bool = False  # subsidies paid are marked for recovery
+    fail_grade: str | None = None  # a final grade with this key disqualifies (with reason `fail_reason`)
+    fail_reason: str | None = None
+
+
+class Policy(_Strict):
+    key: str
+    city_zh: str
+    city_en: str
+    title_zh: str
+    title_en: str
+    timezone: str = "Asia/Shanghai"
+    agreement_months: int = Field(default=12, gt=0, le=60)
+    min_services_per_year: int | None = Field(default=None, ge=1)
+    min_enterprises: int = Field(default=1, ge=1)
+    invite_days: int = Field(default=14, ge=1, le=90)
+    grades: tuple[Label, ...] = Field(min_length=2)
+    top_grade_cap: float | None = Field(default=None, gt=0, le=1)
+    service_kinds: tuple[Label, ...] = Field(min_length=1)
+    outcome_kinds: tuple[Label, ...] = ()
+    report_cycles: tuple[ReportCycle, ...] = ()
+    visit: VisitRules = VisitRules()
+    feedback: FeedbackRules = FeedbackRules()
+    survey: SurveyRules | None = None
+    notifications: NotificationRules = NotificationRules()
+    assessment: AssessmentRules = AssessmentRules()
+    selection: SelectionRules = SelectionRules()
+    disqualification: DisqualificationRules = DisqualificationRules(
+        reasons=(Reason(key="other", zh="其他不适合继续担任科技特派员的情况", en="Other"),))
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> "Policy":
+        for name in ("grades", "service_kinds", "outcome_kinds", "report_cycles"):
+            keys = [item.key for item in getattr(self, name)]
+            if len(keys) != len(set(keys)):
+                raise ValueError(f"{name}: keys must be unique")
+        rules = self.disqualification
+        reasons = [r.key for r in rules.reasons]
+        if len(reasons) != len(set(reasons)):
+            raise ValueError("disqualification.reasons: keys must be unique")
+        if rules.fail_grade is not None:
+            if rules.fail_grade not in {g.key for g in self.grades}:
+                raise ValueError("disqualification.fail_grade must be one of the grades")
+            if rules.fail_reason not in reasons:
+                raise ValueError("disqualification.fail_reason must be one of the reasons")
+        return self
+
+    def city(self, lang: str) -> str:
+        return self.city_en if lang == "en" else self.city_zh
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" else self.title_zh
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used; the message names the key and the reason."""
+
+
+def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise PolicyError(f"{source}: {problems}") from None
+
+
+def load_policy(name_or_path: str) -> Policy:
+    """A preset by name, or a TOML file by path."""
+    if name_or_path in PRESETS:
+        text = resources.files("domain.presets").joinpath(f"{name_or_path}.toml").read_text("utf-8")
+        source = f"preset {name_or_path}"
+    else:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise PolicyError(f"{name_or_path}: not a preset ({', '.join(PRESETS)}) and no such file")
+        text = path.read_text("utf-8")
+        source = str(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{source}: not valid TOML: {exc}") from None
+    return parse_policy(data, source)

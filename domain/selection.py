@@ -1,0 +1,90 @@
+"""Two-way selection to a signed agreement, as pure rules (Yangquan 第十四条; Jincheng 第六–九条).
+
+A pairing (a commissioner proposed for a need) moves:
+
+    interest ─(bureau confirms)→ notice ─(period over, no objection)→ signing ─(all sign)→ agreed
+                     │                └─(objection)→ held ─(dismissed)→ notice / signing
+                     │                                     └─(upheld)→ rejected
+                     └─(no notice period in the policy)→ signing
+
+Either side's interest opens a pairing; the bureau may confirm once both sides are interested.
+"""
+from __future__ import annotations
+
+from calendar import monthrange
+from datetime import date, timedelta
+from enum import StrEnum
+
+URGENCIES = ("low", "normal", "high")
+NEED_STATUSES = ("open", "matched", "closed")
+
+
+class PairingStatus(StrEnum):
+    INTEREST = "interest"
+    NOTICE = "notice"
+    HELD = "held"
+    SIGNING = "signing"
+    AGREED = "agreed"
+    REJECTED = "rejected"
+
+
+OPEN_PAIRING = (PairingStatus.INTEREST, PairingStatus.NOTICE, PairingStatus.HELD, PairingStatus.SIGNING)
+
+
+class Party(StrEnum):
+    COMMISSIONER = "commissioner"
+    ENTERPRISE = "enterprise"
+    UNIT = "unit"
+
+
+def is_working_day(day: date, holidays: tuple[date, ...] = ()) -> bool:
+    return day.weekday() < 5 and day not in holidays
+
+
+def add_working_days(start: date, days: int, holidays: tuple[date, ...] = ()) -> date:
+    """The `days`-th working day after `start` (`start` itself does not count)."""
+    day = start
+    left = days
+    while left > 0:
+        day += timedelta(days=1)
+        if is_working_day(day, holidays):
+            left -= 1
+    return day
+
+
+def notice_period(confirmed_on: date, working_days: int,
+                  holidays: tuple[date, ...] = ()) -> tuple[date, date] | None:
+    """The public notice runs from the next working day for `working_days` working days;
+    None when the policy has no notice."""
+    if working_days <= 0:
+        return None
+    first = add_working_days(confirmed_on, 1, holidays)
+    return first, add_working_days(confirmed_on, working_days, holidays)
+
+
+def notice_over(today: date, notice_end: date | None) -> bool:
+    return notice_end is None or today > notice_end
+
+
+def can_confirm(commissioner_interest: bool, enterprise_interest: bool) -> bool:
+    """双向选择: the bureau confirms only what both sides chose."""
+    return commissioner_interest and enterprise_interest
+
+
+def signers(unit_signs: bool) -> tuple[Party, ...]:
+    return (Party.COMMISSIONER, Party.ENTERPRISE, Party.UNIT) if unit_signs else (Party.COMMISSIONER, Party.ENTERPRISE)
+
+
+def add_months(day: date, months: int) -> date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+def agreement_term(start: date, months: int) -> tuple[date, date]:
+    """One year by default: 1 March 2026 to 28 February 2027."""
+    return start, add_months(start, months) - timedelta(days=1)
+
+
+def renewal_open(today: date, end: date, renewal_days: int) -> bool:
+    return end - timedelta(days=renewal_days) <= today <= end

@@ -1,0 +1,94 @@
+"""Admin commands in the chat (county and bureau admins). Others are refused by the fallback."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.commands import ADMINS
+from bot.filters import HasRole, admin_covers
+from domain.clock import Clock
+from domain.invites import deep_link
+from domain.policy import Policy
+from domain.roles import INVITE_KINDS, Role
+from locales import Translator
+from scheduler.notices import Notices
+from services import feedback, onboarding
+from services.feedback import FeedbackError, Responder
+from storage.models import RoleGrant, User
+from storage.repositories import Repos
+
+router = Router(name="admin")
+router.message.filter(HasRole(*ADMINS))
+
+# County admins invite the people of their own county; the bureau invites anyone.
+COUNTY_MAY_INVITE = frozenset({Role.COMMISSIONER, Role.ENTERPRISE})
+
+
+@router.message(Command("invite"))
+async def invite(message: Message, command: CommandObject, bot: Bot, repos: Repos, user: User,
+                 grants: list[RoleGrant], clock: Clock, policy: Policy, t: Translator) -> None:
+    parts = (command.args or "").split(maxsplit=2)
+    if len(parts) < 2 or parts[0] not in INVITE_KINDS:
+        await message.answer(t("invite.usage", kinds=" | ".join(INVITE_KINDS)))
+        return
+    role, code = Role(parts[0]), parts[1]
+    person_name = parts[2] if len(parts) > 2 else None
+    try:
+        target = await onboarding.resolve_target(repos, role, code, person_name)
+    except onboarding.UnknownTarget:
+        await message.answer(t("invite.unknown", kind=t(f"roles.{role.value}"), code=code))
+        return
+    if not _may_invite(grants, target):
+        await message.answer(t("invite.not_yours"))
+        return
+    new = await onboarding.create_invite(repos, clock, target, f"user:{user.id}", policy.invite_days)
+    me = await bot.me()
+    await message.answer(t("invite.made", role=t(f"roles.{role.value}"), name=target.display_name,
+                           days=policy.invite_days, link=deep_link(me.username or "", new.token)))
+
+
+def _may_invite(grants: list[RoleGrant], target: onboarding.Target) -> bool:
+    if any(g.role == Role.BUREAU for g in grants):
+        return True
+    my_counties = {g.county for g in grants if g.role == Role.COUNTY}
+    return target.role in COUNTY_MAY_INVITE and target.county in my_counties
+
+
+@router.message(Command("record"))
+async def record_on_behalf(message: Message, command: CommandObject, repos: Repos, user: User,
+                           grants: list[RoleGrant], clock: Clock, policy: Policy, zone: ZoneInfo,
+                           t: Translator) -> None:
+    """/record VISIT confirm [1-5] [comment] | /record VISIT dispute REASON — for an enterprise
+    without Telegram; marked as recorded by this admin, and audited."""
+    parts = (command.args or "").split(maxsplit=2)
+    if len(parts) < 2 or not parts[0].lstrip("#").isdigit() or parts[1] not in ("confirm", "dispute"):
+        await message.answer(t("feedback.record_usage"))
+        return
+    visit = await repos.visits.get(int(parts[0].lstrip("#")))
+    if visit is None or not admin_covers(grants, visit.enterprise.county):
+        await message.answer(t("feedback.record_not_yours"))
+        return
+    responder = Responder(user.id, frozenset({visit.enterprise_id}), proxy=True)
+    rest = parts[2] if len(parts) > 2 else ""
+    try:
+        if parts[1] == "dispute":
+            row = await feedback.dispute(repos, clock, visit_id=visit.id, responder=responder, reason=rest)
+        else:
+            row = await feedback.confirm(repos, clock, visit_id=visit.id, responder=responder)
+            score, _, text = rest.partition(" ")
+            if score.isdigit():
+                await feedback.rate(repos, clock, policy, visit_id=visit.id, responder=responder, score=int(score))
+            if text.strip():
+                await feedback.comment(repos, clock, visit_id=visit.id, responder=responder, text=text)
+    except FeedbackError as exc:
+        await message.answer(t(f"feedback.error_{exc.reason}"))
+        return
+    if parts[1] == "dispute":
+        notices = Notices(repos, clock, policy, zone)
+        for admin in await feedback.county_admins(repos, visit):
+            if admin.id != user.id:
+                await notices.dispute_alert(admin, visit, row)
+    await message.answer(t("feedback.recorded", id=visit.id, answer=t(f"feedback.answer_{row.status}")))

@@ -1,0 +1,36 @@
+"""Receiving a photo or file from a message into the evidence store (visits, reports, outcomes)."""
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import Document, Message, PhotoSize
+
+from domain.clock import Clock
+from services import visits
+from storage.evidence_store import MAX_BYTES, EvidenceStore, UploadRejected
+from storage.models import StoredFile
+from storage.repositories import Repos
+
+IMAGE_MIME = ("image/jpeg", "image/png", "image/webp")
+
+
+def upload_of(message: Message) -> tuple[PhotoSize | Document, bool, str | None]:
+    """The item to fetch (the largest photo size Telegram made, or the file), whether it is an
+    image, and the sender's file name."""
+    if message.photo:
+        return message.photo[-1], True, None
+    document = message.document
+    return document, (document.mime_type or "") in IMAGE_MIME, document.file_name
+
+
+async def receive(message: Message, bot: Bot, store: EvidenceStore, repos: Repos, clock: Clock) -> StoredFile:
+    """Fetch through getFile and keep it; raises UploadRejected (too_big, not_image, corrupt …)."""
+    item, as_image, name = upload_of(message)
+    if item.file_size and item.file_size > MAX_BYTES:
+        raise UploadRejected("too_big")  # refused before downloading anything
+    try:
+        file = await bot.get_file(item.file_id)
+        data = (await bot.download_file(file.file_path)).getvalue()
+    except TelegramBadRequest:  # "file is too big" and friends
+        raise UploadRejected("too_big") from None
+    return await visits.keep_upload(store, repos, clock, data, as_image=as_image, file_name=name)

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what Tepai needs from Debian (idempotent; run as root, or with sudo available).
+#   scripts/setup-system.sh run   - to run the bot: Pango/HarfBuzz for PDF, a CJK font
+#   scripts/setup-system.sh test  - also PostgreSQL and poppler-utils for the tests
+set -euo pipefail
+purpose=${1:-run}
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-wqy-microhei)
+if [ "$purpose" = test ]; then
+  packages+=(postgresql poppler-utils)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "Installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,102 @@
+"""`tepai demo`: a realistic demo database in its own folder, built offline with the real importer."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from domain.clock import SystemClock
+from domain.invites import deep_link
+from domain.policy import Policy
+from domain.roles import Role
+from locales import Translator
+from services import onboarding
+from services.assessment import assess
+from services.demo_activity import seed_activity
+from services.demo_data import demo_records
+from services.digest import collect, last_month, last_week, monthly_html, weekly_text
+from services.dossier import build, to_pdf, write_dossier
+from services.importer import import_file
+from services.roster import write_roster
+from storage import migrate
+from storage.db import create_engine, create_sessionmaker, sqlite_url
+from storage.evidence_store import EvidenceStore
+from storage.repositories import Repos
+
+
+@dataclass
+class DemoResult:
+    database: Path
+    workbook: Path
+    lines: list[str] = field(default_factory=list)
+
+
+def write_workbook(path: Path, sheets: dict[str, list[list]]) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    workbook.save(path)
+
+
+DEMO_DOSSIERS = 3  # sample dossiers written; `tepai dossier` makes the rest
+
+
+async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Policy, zone: ZoneInfo) -> DemoResult:
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "tepai.db"
+    for stale in (database, folder / "tepai.db-wal", folder / "tepai.db-shm"):
+        stale.unlink(missing_ok=True)  # the demo is rebuilt from scratch every time
+    clock = SystemClock()
+    workbook = folder / "demo-data.xlsx"
+    write_workbook(workbook, demo_records(clock.now().year))
+    result = DemoResult(database, workbook)
+    engine = create_engine(sqlite_url(database))
+    try:
+        await migrate.upgrade(engine)
+        async with create_sessionmaker(engine)() as session:
+            repos = Repos(session)
+            report = await import_file(repos, clock, workbook, None, actor="demo")
+            if not report.ok:  # pragma: no cover - the generator makes valid data
+                raise RuntimeError(f"demo data failed its own checks: {report.problems[:3]}")
+            links = []
+            for role, code, name in ((Role.COMMISSIONER, "C001", None), (Role.ENTERPRISE, "E001", None),
+                                     (Role.COUNTY, "城区", "城区管理员"), (Role.BUREAU, "市科技局管理员", None)):
+                target = await onboarding.resolve_target(repos, role, code, name)
+                new = await onboarding.create_invite(repos, clock, target, "demo")
+                links.append(f"  {t(f'roles.{role.value}')} {target.display_name}: "
+                             f"{deep_link(bot_username, new.token)}")
+            await repos.commit()
+            today = clock.now().astimezone(zone).date()
+            store = EvidenceStore(folder / "evidence")
+            activity = await seed_activity(repos, store, policy, zone, today)
+            await repos.commit()
+            assessment = await assess(repos, policy, today.year, today)
+            roster = folder / f"roster-{today.year}.xlsx"
+            write_roster(roster, policy, t, assessment)
+            outputs = [roster]
+            since, until = last_week(today)
+            weekly = folder / f"digest-week-{since.isoformat()}.txt"
+            weekly.write_text(weekly_text(t, await collect(repos, policy, t, since, until)), "utf-8")
+            month_start, month_end = last_month(today)
+            monthly = folder / f"digest-{month_start:%Y-%m}.pdf"
+            monthly.write_bytes(to_pdf(monthly_html(t, await collect(repos, policy, t, month_start, month_end))))
+            outputs += [weekly, monthly]
+            for graded in assessment.graded[:DEMO_DOSSIERS]:
+                dossier = await build(repos, policy, store, t, assessment, graded.scored.inputs.code, clock.now())
+                outputs += write_dossier(folder / "dossiers", dossier)
+    finally:
+        await engine.dispose()
+    for sheet in report.sheets:
+        result.lines.append(t("demo.count", kind=t(f"cli.kind.{sheet.kind.value}"),
+                              count=report.created[sheet.kind.value]))
+    result.lines[:0] = [t("demo.title", folder=folder), t("demo.database", path=database),
+                        t("demo.workbook", path=workbook)]
+    result.lines.append(t("demo.activity", **activity))
+    result.lines += [t("demo.outputs"), *(f"  {path}" for path in outputs)]
+    result.lines += [t("demo.invites"), *links, t("demo.run", folder=folder)]
+    return result

@@ -1,0 +1,79 @@
+"""Deterministic, realistic demo records for a Yangquan-like city (no network, no token)."""
+from __future__ import annotations
+
+import random
+from datetime import date
+
+# County (区县) centres, roughly where they are on a map of Yangquan.
+COUNTIES: dict[str, tuple[float, float]] = {
+    "城区": (37.8570, 113.5830),
+    "矿区": (37.8680, 113.5540),
+    "郊区": (37.9430, 113.5870),
+    "平定县": (37.7860, 113.6300),
+    "盂县": (38.0860, 113.4120),
+    "高新区": (37.8330, 113.5500),
+}
+
+UNITS = [
+    ("U01", "太原理工大学", "刘建国", "0351-6010001"),
+    ("U02", "山西农业大学", "王秀兰", "0354-6288001"),
+    ("U03", "中北大学", "赵志强", "0351-3920001"),
+    ("U04", "山西大学", "孙丽华", "0351-7010001"),
+    ("U05", "阳泉市农业科学研究所", "周海涛", "0353-2020001"),
+    ("U06", "山西省煤炭科学研究院", "吴振华", "0351-4040001"),
+]
+
+INDUSTRIES = [
+    ("耐火材料", "耐火材料、窑炉"), ("煤化工", "煤化工、化工工艺"), ("新材料", "新材料、陶瓷"),
+    ("装备制造", "机械设计、智能制造"), ("农业科技", "设施农业、蔬菜种植"), ("生物科技", "生物发酵、食品工程"),
+    ("信息技术", "软件、工业互联网"), ("环保科技", "环境工程、污水处理"), ("中药材", "中药材种植、加工"),
+    ("畜牧养殖", "畜牧兽医、饲料"), ("电子科技", "电子信息、传感器"), ("建材", "建筑材料、固废利用"),
+]
+NAME_PARTS = ["华鑫", "晋阳", "宏达", "泰丰", "瑞升", "恒通", "金石", "丰源", "兴旺", "荣盛", "盛和", "润泽",
+              "东方", "嘉禾", "鼎盛", "天成", "明远", "广源"]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
+GIVEN = ["建华", "志强", "秀英", "海燕", "晓明", "国庆", "丽娟", "文博", "振宇", "佳慧", "宏伟", "雪梅",
+         "俊杰", "婷婷", "思远", "立新", "晨曦", "玉兰", "永红", "子涵"]
+TITLES = [("教授", "博士"), ("副教授", "博士"), ("研究员", "博士"), ("副研究员", "硕士"),
+          ("高级工程师", "硕士"), ("正高级工程师", "博士"), ("高级农艺师", "硕士")]
+
+
+def _phone(rng: random.Random) -> str:
+    return "1" + rng.choice("35789") + "".join(rng.choice("0123456789") for _ in range(9))
+
+
+def demo_records(year: int, commissioners: int = 30, enterprises: int = 36, seed: int = 2026) -> dict[str, list[list]]:
+    """Header row + data rows per sheet, with Chinese headers as a bureau would keep them."""
+    rng = random.Random(seed)
+    counties = list(COUNTIES)
+    units = [["编号", "名称", "联系人", "联系电话"], *[list(u) for u in UNITS]]
+    ent_rows = [["编号", "名称", "县区", "地址", "纬度", "经度", "联系人", "联系电话"]]
+    ent_fields: list[tuple[str, str]] = []
+    for i in range(enterprises):
+        county = counties[i % len(counties)]
+        industry, field = INDUSTRIES[i % len(INDUSTRIES)]
+        name = f"阳泉{NAME_PARTS[i % len(NAME_PARTS)]}{industry}有限公司"
+        if any(row[1] == name for row in ent_rows[1:]):
+            name = f"阳泉{NAME_PARTS[(i * 7) % len(NAME_PARTS)]}{county[:1]}{industry}有限公司"
+        lat, lon = COUNTIES[county]
+        ent_rows.append([
+            f"E{i + 1:03d}", name, county, f"{county}{rng.choice(['工业园', '开发区', '经济技术园', '镇'])}{rng.randint(1, 99)}号",
+            round(lat + rng.uniform(-0.03, 0.03), 5), round(lon + rng.uniform(-0.03, 0.03), 5),
+            rng.choice(SURNAMES) + rng.choice(GIVEN), _phone(rng),
+        ])
+        ent_fields.append((ent_rows[-1][0], field))
+    com_rows = [["编号", "姓名", "派出单位", "职称", "学位", "专业领域", "电话", "县区"]]
+    agr_rows = [["特派员编号", "企业编号", "开始日期", "结束日期", "状态"]]
+    names: set[str] = set()
+    for i in range(commissioners):
+        while (name := rng.choice(SURNAMES) + rng.choice(GIVEN)) in names:
+            pass
+        names.add(name)
+        code = f"C{i + 1:03d}"
+        title, degree = rng.choice(TITLES)
+        served = [ent_fields[(i + k * commissioners // 2) % len(ent_fields)] for k in range(1 + (i % 3 == 0))]
+        county = ent_rows[int(served[0][0][1:])][2]
+        com_rows.append([code, name, UNITS[i % len(UNITS)][0], title, degree, served[0][1], _phone(rng), county])
+        for enterprise_code, _ in served:
+            agr_rows.append([code, enterprise_code, date(year, 1, 1), date(year, 12, 31), "有效"])
+    return {"派出单位": units, "企业": ent_rows, "特派员": com_rows, "协议": agr_rows}

@@ -1,0 +1,55 @@
+"""The bureau's roster as XLSX: a row per commissioner with the year's figures, score and grade."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from domain.policy import Policy
+from locales import Translator
+from services.assessment import Assessment
+
+COLUMNS = ("rank", "code", "name", "unit", "county", "services", "verified", "disputed", "enterprises",
+           "reports_on_time", "reports_late", "reports_missing", "response_rate", "mean_rating", "survey_mean",
+           "outcomes", "duty", "effect", "transfer", "satisfaction", "total", "grade", "basis", "failures")
+
+
+def rows(policy: Policy, t: Translator, assessment: Assessment, county: str | None = None) -> list[list]:
+    labels = {g.key: g.text(t.lang) for g in policy.grades}
+    out = []
+    for g in assessment.graded:
+        x, c = g.scored.inputs, assessment.commissioners[g.scored.inputs.code]
+        if county is not None and c.county != county:
+            continue  # a county admin gets only their county
+        comps = {comp.key: comp.score for comp in g.scored.components}
+        duty_inputs = g.scored.components[0].inputs
+        out.append([g.rank, x.code, x.name, c.unit.name if c.unit else "", c.county or "", x.all_services,
+                    x.verified_services, x.disputed, x.enterprises_served, x.reports_on_time, x.reports_late,
+                    x.reports_missing, duty_inputs["response_rate"], x.mean_rating, x.survey_mean, x.outcomes,
+                    comps["duty"], comps["effect"], comps["transfer"], comps["satisfaction"], g.scored.total,
+                    labels[g.grade], t(f"assess.reason_{g.reason}"),
+                    t("report.list_join").join(t(f"assess.failure_{f}") for f in g.scored.failures)])
+    return out
+
+
+def write_roster(path: Path, policy: Policy, t: Translator, assessment: Assessment, county: str | None = None) -> int:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = t("assess.sheet", year=assessment.year)
+    sheet.append([t(f"assess.col_{c}") for c in COLUMNS])
+    data = rows(policy, t, assessment, county)
+    for row in data:
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E79")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for index, _ in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = 14 if index > 5 else 18
+    sheet.freeze_panes = "D2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(data) + 1}"  # filterable
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return len(data)

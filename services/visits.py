@@ -1,0 +1,189 @@
+"""Log a visit: keep its evidence, check it against the policy, store it once."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+
+from domain import evidence
+from domain.clock import Clock, as_utc
+from domain.evidence import EarlierPhoto, FlagHit, PhotoFacts, Point, Status
+from domain.policy import Policy
+from domain.progress import YearProgress, year_progress
+from domain.visits import (
+    AMEND_WINDOW,
+    DateCheck,
+    Mode,
+    VisitDraft,
+    check_date,
+    summary_length,
+)
+from services import feedback
+from storage.evidence_store import EvidenceStore, UploadRejected
+from storage.models import Agreement, Enterprise, StoredFile, Visit, VisitFile
+from storage.repositories import Repos
+
+__all__ = ["UploadRejected", "VisitError", "keep_upload", "evaluate", "log_visit", "progress_of"]
+
+
+class VisitError(ValueError):
+    """A visit that cannot be stored as told; `reason` names a catalogue text (visit.error_<reason>)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def keep_upload(store: EvidenceStore, repos: Repos, clock: Clock, data: bytes, *, as_image: bool,
+                      file_name: str | None = None) -> StoredFile:
+    """Store an uploaded image or document; raises UploadRejected with the reason."""
+    if as_image:
+        facts = await asyncio.to_thread(store.put_image, data)  # decoding is CPU work: off the loop
+        values = dict(sha256=facts.sha256, kind="image", ext=facts.ext, size_bytes=facts.size_bytes,
+                      width=facts.width, height=facts.height, phash=f"{facts.phash:016x}",
+                      taken_at=facts.taken_at.isoformat() if facts.taken_at else None,
+                      exif_lat=facts.gps[0] if facts.gps else None, exif_lon=facts.gps[1] if facts.gps else None)
+    else:
+        doc = await asyncio.to_thread(store.put_document, data, file_name)
+        values = dict(sha256=doc.sha256, kind="document", ext=doc.ext, size_bytes=doc.size_bytes)
+    return await repos.visits.keep_file(values, clock.now())
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    hits: list[FlagHit]
+    status: Status
+    distance_m: float | None
+
+
+def local_today(clock: Clock, zone: ZoneInfo) -> date:
+    return clock.now().astimezone(zone).date()
+
+
+async def evaluate(repos: Repos, policy: Policy, draft: VisitDraft, today: date) -> Evaluation:
+    """Every evidence check on a draft: shown on the summary card, stored on confirm."""
+    radius = policy.visit.radius_m
+    hits: list[FlagHit] = []
+    distance = None
+    shared = Point(draft.location["lat"], draft.location["lon"]) if draft.location else None
+    enterprise = await repos.people.get(Enterprise, draft.enterprise_id) if draft.enterprise_id else None
+    site = (Point(enterprise.latitude, enterprise.longitude)
+            if enterprise is not None and enterprise.latitude is not None else None)
+    if draft.mode == Mode.ON_SITE:
+        location_hits, distance = evidence.check_location(
+            site, shared, draft.location.get("accuracy") if draft.location else None, radius)
+        hits += location_hits
+    if draft.date is not None and check_date(draft.date, today, policy.visit.max_backdate_days) is DateCheck.LATE:
+        hits.append(FlagHit(evidence.Flag.LATE, {"days": (today - draft.date).days}))
+    stored = await repos.visits.files([f["id"] for f in draft.files])
+    photos = [
+        PhotoFacts(index=i, file_unique_id=f["uid"], phash=int(row.phash, 16) if row.phash else None,
+                   taken_at=datetime.fromisoformat(row.taken_at) if row.taken_at else None,
+                   gps=Point(row.exif_lat, row.exif_lon) if row.exif_lat is not None else None,
+                   forwarded=bool(f.get("forwarded")))
+        for i, f in enumerate(draft.files, start=1)
+        if (row := stored.get(f["id"])) is not None and row.kind == "image"
+    ]
+    earlier = [EarlierPhoto(v, uid, int(ph, 16) if ph else None)
+               for v, uid, ph in await repos.visits.earlier_images(draft.key)]
+    if draft.date is not None:
+        hits += evidence.check_photos(photos, draft.date, shared or site, radius, earlier)
+    return Evaluation(hits, evidence.overall_status(hits), distance)
+
+
+@dataclass(frozen=True)
+class Logged:
+    visit: Visit
+    created: bool  # False: this draft was stored before (a repeated confirm)
+    number: int  # the visit's number in its year
+    progress: YearProgress
+
+
+async def log_visit(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, *, user_id: int,
+                    commissioner_id: int, draft: VisitDraft) -> Logged:
+    today = local_today(clock, zone)
+    existing = await repos.visits.by_draft_key(draft.key)
+    if existing is not None:
+        return await _logged(repos, policy, existing, today, created=False)
+    if draft.next_step().value != "confirm":
+        raise VisitError("incomplete")
+    agreement = await repos.people.get(Agreement, draft.agreement_id)
+    if agreement is None or agreement.commissioner_id != commissioner_id or agreement.status != "active":
+        raise VisitError("agreement")
+    date_check = check_date(draft.date, today, policy.visit.max_backdate_days)
+    if date_check in (DateCheck.FUTURE, DateCheck.TOO_OLD):
+        raise VisitError(f"date_{date_check.value}")
+    result = await evaluate(repos, policy, draft, today)
+    loc = draft.location or {}
+    visit = Visit(
+        draft_key=draft.key, commissioner_id=commissioner_id, enterprise_id=agreement.enterprise_id,
+        agreement_id=agreement.id, author_user_id=user_id, kind=draft.kind, mode=draft.mode,
+        visit_date=draft.date, logged_at=clock.now(), late=date_check is DateCheck.LATE, summary=draft.summary,
+        latitude=loc.get("lat"), longitude=loc.get("lon"), accuracy_m=loc.get("accuracy"),
+        live_location=bool(loc.get("live")), distance_m=result.distance_m, evidence_status=result.status.value,
+        flags=[{"flag": h.flag.value, **h.detail} for h in result.hits],
+    )
+    files = [VisitFile(file_id=f["id"], position=i, file_unique_id=f["uid"], source=f["source"],
+                       forwarded=bool(f.get("forwarded")))
+             for i, f in enumerate(draft.files, start=1)]
+    try:
+        async with repos.session.begin_nested():
+            visit = await repos.visits.add(visit, files)
+    except IntegrityError:  # the same draft confirmed at the same moment elsewhere
+        existing = await repos.visits.by_draft_key(draft.key)
+        if existing is None:
+            raise
+        return await _logged(repos, policy, existing, today, created=False)
+    repos.audit.record(clock.now(), f"user:{user_id}", "visit.log", "visit", visit.id,
+                       status=visit.evidence_status, flags=[h.flag.value for h in result.hits])
+    feedback.open_prompt(repos, clock, visit)  # the enterprise is asked in the same transaction
+    return await _logged(repos, policy, visit, today, created=True)
+
+
+async def progress_of(repos: Repos, policy: Policy, commissioner_id: int, today: date) -> YearProgress:
+    visits, enterprises = await repos.visits.year_counts(
+        commissioner_id, date(today.year, 1, 1), date(today.year, 12, 31))
+    return year_progress(policy, today, services=visits, enterprises_served=enterprises)
+
+
+async def _logged(repos: Repos, policy: Policy, visit: Visit, today: date, created: bool) -> Logged:
+    progress = await progress_of(repos, policy, visit.commissioner_id, today)
+    # The visit's number in its own year: live visits up to and including its date.
+    number, _ = await repos.visits.year_counts(visit.commissioner_id, date(visit.visit_date.year, 1, 1),
+                                               visit.visit_date)
+    return Logged(visit, created, number, progress)
+
+
+def may_amend(visit: Visit, user_id: int, now: datetime) -> bool:
+    return (visit.author_user_id == user_id and visit.voided_at is None
+            and now - as_utc(visit.logged_at) <= AMEND_WINDOW)
+
+
+async def amend_summary(repos: Repos, clock: Clock, policy: Policy, *, user_id: int, visit_id: int,
+                        summary: str) -> Visit:
+    """The author may reword a visit within 24 hours; the old text stays in the audit log."""
+    visit = await repos.visits.get(visit_id)
+    if visit is None or not may_amend(visit, user_id, clock.now()):
+        raise VisitError("amend_closed")
+    if summary_length(summary) < policy.visit.min_summary_chars:
+        raise VisitError("summary_short")
+    repos.audit.record(clock.now(), f"user:{user_id}", "visit.amend", "visit", visit.id,
+                       field="summary", old=visit.summary, new=summary)
+    visit.summary = summary
+    visit.amended_at = clock.now()
+    return visit
+
+
+async def void_visit(repos: Repos, clock: Clock, *, admin_user_id: int, visit: Visit, reason: str) -> Visit:
+    if visit.voided_at is not None:
+        raise VisitError("already_void")
+    if not reason.strip():
+        raise VisitError("void_reason")
+    visit.voided_at = clock.now()
+    visit.void_reason = reason.strip()
+    visit.voided_by_user_id = admin_user_id
+    repos.audit.record(clock.now(), f"user:{admin_user_id}", "visit.void", "visit", visit.id, reason=reason.strip())
+    return visit

@@ -1,0 +1,75 @@
+"""What a year is assessed on besides visits: reports, outcomes, the bureau's grade decisions."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base
+
+if TYPE_CHECKING:  # relationships resolve by class name at run time
+    from storage.models.people import Commissioner, Enterprise
+
+
+class Report(Base):
+    """A progress report for one reporting period (季度进展, 半年小结, 年终总结)."""
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("commissioner_id", "cycle", "period", name="uq_reports_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commissioner_id: Mapped[int] = mapped_column(ForeignKey("commissioners.id"), index=True)
+    cycle: Mapped[str] = mapped_column(String(32))  # policy report cycle key
+    period: Mapped[str] = mapped_column(String(16))  # "2026-Q1", "2026-H1", "2026"
+    text: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{file_id, name}]
+    submitted_at: Mapped[datetime]
+    due_on: Mapped[date] = mapped_column(Date)
+    late: Mapped[bool] = mapped_column(default=False)
+    author_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    commissioner: Mapped[Commissioner] = relationship(lazy="joined")
+
+
+class Outcome(Base):
+    """A result of the service (Yangquan 第十条): contract, listing, patent, standard …"""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commissioner_id: Mapped[int] = mapped_column(ForeignKey("commissioners.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # policy outcome kind key
+    title: Mapped[str] = mapped_column(String(512))
+    achieved_on: Mapped[date] = mapped_column(Date)
+    evidence_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    logged_at: Mapped[datetime]
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    enterprise: Mapped[Enterprise] = relationship(lazy="joined")
+
+
+class GradeDecision(Base):
+    """The bureau's grade for a commissioner and year: an override with its reason, or final."""
+
+    __tablename__ = "grade_decisions"
+    __table_args__ = (UniqueConstraint("year", "commissioner_id", name="uq_grade_decisions_year_commissioner"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    commissioner_id: Mapped[int] = mapped_column(ForeignKey("commissioners.id"))
+    grade: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(160))
+    decided_at: Mapped[datetime]
+    final: Mapped[bool] = mapped_column(default=False)  # locked: no more changes

@@ -1,0 +1,86 @@
+"""Tepai's own bookkeeping: audit log, processed updates, conversation state, outbox, scheduler lease."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base
+
+
+class AuditEntry(Base):
+    """Every change a person (or the CLI) makes to someone else's record."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(160))  # "user:<id>", "cli", "system"
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ProcessedUpdate(Base):
+    """Update ids already handled: Telegram may deliver one update twice."""
+
+    __tablename__ = "processed_updates"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class FsmRecord(Base):
+    """Conversation state and drafts, kept in the database so they survive restarts."""
+
+    __tablename__ = "fsm_records"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """Every message Tepai starts goes through here, once: the key says what it is for whom."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # (kind, person, period): a job that runs twice, or a restart, finds the message already here.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # inline keyboard, as Telegram JSON
+    documents: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{path, name}]
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending sent failed unreachable
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]  # quiet hours and backoff move this
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SchedulerLease(Base):
+    """Only one scheduler may run: whoever holds an unexpired lease is it."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]

@@ -1,0 +1,54 @@
+"""The year's figures for a whole cohort, in a fixed number of queries (not one per person)."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Agreement, GradeDecision, Outcome, Report, Survey, Visit, VisitFeedback
+
+
+class AssessmentRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def agreements_in(self, start: date, end: date) -> list[Agreement]:
+        stmt = (select(Agreement).where(Agreement.start_date <= end, Agreement.end_date >= start,
+                                        Agreement.status != "pending")
+                .order_by(Agreement.commissioner_id, Agreement.id))
+        return list((await self.session.scalars(stmt)).all())
+
+    async def visit_rows(self, start: date, end: date) -> list[tuple]:
+        """(commissioner, enterprise, evidence status, answer, rating) per live visit."""
+        stmt = (select(Visit.commissioner_id, Visit.enterprise_id, Visit.evidence_status, VisitFeedback.status,
+                       VisitFeedback.rating)
+                .outerjoin(VisitFeedback, VisitFeedback.visit_id == Visit.id)
+                .where(Visit.voided_at.is_(None), Visit.visit_date >= start, Visit.visit_date <= end))
+        return [tuple(r) for r in await self.session.execute(stmt)]
+
+    async def reports(self) -> list[tuple[int, str, str, bool]]:
+        stmt = select(Report.commissioner_id, Report.cycle, Report.period, Report.late)
+        return [tuple(r) for r in await self.session.execute(stmt)]
+
+    async def survey_answers(self, period: str) -> list[tuple[int, dict]]:
+        stmt = (select(Agreement.commissioner_id, Survey.answers).join(Agreement, Agreement.id == Survey.agreement_id)
+                .where(Survey.period == period, Survey.answered_at.is_not(None)))
+        return [tuple(r) for r in await self.session.execute(stmt)]
+
+    async def outcome_counts(self, start: date, end: date) -> dict[int, int]:
+        stmt = (select(Outcome.commissioner_id, func.count()).where(Outcome.achieved_on >= start,
+                                                                     Outcome.achieved_on <= end)
+                .group_by(Outcome.commissioner_id))
+        return dict((await self.session.execute(stmt)).all())
+
+    async def decisions(self, year: int) -> dict[int, GradeDecision]:
+        rows = await self.session.scalars(select(GradeDecision).where(GradeDecision.year == year))
+        return {row.commissioner_id: row for row in rows}
+
+    async def decision(self, year: int, commissioner_id: int) -> GradeDecision | None:
+        return await self.session.scalar(select(GradeDecision).where(
+            GradeDecision.year == year, GradeDecision.commissioner_id == commissioner_id))
+
+    def add(self, row: object) -> None:
+        self.session.add(row)

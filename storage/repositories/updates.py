@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ProcessedUpdate
+from storage.repositories._upsert import dialect_insert
+
+
+class UpdateRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, bot_id: int, update_id: int, now: datetime) -> bool:
+        """True the first time an update id is seen; False for a re-delivery."""
+        stmt = (
+            dialect_insert(self.session, ProcessedUpdate)
+            .values(bot_id=bot_id, update_id=update_id, at=now)
+            .on_conflict_do_nothing()
+        )
+        result = await self.session.execute(stmt)
+        return result.rowcount == 1
+
+    async def forget_before(self, before: datetime) -> int:
+        result = await self.session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < before))
+        return result.rowcount or 0

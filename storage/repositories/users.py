@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import RoleGrant, User
+
+
+class UserRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_telegram_id(self, telegram_id: int) -> User | None:
+        return await self.session.scalar(select(User).where(User.telegram_id == telegram_id))
+
+    async def seen(self, telegram_id: int, full_name: str, username: str | None,
+                   now: datetime) -> tuple[User, list[RoleGrant]]:
+        """The account for this Telegram user and its roles, in one query; created on first
+        contact, names kept current."""
+        rows = (await self.session.execute(
+            select(User, RoleGrant).outerjoin(RoleGrant, RoleGrant.user_id == User.id)
+            .where(User.telegram_id == telegram_id).order_by(RoleGrant.id)
+        )).all()
+        if not rows:
+            user = User(telegram_id=telegram_id, full_name=full_name, username=username, created_at=now,
+                        failed_starts=0)
+            self.session.add(user)
+            await self.session.flush()
+            return user, []
+        user = rows[0][0]
+        if (user.full_name, user.username) != (full_name, username):
+            user.full_name, user.username = full_name, username
+        return user, [grant for _, grant in rows if grant is not None]
+
+    async def by_ids(self, ids: list[int]) -> list[User]:
+        if not ids:
+            return []
+        return list((await self.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id))).all())
+
+    async def grants_of(self, user_id: int) -> list[RoleGrant]:
+        stmt = select(RoleGrant).where(RoleGrant.user_id == user_id).order_by(RoleGrant.id)
+        return list((await self.session.scalars(stmt)).all())
+
+    async def holders(self, role: str, subject_key: str) -> list[RoleGrant]:
+        stmt = select(RoleGrant).where(RoleGrant.role == role, RoleGrant.subject_key == subject_key)
+        return list((await self.session.scalars(stmt)).all())
+
+    async def holders_of_role(self, role: str) -> list[RoleGrant]:
+        stmt = select(RoleGrant).where(RoleGrant.role == role).order_by(RoleGrant.id)
+        return list((await self.session.scalars(stmt)).all())
+
+    async def add_grant(self, grant: RoleGrant) -> RoleGrant:
+        self.session.add(grant)
+        await self.session.flush()
+        return grant
+
+    async def remove_grants(self, grant_ids: list[int]) -> None:
+        if grant_ids:
+            await self.session.execute(delete(RoleGrant).where(RoleGrant.id.in_(grant_ids)))

@@ -1,0 +1,73 @@
+"""Visits, their evidence files, and the counts progress is measured by."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import StoredFile, Visit, VisitFile
+from storage.repositories._upsert import dialect_insert
+
+
+class VisitRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def keep_file(self, values: dict, now: datetime) -> StoredFile:
+        """The row for these bytes, created on first sight (two uploads race safely)."""
+        stmt = dialect_insert(self.session, StoredFile).values(**values, created_at=now)
+        await self.session.execute(stmt.on_conflict_do_nothing(index_elements=[StoredFile.sha256]))
+        return await self.session.scalar(select(StoredFile).where(StoredFile.sha256 == values["sha256"]))
+
+    async def files(self, ids: list[int]) -> dict[int, StoredFile]:
+        if not ids:
+            return {}
+        rows = await self.session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))
+        return {row.id: row for row in rows}
+
+    async def by_draft_key(self, draft_key: str) -> Visit | None:
+        return await self.session.scalar(select(Visit).where(Visit.draft_key == draft_key))
+
+    async def get(self, visit_id: int) -> Visit | None:
+        return await self.session.get(Visit, visit_id)
+
+    async def add(self, visit: Visit, files: list[VisitFile]) -> Visit:
+        self.session.add(visit)
+        await self.session.flush()
+        for vf in files:
+            vf.visit_id = visit.id
+            self.session.add(vf)
+        await self.session.flush()
+        await self.session.refresh(visit, ["files", "commissioner", "enterprise"])
+        return visit
+
+    async def earlier_images(self, exclude_draft: str) -> list[tuple[int, str, str | None]]:
+        """(visit id, Telegram file_unique_id, perceptual hash) of every image on a live visit."""
+        stmt = (
+            select(VisitFile.visit_id, VisitFile.file_unique_id, StoredFile.phash)
+            .join(Visit, Visit.id == VisitFile.visit_id)
+            .join(StoredFile, StoredFile.id == VisitFile.file_id)
+            .where(Visit.voided_at.is_(None), Visit.draft_key != exclude_draft, StoredFile.kind == "image")
+        )
+        return [tuple(row) for row in await self.session.execute(stmt)]
+
+    async def year_counts(self, commissioner_id: int, start: date, end: date) -> tuple[int, int]:
+        """Live visits and distinct enterprises served between two dates, inclusive."""
+        stmt = select(func.count(Visit.id), func.count(distinct(Visit.enterprise_id))).where(
+            Visit.commissioner_id == commissioner_id,
+            Visit.voided_at.is_(None),
+            Visit.visit_date >= start,
+            Visit.visit_date <= end,
+        )
+        visits, enterprises = (await self.session.execute(stmt)).one()
+        return int(visits), int(enterprises)
+
+    async def recent(self, commissioner_id: int, limit: int = 10) -> list[Visit]:
+        stmt = (
+            select(Visit)
+            .where(Visit.commissioner_id == commissioner_id)
+            .order_by(Visit.visit_date.desc(), Visit.id.desc())
+            .limit(limit)
+        )
+        return list((await self.session.scalars(stmt)).all())

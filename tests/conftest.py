@@ -1,0 +1,111 @@
+"""Shared fixtures: a real database per test (SQLite file, and PostgreSQL), a clock, a policy."""
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+import warnings
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from domain.clock import FrozenClock
+from domain.policy import Policy, load_policy
+from storage import migrate
+from storage.db import create_engine, create_sessionmaker, sqlite_url
+from storage.repositories import Repos
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+PG_ADMIN_URL = os.environ.get("TEPAI_TEST_PG_ADMIN_URL")
+BACKENDS = ["sqlite", "postgres"]
+
+
+def pytest_collection_modifyitems(config, items):  # noqa: ANN001, ARG001
+    if PG_ADMIN_URL:
+        try:
+            make_url(PG_ADMIN_URL)
+        except Exception as exc:  # one clear line instead of an error in every PostgreSQL test
+            raise pytest.UsageError(f"TEPAI_TEST_PG_ADMIN_URL is not a database URL: {PG_ADMIN_URL!r}") from exc
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError("TEPAI_TEST_PG_ADMIN_URL is not set: run the tests with `make test`")
+    skip = pytest.mark.skip(reason="PostgreSQL not configured (make test starts it)")
+    for item in items:
+        if "postgres" in item.keywords or "[postgres" in item.nodeid:
+            item.add_marker(skip)
+
+
+async def _pg_admin(sql: str) -> None:
+    url = make_url(PG_ADMIN_URL)
+    conn = await asyncpg.connect(user=url.username, password=url.password, host=url.host,
+                                 port=url.port or 5432, database=url.database or "postgres")
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database: a SQLite file, or a throw-away PostgreSQL database."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path / "tepai.db")
+        return
+    # The pid lets `scripts/start-postgres.sh` drop only databases of test runs that are gone.
+    name = f"tepai_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await _drop_database(name)
+
+
+async def _drop_database(name: str) -> None:
+    # An autovacuum worker may still be on the fresh database, and only a superuser may end it:
+    # wait for it a little; a database left behind is removed by the next `make test`.
+    for attempt in range(20):
+        try:
+            await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except (asyncpg.InsufficientPrivilegeError, asyncpg.ObjectInUseError):
+            await asyncio.sleep(0.1 * (attempt + 1))
+    warnings.warn(f"test database {name} left behind; the next `make test` removes it", stacklevel=1)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A migrated database."""
+    eng = create_engine(database_url)
+    await migrate.upgrade(eng)
+    try:
+        yield eng
+    finally:
+        await eng.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture
+async def repos(sessionmaker) -> AsyncIterator[Repos]:  # noqa: ANN001
+    async with sessionmaker() as session:
+        yield Repos(session)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    # 10:00 in Shanghai on a Monday in March.
+    return FrozenClock(datetime(2026, 3, 16, 2, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture(params=["yangquan"])
+def policy(request) -> Policy:  # noqa: ANN001
+    return load_policy(request.param)

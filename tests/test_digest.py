@@ -1,0 +1,94 @@
+"""Digests over a seeded year, on SQLite and PostgreSQL: the figures, a county's share, and the
+weekly and monthly jobs queuing one message (and the month's PDF) per admin, once."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import select
+
+from domain.policy import load_policy
+from domain.roles import Role
+from locales import Translator
+from scheduler import jobs, runtime
+from services import onboarding
+from services.digest import collect, last_month, last_week, weekly_text
+from storage.models import OutboxMessage, RoleGrant, User
+from storage.repositories import Repos
+from tests.test_assessment import ZONE, imported, seeded  # noqa: F401 - fixtures
+
+T = Translator("zh")
+
+
+async def test_week_figures_and_a_county_share(seeded, policy) -> None:  # noqa: F811
+    since, until = date(2026, 1, 1), date(2026, 11, 20)
+    async with seeded.sessionmaker() as session:
+        repos = Repos(session)
+        everything = await collect(repos, policy, T, since, until)
+        one_county = await collect(repos, policy, T, since, until, county="城区")
+    assert everything.visits == seeded.counts["visits"]
+    assert 0 < one_county.visits < everything.visits
+    assert set(one_county.by_county) == {"城区"}
+    text = weekly_text(T, everything)
+    assert text.startswith("📊 科技特派员工作周报（2026-01-01 至 2026-11-20）")
+    assert f"新增服务 {everything.visits} 次" in text
+    assert f"企业提出异议：{len(everything.disputed)} 条" in text
+
+
+async def test_behind_pace_comes_from_the_policy(seeded) -> None:  # noqa: F811
+    async with seeded.sessionmaker() as session:
+        repos = Repos(session)
+        yangquan = await collect(repos, load_policy("yangquan"), T, date(2026, 11, 1), date(2026, 11, 20))
+        jincheng = await collect(repos, load_policy("jincheng"), T, date(2026, 11, 1), date(2026, 11, 20))
+    assert yangquan.behind == []  # no yearly minimum in the Yangquan measures
+    assert all("应达" in line for line in jincheng.behind)
+
+
+def test_week_and_month_bounds() -> None:
+    assert last_week(date(2026, 11, 23)) == (date(2026, 11, 16), date(2026, 11, 22))  # a Monday
+    assert last_week(date(2026, 11, 25)) == (date(2026, 11, 16), date(2026, 11, 22))
+    assert last_month(date(2026, 12, 1)) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert last_month(date(2026, 1, 1)) == (date(2025, 12, 1), date(2025, 12, 31))
+
+
+async def _admins(seeded, clock) -> tuple[User, User]:  # noqa: ANN001, F811
+    async with seeded.sessionmaker() as session:
+        repos = Repos(session)
+        people = []
+        for i, (role, code) in enumerate(((Role.BUREAU, "周建国"), (Role.COUNTY, "城区"))):
+            user = User(telegram_id=70_000 + i, full_name=code, created_at=clock.now(), failed_starts=0)
+            session.add(user)
+            await session.flush()
+            target = await onboarding.resolve_target(repos, role, code)
+            session.add(RoleGrant(user_id=user.id, role=role.value, subject_key=target.subject_key,
+                                  county=target.county, display_name=target.display_name,
+                                  subject_name=target.subject_name, granted_at=clock.now()))
+            people.append(user)
+        await repos.commit()
+    return people[0], people[1]
+
+
+async def test_weekly_and_monthly_jobs_queue_once_per_admin(seeded, policy, clock, database_url,  # noqa: F811
+                                                            tmp_path) -> None:
+    bureau, county = await _admins(seeded, clock)
+    clock.set(datetime(2026, 12, 1, 1, 30, tzinfo=timezone.utc))  # Tuesday 1 December, 09:30 local
+    rt = runtime.Runtime(seeded.sessionmaker, clock, policy, ZONE, database_url, tmp_path)
+    runtime._current = rt  # noqa: SLF001 - the jobs read the running scheduler's collaborators
+    try:
+        for _ in range(2):  # a job that runs twice queues nothing twice
+            await jobs.weekly_digest_job()
+            await jobs.monthly_digest_job()
+    finally:
+        runtime._current = None  # noqa: SLF001
+    async with seeded.sessionmaker() as session:
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    keys = sorted(r.key for r in rows)
+    assert keys == sorted([f"digest-week:2026-11-23:{bureau.id}", f"digest-week:2026-11-23:{county.id}",
+                           f"digest-month:2026-11:{bureau.id}", f"digest-month:2026-11:{county.id}"])
+    monthly = [r for r in rows if r.key.startswith("digest-month")]
+    for row in monthly:
+        [document] = row.documents
+        assert document["path"].endswith(".pdf") and (tmp_path / "digests").exists()
+        with open(document["path"], "rb") as pdf:
+            assert pdf.read(5) == b"%PDF-"
+    weekly = {r.user_id: r.text for r in rows if r.key.startswith("digest-week")}
+    assert "2026-11-23 至 2026-11-29" in weekly[bureau.id]

@@ -1,0 +1,51 @@
+"""Pure rules of two-way selection: notice period in working days, signers, terms, renewal."""
+from __future__ import annotations
+
+from datetime import date
+
+from domain.policy import load_policy
+from domain.selection import (
+    Party,
+    add_working_days,
+    agreement_term,
+    can_confirm,
+    notice_over,
+    notice_period,
+    renewal_open,
+    signers,
+)
+
+
+def test_working_days_skip_weekends_and_holidays() -> None:
+    friday = date(2026, 11, 20)
+    assert add_working_days(friday, 1) == date(2026, 11, 23)  # Monday
+    assert add_working_days(friday, 5) == date(2026, 11, 27)
+    assert add_working_days(friday, 1, holidays=(date(2026, 11, 23),)) == date(2026, 11, 24)
+
+
+def test_notice_period_from_the_policy() -> None:
+    yangquan, jincheng = load_policy("yangquan"), load_policy("jincheng")
+    confirmed = date(2026, 11, 20)  # a Friday
+    assert notice_period(confirmed, yangquan.selection.notice_working_days) == (date(2026, 11, 23), date(2026, 11, 27))
+    assert notice_period(confirmed, jincheng.selection.notice_working_days) is None  # no 公示 in Jincheng
+    assert not notice_over(date(2026, 11, 27), date(2026, 11, 27))
+    assert notice_over(date(2026, 11, 28), date(2026, 11, 27))
+    assert notice_over(date(2026, 11, 20), None)
+
+
+def test_confirmation_needs_both_sides() -> None:
+    assert can_confirm(True, True)
+    assert not can_confirm(True, False) and not can_confirm(False, True)
+
+
+def test_signers_follow_the_policy() -> None:
+    assert signers(load_policy("yangquan").selection.unit_signs) == (Party.COMMISSIONER, Party.ENTERPRISE, Party.UNIT)
+    assert signers(load_policy("jincheng").selection.unit_signs) == (Party.COMMISSIONER, Party.ENTERPRISE)
+
+
+def test_one_year_term_and_renewal_window() -> None:
+    assert agreement_term(date(2026, 3, 1), 12) == (date(2026, 3, 1), date(2027, 2, 28))
+    end = date(2026, 12, 31)
+    assert not renewal_open(date(2026, 11, 30), end, 30)
+    assert renewal_open(date(2026, 12, 1), end, 30)
+    assert not renewal_open(date(2027, 1, 1), end, 30)

@@ -1,0 +1,151 @@
+"""Assessment dossiers (services/dossier.py): HTML with charts and thumbnails, and the PDF, over a seeded
+year on SQLite and PostgreSQL. PDF rendering takes about a second: only one test renders."""
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+import sys
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+
+import pytest
+from PIL import ImageFile
+from sqlalchemy import select
+
+from locales import Translator
+from services.assessment import assess
+from services.dossier import build, to_pdf, write_dossier
+from storage.models import Commissioner, Outcome, Report
+from storage.repositories import Repos
+from tests.conftest import ROOT
+from tests.test_assessment import AS_OF, ZONE, imported, seeded  # noqa: F401
+
+GENERATED = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+
+
+@pytest.fixture(autouse=True)
+def pillow_flags_restored():  # noqa: ANN201
+    """A guard: importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES (to_pdf resets it;
+    test_rendering_a_pdf_leaves_the_upload_checks_alone checks that); other files see it as it was."""
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    yield
+    ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
+async def dossier_of(seeded, policy, code: str, generated: datetime = GENERATED):  # noqa: ANN001, ANN201, F811
+    async with seeded.sessionmaker() as session:
+        repos = Repos(session)
+        result = await assess(repos, policy, 2026, AS_OF)
+        return await build(repos, policy, seeded.store, Translator("zh"), result, code, generated)
+
+
+async def visits_of(seeded, code: str) -> list:  # noqa: ANN001, F811
+    async with seeded.sessionmaker() as session:
+        repos = Repos(session)
+        commissioner = await repos.people.by_code(Commissioner, code)
+        return await repos.reports.visits_between(commissioner.id, date(2026, 1, 1), date(2026, 12, 31))
+
+
+def pdf_text(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True,
+                          timeout=60).stdout.decode("utf-8")
+
+
+async def test_dossier_html(seeded, policy) -> None:  # noqa: ANN001, F811
+    dossier = await dossier_of(seeded, policy, "C001")
+    html = dossier.html
+    assert (dossier.code, dossier.name) == ("C001", "张伟")
+    assert "张伟 · 2026 年度科技特派员考核材料" in html
+    assert "<td>C001</td>" in html and "太原理工大学" in html and "耐火材料" in html
+    for title in ("基本情况与服务协议", "考核得分与建议等次", "服务记录", "各月服务次数", "服务对象满意度",
+                  "报告提交情况", "创新成果"):
+        assert f"<h2>{title}" in html, title
+    # The score, its components and the proposed grade.
+    for label in ("履职尽责", "技术服务成效", "创新成果转化", "服务对象满意度", "合格"):
+        assert label in html
+    # Both agreements, and every visit of the year with its enterprise.
+    visits = await visits_of(seeded, "C001")
+    assert visits and f"服务记录（{len(visits)} 次）" in html
+    assert {v.enterprise.name for v in visits} <= {"阳泉华鑫耐火材料有限公司", "阳泉恒通智能装备有限公司"}
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([\d-]+)</td><td>([^<]+)</td>", html)
+    assert [(int(i), d, e) for i, d, e in rows] == [(v.id, v.visit_date.isoformat(), v.enterprise.name)
+                                                   for v in visits]
+    # Charts: monthly bars and the map, as inline SVG.
+    assert html.count("<svg") == 2
+    assert html.count('<rect x="') >= 12  # a bar a month
+    # Thumbnails are embedded JPEGs, not links.
+    thumbs = re.findall(r'src="data:image/jpeg;base64,([A-Za-z0-9+/=]*)"', html)
+    assert len(thumbs) == len(visits)  # one photo per seeded visit
+    assert all(base64.b64decode(t).startswith(b"\xff\xd8") for t in thumbs)
+    # The outcomes of the year.
+    async with seeded.sessionmaker() as session:
+        titles = (await session.scalars(select(Outcome.title).join(Commissioner, Commissioner.id == Outcome.commissioner_id)
+                                        .where(Commissioner.code == "C001"))).all()
+    assert all(title in html for title in titles)
+
+
+async def test_pdf_and_files(seeded, policy, tmp_path: Path) -> None:  # noqa: ANN001, F811
+    dossier = await dossier_of(seeded, policy, "C002")
+    paths = write_dossier(tmp_path / "dossiers", dossier)
+    assert [p.name for p in paths] == ["C002-王芳.html", "C002-王芳.pdf"]
+    assert all(p.is_file() for p in paths)
+    assert paths[0].read_text("utf-8") == dossier.html
+    pdf = paths[1].read_bytes()
+    assert pdf.startswith(b"%PDF")
+    text = pdf_text(pdf)
+    assert "王芳" in text and "考核" in text and "C002" in text
+    assert "阳泉晋阳煤化工有限公司" in text
+
+
+async def test_to_pdf_of_a_small_page() -> None:
+    pdf = to_pdf("<html><body><h1>张伟 考核</h1></body></html>")
+    assert pdf.startswith(b"%PDF") and "张伟" in pdf_text(pdf)
+
+
+async def test_generated_time_is_shown_in_local_time(imported, policy) -> None:  # noqa: ANN001, F811
+    # handlers/assessment.py and bot/commands_cli.py both pass clock.now(), which is UTC.
+    html = (await dossier_of(imported, policy, "C003", GENERATED)).html
+    assert "生成于 2026-11-20 10:00" in html
+
+
+async def test_report_lateness_is_counted_in_local_days(seeded, policy) -> None:  # noqa: ANN001, F811
+    # Q2 was due on 10 July; sent at 00:30 on 11 July in Shanghai (16:30 on 10 July UTC): late, by one day.
+    sent = datetime.combine(date(2026, 7, 11), time(0, 30), ZONE).astimezone(timezone.utc)
+    async with seeded.sessionmaker() as session:
+        commissioner = await Repos(session).people.by_code(Commissioner, "C001")
+        report = await session.scalar(select(Report).where(Report.commissioner_id == commissioner.id,
+                                                           Report.period == "2026-Q2"))
+        report.submitted_at, report.due_on, report.late = sent, date(2026, 7, 10), True
+        await session.commit()
+    html = (await dossier_of(seeded, policy, "C001")).html
+    row = re.search(r"<tr><td>季度工作进展（2026-Q2[^<]*</td><td>([^<]*)</td><td class=\"flag\">([^<]*)</td>", html)
+    assert row is not None
+    assert row.groups() == ("2026-07-11", "逾期 1 天")
+
+
+TRUNCATED_AFTER_PDF = """
+import tempfile
+from pathlib import Path
+from services.dossier import to_pdf
+from storage.evidence_store import EvidenceStore, UploadRejected
+from tests.images import truncated_jpeg
+
+store = EvidenceStore(Path(tempfile.mkdtemp()))
+def attempt():
+    try:
+        store.put_image(truncated_jpeg())
+        return "stored"
+    except UploadRejected as exc:
+        return exc.reason
+before = attempt()
+to_pdf("<p>张伟</p>")
+print(before, attempt())
+"""
+
+
+def test_rendering_a_pdf_leaves_the_upload_checks_alone() -> None:
+    # In a fresh process, as in the running bot: a dossier, then a broken photo.
+    run = subprocess.run([sys.executable, "-c", TRUNCATED_AFTER_PDF], cwd=ROOT, capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert run.stdout.split() == ["corrupt", "corrupt"]

@@ -1,0 +1,166 @@
+"""The outbox and its one sender against a local Bot API server that enforces Telegram's rules."""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from bot.factory import create_bot
+from domain.policy import load_policy
+from scheduler.sender import OutboxSender
+from services.outbox import Outgoing, enqueue
+from storage.models import Enterprise, OutboxMessage, RoleGrant, User
+from storage.repositories import Repos
+from tests.botkit import BOT_TOKEN
+from tests.fakes.rate_limited_api import RateLimitedBotApi
+
+ZONE = ZoneInfo("Asia/Shanghai")
+POLICY = load_policy("yangquan")
+
+
+async def make_users(sessionmaker, clock, count: int) -> list[User]:  # noqa: ANN001
+    async with sessionmaker() as session:
+        await session.execute(insert(User), [
+            {"telegram_id": 500_000 + i, "full_name": f"用户{i}", "created_at": clock.now(), "failed_starts": 0}
+            for i in range(count)])
+        await session.commit()
+        return list((await session.scalars(select(User).order_by(User.id))).all())
+
+
+async def queue_all(sessionmaker, clock, users: list[User], kind: str = "notice") -> None:  # noqa: ANN001
+    async with sessionmaker() as session:
+        repos = Repos(session)
+        for user in users:
+            await enqueue(repos, clock, POLICY, ZONE, Outgoing(f"{kind}:{user.id}", user, f"第 {user.id} 条通知"))
+        await repos.commit()
+
+
+@pytest.fixture
+async def api():
+    server = RateLimitedBotApi(per_second=10_000)
+    url = await server.start()
+    bot = create_bot(BOT_TOKEN, api_server=url)
+    yield server, bot
+    await bot.session.close()
+    await server.stop()
+
+
+async def statuses(sessionmaker) -> dict[str, int]:  # noqa: ANN001
+    async with sessionmaker() as session:
+        rows = await session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+        return dict(rows.all())
+
+
+async def test_same_key_is_queued_once(sessionmaker, clock) -> None:
+    [user] = await make_users(sessionmaker, clock, 1)
+    for _ in range(3):
+        await queue_all(sessionmaker, clock, [user])
+    assert await statuses(sessionmaker) == {"pending": 1}
+
+
+async def test_crash_mid_fan_out_then_restart_sends_each_once(sessionmaker, clock, api) -> None:
+    server, bot = api
+    users = await make_users(sessionmaker, clock, 1000)
+    await queue_all(sessionmaker, clock, users)
+    first = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=5000, per_chat_interval=0)
+    task = asyncio.create_task(first.run_once())
+    while sum(server.received.values()) < 300:
+        await asyncio.sleep(0.01)
+    task.cancel()  # the sender dies part way through the batch
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The old sender is gone once what it handed to Telegram is marked (its deliveries are shielded):
+    # only then does the new one start, as after a restart.
+    for _ in range(200):
+        if (await statuses(sessionmaker)).get("sent", 0) == sum(server.received.values()):
+            break
+        await asyncio.sleep(0.05)
+    partial = sum(server.received.values())
+    assert 300 <= partial < 1000
+    second = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=5000, per_chat_interval=0)
+    await second.run_once()
+    assert len(server.received) == 1000 and set(server.received.values()) == {1}
+    assert await statuses(sessionmaker) == {"sent": 1000}
+
+
+async def test_retry_after_is_honoured_and_nothing_is_lost(sessionmaker, clock, api) -> None:
+    server, bot = api
+    server.per_second = 40  # Telegram's limit here; the sender is configured too fast
+    users = await make_users(sessionmaker, clock, 100)
+    await queue_all(sessionmaker, clock, users)
+    sender = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=200, per_chat_interval=0)
+    await sender.run_once()
+    assert server.too_many > 0 and sender.stats["retry_after"] == server.too_many
+    assert len(server.received) == 100 and set(server.received.values()) == {1}
+
+
+async def test_blocked_user_is_unreachable_and_their_county_admin_told_once(sessionmaker, clock, api) -> None:
+    server, bot = api
+    blocked, admin = await make_users(sessionmaker, clock, 2)
+    async with sessionmaker() as session:
+        enterprise = Enterprise(code="E1", name="某企业", county="城区")
+        session.add(enterprise)
+        await session.flush()
+        session.add_all([
+            RoleGrant(user_id=blocked.id, role="enterprise", subject_key=f"enterprise:{enterprise.id}",
+                      enterprise_id=enterprise.id, display_name="李明", subject_name="某企业",
+                      granted_at=clock.now()),
+            RoleGrant(user_id=admin.id, role="county", subject_key="county:城区", county="城区",
+                      display_name="王敏", subject_name="城区", granted_at=clock.now()),
+        ])
+        await session.commit()
+    server.forbidden = {blocked.telegram_id}
+    await queue_all(sessionmaker, clock, [blocked], kind="a")
+    await queue_all(sessionmaker, clock, [blocked], kind="b")
+    sender = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=1000, per_chat_interval=0)
+    await sender.run_once()
+    await sender.run_once()
+    assert server.received == {admin.telegram_id: 1}
+    async with sessionmaker() as session:
+        assert (await session.get(User, blocked.id)).unreachable_at is not None
+    assert await statuses(sessionmaker) == {"unreachable": 2, "sent": 1}
+
+
+async def test_server_errors_are_retried_with_backoff(sessionmaker, clock, api) -> None:
+    server, bot = api
+    server.server_errors = 1
+    [user] = await make_users(sessionmaker, clock, 1)
+    await queue_all(sessionmaker, clock, [user])
+    sender = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=1000, per_chat_interval=0)
+    assert await sender.run_once() == 0  # 502: kept for later
+    assert await sender.run_once() == 0  # not due yet
+    clock.advance(timedelta(seconds=3))
+    assert await sender.run_once() == 1
+    assert server.received == {user.telegram_id: 1}
+
+
+async def test_per_chat_interval_spaces_one_chats_messages(sessionmaker, clock, api) -> None:
+    server, bot = api
+    [user] = await make_users(sessionmaker, clock, 1)
+    await queue_all(sessionmaker, clock, [user], kind="x")
+    await queue_all(sessionmaker, clock, [user], kind="y")
+    sender = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=1000, per_chat_interval=0.3)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    assert await sender.run_once() == 2
+    assert loop.time() - start >= 0.29
+
+
+def test_rate_limiter_is_a_sliding_window_with_per_chat_spacing() -> None:
+    from scheduler.sender import RateLimiter
+
+    clock = [100.0]
+    limiter = RateLimiter(per_second=3, per_chat_interval=1.0, now=lambda: clock[0], window=1.0)
+    for chat in (1, 2, 3):
+        assert limiter.ready_at(chat) <= clock[0]
+        limiter.taken(chat)
+    assert limiter.ready_at(4) == 101.0  # a fourth in the same second waits for the window
+    assert limiter.ready_at(1) == 101.0  # and chat 1 for its own interval
+    clock[0] = 100.5
+    limiter.pause(2.0)  # RetryAfter
+    assert limiter.ready_at(4) == 102.5
+    clock[0] = 103.0
+    assert limiter.ready_at(4) <= clock[0]  # the window has moved on
