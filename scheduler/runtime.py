@@ -43,6 +43,18 @@ def sync_url(async_url: str) -> str:
     return url.set(drivername=driver).render_as_string(hide_password=False)
 
 
+def jobstore_url(async_url: str) -> str:
+    """Where APScheduler keeps its jobs. On PostgreSQL: our database. On SQLite: a file beside it,
+    because the job store writes synchronously on the event loop's thread, and SQLite locks the whole
+    file: a bot transaction awaiting the loop held the lock the job store waited for, and both stopped
+    ("database is locked" at start-up)."""
+    url = make_url(sync_url(async_url))
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return url.render_as_string(hide_password=False)
+    path = Path(url.database)
+    return url.set(database=str(path.with_name(f"{path.stem}-scheduler{path.suffix or '.db'}"))).render_as_string()
+
+
 @dataclass
 class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
@@ -91,7 +103,7 @@ async def start(rt: Runtime) -> bool:
     )
 
     scheduler = AsyncIOScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=create_sync_engine(sync_url(rt.database_url)),
+        jobstores={"default": SQLAlchemyJobStore(engine=create_sync_engine(jobstore_url(rt.database_url)),
                                                     tablename="apscheduler_jobs")},
         job_defaults={"coalesce": True, "max_instances": 1,
                       # after downtime, run once (coalesced) if the run is less than an hour late

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from domain.roles import Role
 from scheduler import jobs, runtime
-from scheduler.runtime import LEASE, LEASE_TTL, Runtime, sync_url
+from scheduler.runtime import LEASE, LEASE_TTL, Runtime, jobstore_url, sync_url
 from storage.models import OutboxMessage, SchedulerLease
 from tests.test_bot_visit import ZHANG, build, invite, world  # noqa: F401 - fixtures
 
@@ -43,7 +43,7 @@ def ids(job_ids: Iterable[str]) -> list[str]:
 
 
 def stored_jobs(database_url: str) -> list[str]:
-    engine = sa.create_engine(sync_url(database_url))
+    engine = sa.create_engine(jobstore_url(database_url))
     try:
         with engine.connect() as conn:
             return ids(conn.execute(sa.text("SELECT id FROM apscheduler_jobs")).scalars())
@@ -62,6 +62,12 @@ def test_sync_url_for_postgres_keeps_the_password() -> None:
     assert sync_url("postgresql+asyncpg://tepai:s3cret@db.example:5433/tepai") \
         == "postgresql+psycopg://tepai:s3cret@db.example:5433/tepai"
     assert sync_url("postgresql://tepai:p%40ss@localhost/tepai") == "postgresql+psycopg://tepai:p%40ss@localhost/tepai"
+
+
+def test_jobs_live_beside_a_sqlite_database_and_inside_postgres() -> None:
+    assert jobstore_url("sqlite+aiosqlite:////var/lib/tepai/tepai.db") == "sqlite:////var/lib/tepai/tepai-scheduler.db"
+    assert jobstore_url("sqlite+aiosqlite:///data/tepai") == "sqlite:///data/tepai-scheduler.db"
+    assert jobstore_url("postgresql+asyncpg://tepai:s3cret@db/tepai") == "postgresql+psycopg://tepai:s3cret@db/tepai"
 
 
 def test_sync_url_refuses_other_databases() -> None:
@@ -146,6 +152,28 @@ async def test_start_runs_one_scheduler_with_two_jobs(sessionmaker, clock, polic
         assert ids(job.id for job in again.scheduler.get_jobs()) == ["lease", "reminders"]
     finally:
         await runtime.stop(again)
+    assert stored_jobs(database_url) == ["lease", "reminders"]
+
+
+async def test_scheduler_starts_while_a_bot_transaction_holds_a_write(sessionmaker, clock, policy,
+                                                                     database_url) -> None:
+    """The bot's pruning task may be mid-write when the scheduler starts. The job store's blocking
+    writes run on the event loop's thread, so they must not wait for a lock the awaiting bot holds
+    (on one SQLite file they did: "database is locked" after the busy timeout)."""
+    rt = make(sessionmaker, clock, policy, database_url, "host-a:1")
+    assert await rt.take_lease()
+
+    async def already_taken() -> bool:
+        return True
+
+    rt.take_lease = already_taken
+    try:
+        async with sessionmaker() as session, session.begin():
+            session.add(SchedulerLease(name="held-by-the-bot", holder="bot", expires_at=clock.now()))
+            await session.flush()  # the write lock is held until this block ends
+            assert await runtime.start(rt)
+    finally:
+        await runtime.stop(rt)
     assert stored_jobs(database_url) == ["lease", "reminders"]
 
 
