@@ -113,6 +113,7 @@ class SelectionRules(_Strict):
     unit_signs: bool = True  # the dispatching unit signs too (三方协议), where its contact is registered
     default_capacity: int = Field(default=3, ge=1, le=50)  # enterprises a commissioner can serve
     renewal_days: int = Field(default=30, ge=1, le=120)  # 续签 is offered this many days before the end
+    term_months: int = Field(default=12, ge=1, le=60)  # an agreement's length (一般为一年)
 
 
 class Reason(Label):

@@ -88,3 +88,25 @@ def agreement_term(start: date, months: int) -> tuple[date, date]:
 
 def renewal_open(today: date, end: date, renewal_days: int) -> bool:
     return end - timedelta(days=renewal_days) <= today <= end
+
+
+OBJECTION_MIN_CHARS = 10  # an objection says what is wrong, in a sentence at least
+
+
+def objection_problem(reason: str | None) -> str | None:
+    """None when the objection can be filed; else the name of what is wrong with it."""
+    return "reason_short" if len((reason or "").strip()) < OBJECTION_MIN_CHARS else None
+
+
+def may_object(status: str, today: date, notice_end: date | None) -> bool:
+    """Objections are taken while the pairing is on notice (or already held by another objection)."""
+    return status in (PairingStatus.NOTICE, PairingStatus.HELD) and notice_end is not None and today <= notice_end
+
+
+def missing_signatures(required: tuple[Party, ...], signed: dict[Party, bool]) -> tuple[Party, ...]:
+    return tuple(p for p in required if not signed.get(p, False))
+
+
+def renewal_term(end: date, months: int) -> tuple[date, date]:
+    """A renewed agreement runs on from the day after the old one ends."""
+    return agreement_term(end + timedelta(days=1), months)

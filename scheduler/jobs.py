@@ -23,9 +23,18 @@ async def reminders_job() -> None:
     async with rt.sessionmaker() as session:
         repos = Repos(session)
         counts = await reminders_tick(repos, rt.clock, rt.policy, rt.zone)
+        counts |= await selection_tick(repos, rt.clock, rt.policy, rt.zone)
         await repos.commit()
     if any(counts.values()):
         log.info("reminders queued: %s", counts)
+
+
+async def selection_tick(repos: Repos, clock, policy, zone) -> dict[str, int]:  # noqa: ANN001
+    """Notices that are over go to signing; agreements near their end are offered for renewal."""
+    from services.selection import close_notices, offer_renewals
+
+    return {"notices_closed": await close_notices(repos, clock, policy, zone),
+            "renewal_offers": await offer_renewals(repos, clock, policy, zone)}
 
 
 async def lease_job() -> None:

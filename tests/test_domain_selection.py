@@ -49,3 +49,25 @@ def test_one_year_term_and_renewal_window() -> None:
     assert not renewal_open(date(2026, 11, 30), end, 30)
     assert renewal_open(date(2026, 12, 1), end, 30)
     assert not renewal_open(date(2027, 1, 1), end, 30)
+
+
+def test_objections_need_a_sentence_and_the_notice_period() -> None:
+    from domain.selection import may_object, objection_problem
+
+    assert objection_problem("不同意") == "reason_short"
+    assert objection_problem("该特派员与企业存在利益关系，不宜派驻。") is None
+    end = date(2026, 3, 6)
+    assert may_object("notice", date(2026, 3, 6), end)
+    assert may_object("held", date(2026, 3, 2), end)
+    assert not may_object("notice", date(2026, 3, 7), end)
+    assert not may_object("signing", date(2026, 3, 2), end)
+    assert not may_object("notice", date(2026, 3, 2), None)
+
+
+def test_missing_signatures_and_renewal_term() -> None:
+    from domain.selection import Party, missing_signatures, renewal_term, signers
+
+    three = signers(True)
+    assert missing_signatures(three, {Party.COMMISSIONER: True}) == (Party.ENTERPRISE, Party.UNIT)
+    assert missing_signatures(signers(False), {Party.COMMISSIONER: True, Party.ENTERPRISE: True}) == ()
+    assert renewal_term(date(2027, 2, 28), 12) == (date(2027, 3, 1), date(2028, 2, 29))

@@ -30,6 +30,15 @@ class Walk:
         data, message_id = self.button_on(label)
         return await self.feed(self.harness.callback(self.person, data, message_id))
 
+    async def press_on(self, containing: str, label: str) -> list[Any]:
+        """Press `label` on the newest message whose text holds `containing` (one of several cards)."""
+        for request in reversed(self.seen):
+            if containing in (getattr(request, "text", None) or ""):
+                data = next((d for text, d in buttons([request]).items() if text.startswith(label)), None)
+                if data is not None:
+                    return await self.feed(self.harness.callback(self.person, data, message_id_of(request)))
+        raise AssertionError(f"no button {label!r} on a message with {containing!r}")
+
     def button(self, label: str) -> str:
         return self.button_on(label)[0]
 

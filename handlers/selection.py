@@ -1,0 +1,297 @@
+"""Two-way selection in the chat: /needs for admins and commissioners (the enterprise's own list is
+handlers/need.py), ranked candidates, interest from either side, /pairings and the bureau's
+confirmation, /notice (公示) with objections, /sign, and renewal answers."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+
+from bot.filters import HasRole
+from bot.keyboards import selection as kb
+from domain.clock import Clock
+from domain.policy import Policy
+from domain.roles import Role
+from domain.selection import may_object
+from locales import Translator
+from scheduler.selection_notices import match_reasons, need_line, notice_period_text, pairing_line
+from services import selection as service
+from services.notice_list import notice_workbook
+from storage.models import Need, Pairing, RoleGrant, User
+from storage.repositories import Repos
+
+router = Router(name="selection")
+router.message.filter(HasRole(*Role))
+router.callback_query.filter(HasRole(*Role))
+
+ADMINS = (Role.COUNTY, Role.BUREAU)
+SHOWN = 20  # needs or notice entries per list
+
+
+class ObjectionForm(StatesGroup):
+    reason = State()
+
+
+def _ctx(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, user: User,
+         grants: list[RoleGrant]) -> service.Context:
+    return service.Context(repos, clock, policy, zone, user, grants)
+
+
+async def _refuse(query: CallbackQuery, t: Translator, exc: service.SelectionError) -> None:
+    await query.answer(t(f"selection.error_{exc.reason}"), show_alert=True)
+
+
+def _need_card(t: Translator, need: Need) -> str:
+    return t("selection.need_card", need=need_line(t, need), county=need.enterprise.county or "—",
+             urgency=t(f"selection.urgency_{need.urgency}"), description=need.description,
+             expected=need.expected_help or "—")
+
+
+# --- /needs --------------------------------------------------------------------------------------
+
+@router.message(Command("needs"), HasRole(*ADMINS))
+async def admin_needs(message: Message, repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, user: User,
+                      grants: list[RoleGrant], t: Translator) -> None:
+    needs = await service.needs_for_admin(_ctx(repos, clock, policy, zone, user, grants))
+    if not needs:
+        await message.answer(t("selection.needs_none"))
+        return
+    await message.answer(t("selection.needs_title", count=len(needs)))
+    for need in needs[:SHOWN]:
+        await message.answer(_need_card(t, need), reply_markup=kb.one(t("selection.button_candidates"),
+                                                                       kb.NeedView(n=need.id)))
+
+
+@router.message(Command("needs"), HasRole(Role.COMMISSIONER))
+async def commissioner_needs(message: Message, repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo,
+                             user: User, grants: list[RoleGrant], t: Translator) -> None:
+    ctx = _ctx(repos, clock, policy, zone, user, grants)
+    shown = 0
+    for commissioner_id in sorted(ctx.ids(Role.COMMISSIONER, "commissioner_id")):
+        for need, match in await service.needs_for_commissioner(ctx, commissioner_id):
+            shown += 1
+            await message.answer(_need_card(t, need) + "\n" + t("selection.why_you", reasons=match_reasons(t, match)),
+                                 reply_markup=kb.interest(t, need.id, commissioner_id, "c"))
+    if not shown:
+        await message.answer(t("selection.needs_none_for_you"))
+
+
+@router.callback_query(kb.NeedView.filter())
+async def candidates(query: CallbackQuery, callback_data: kb.NeedView, repos: Repos, clock: Clock, policy: Policy,
+                     zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
+    try:
+        need, matches, pairings = await service.candidates_for(_ctx(repos, clock, policy, zone, user, grants),
+                                                              callback_data.n)
+    except service.SelectionError as exc:
+        await _refuse(query, t, exc)
+        return
+    await query.answer()
+    lines = [t("selection.candidates_title", need=need_line(t, need))]
+    lines += [t("selection.candidate_line", n=i, name=m.candidate.name, code=m.candidate.code,
+                reasons=match_reasons(t, m)) for i, m in enumerate(matches, start=1)]
+    if not matches:
+        lines.append(t("selection.candidates_none"))
+    if pairings:
+        lines.append(t("selection.pairings_title"))
+        lines += [_pairing_state(t, p) for p in pairings]
+    # The enterprise chooses from here (双向选择); admins only read.
+    enterprise = need.enterprise_id in {g.enterprise_id for g in grants if g.role == Role.ENTERPRISE}
+    by_code = {c.code: c.id for c in await repos.selection.candidates()} if enterprise else {}
+    buttons = [(t("selection.button_choose", name=m.candidate.name), kb.Interest(n=need.id, c=by_code[code], s="e"))
+               for m in matches if (code := m.candidate.code) in by_code]
+    await query.message.answer("\n".join(lines), reply_markup=kb.column(buttons))
+
+
+def _pairing_state(t: Translator, p: Pairing) -> str:
+    sides = []
+    if p.commissioner_interest_at is not None:
+        sides.append(t("selection.side_commissioner"))
+    if p.enterprise_interest_at is not None:
+        sides.append(t("selection.side_enterprise"))
+    return t("selection.pairing_state", pairing=pairing_line(t, p), status=t(f"selection.status_{p.status}"),
+             sides=t("report.list_join").join(sides) or "—")
+
+
+@router.callback_query(kb.Interest.filter())
+async def interest(query: CallbackQuery, callback_data: kb.Interest, repos: Repos, clock: Clock, policy: Policy,
+                   zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
+    try:
+        pairing = await service.express_interest(_ctx(repos, clock, policy, zone, user, grants),
+                                                 need_id=callback_data.n, commissioner_id=callback_data.c,
+                                                 side=callback_data.s)
+    except service.SelectionError as exc:
+        await _refuse(query, t, exc)
+        return
+    await query.answer()
+    both = pairing.commissioner_interest_at is not None and pairing.enterprise_interest_at is not None
+    await query.message.answer(t("selection.interest_both" if both else "selection.interest_sent",
+                                 pairing=pairing_line(t, pairing)))
+
+
+# --- the bureau's confirmation -----------------------------------------------------------------------
+
+@router.message(Command("pairings"), HasRole(Role.BUREAU))
+async def ready(message: Message, repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, user: User,
+                grants: list[RoleGrant], t: Translator) -> None:
+    rows = await service.ready_pairings(_ctx(repos, clock, policy, zone, user, grants))
+    if not rows:
+        await message.answer(t("selection.ready_none"))
+        return
+    await message.answer(t("selection.ready_title", count=len(rows)))
+    for p in rows[:SHOWN]:
+        await message.answer(pairing_line(t, p), reply_markup=kb.confirm_or_reject(t, p.id))
+
+
+@router.callback_query(kb.PairingDecision.filter())
+async def decide(query: CallbackQuery, callback_data: kb.PairingDecision, repos: Repos, clock: Clock,
+                 policy: Policy, zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
+    approve = callback_data.a == "ok"
+    try:
+        p = await service.decide_pairing(_ctx(repos, clock, policy, zone, user, grants), pairing_id=callback_data.p,
+                                         approve=approve)
+    except service.SelectionError as exc:
+        await _refuse(query, t, exc)
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    if not approve:
+        text = t("selection.rejected_done", pairing=pairing_line(t, p))
+    elif p.notice_end is not None:
+        text = t("selection.confirmed_notice", pairing=pairing_line(t, p), period=notice_period_text(t, p))
+    else:
+        text = t("selection.confirmed_signing", pairing=pairing_line(t, p))
+    await query.message.answer(text)
+
+
+# --- /notice and objections --------------------------------------------------------------------------
+
+@router.message(Command("notice"))
+async def notice(message: Message, repos: Repos, grants: list[RoleGrant], t: Translator) -> None:
+    rows = await service.on_notice(repos)
+    if not rows:
+        await message.answer(t("selection.notice_none"))
+        return
+    admin = any(g.role in ADMINS for g in grants)
+    await message.answer(t("selection.notice_title", count=len(rows)), reply_markup=kb.one(
+        t("selection.button_export"), kb.NoticeExport()) if admin else None)
+    for p in rows[:SHOWN]:
+        text = t("selection.notice_entry", pairing=pairing_line(t, p), period=notice_period_text(t, p),
+                 status=t(f"selection.status_{p.status}"))
+        await message.answer(text, reply_markup=kb.object_to(t, p.id))
+
+
+@router.callback_query(kb.NoticeExport.filter(), HasRole(*ADMINS))
+async def export(query: CallbackQuery, repos: Repos, clock: Clock, zone: ZoneInfo, t: Translator) -> None:
+    rows = await service.on_notice(repos)
+    await query.answer()
+    day = clock.now().astimezone(zone).date().isoformat()
+    await query.message.answer_document(BufferedInputFile(notice_workbook(t, rows), filename=f"notice-{day}.xlsx"),
+                                        caption=t("selection.export_caption", count=len(rows)))
+
+
+@router.callback_query(kb.ObjectTo.filter())
+async def object_to(query: CallbackQuery, callback_data: kb.ObjectTo, state: FSMContext, repos: Repos,
+                    clock: Clock, zone: ZoneInfo, t: Translator) -> None:
+    p = await repos.selection.pairing(callback_data.p)
+    if p is None or not may_object(p.status, clock.now().astimezone(zone).date(), p.notice_end):
+        await query.answer(t("selection.error_not_on_notice"), show_alert=True)
+        return
+    await state.set_state(ObjectionForm.reason)
+    await state.set_data({"pairing": p.id})
+    await query.answer()
+    await query.message.answer(t("selection.ask_objection", pairing=pairing_line(t, p)))
+
+
+@router.message(StateFilter(ObjectionForm.reason), F.text & ~F.text.startswith("/"))
+async def objection_reason(message: Message, state: FSMContext, repos: Repos, clock: Clock, policy: Policy,
+                           zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
+    pairing_id = (await state.get_data()).get("pairing")
+    try:
+        row = await service.file_objection(_ctx(repos, clock, policy, zone, user, grants), pairing_id=pairing_id,
+                                           reason=message.text)
+    except service.SelectionError as exc:
+        await message.answer(t(f"selection.error_{exc.reason}"))
+        if exc.reason != "reason_short":
+            await state.clear()
+        return
+    await state.clear()
+    await message.answer(t("selection.objection_filed", id=row.id))
+
+
+@router.message(StateFilter(ObjectionForm.reason))
+async def objection_expects_text(message: Message, t: Translator) -> None:
+    await message.answer(t("selection.expect_text"))
+
+
+@router.callback_query(kb.ObjectionDecision.filter())
+async def decide_objection(query: CallbackQuery, callback_data: kb.ObjectionDecision, repos: Repos, clock: Clock,
+                           policy: Policy, zone: ZoneInfo, user: User, grants: list[RoleGrant],
+                           t: Translator) -> None:
+    try:
+        row = await service.decide_objection(_ctx(repos, clock, policy, zone, user, grants),
+                                             objection_id=callback_data.o, uphold=callback_data.a == "up")
+    except service.SelectionError as exc:
+        await _refuse(query, t, exc)
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await query.message.answer(t(f"selection.objection_{row.decision}_done", id=row.id,
+                                 pairing=pairing_line(t, row.pairing)))
+
+
+# --- signing -----------------------------------------------------------------------------------------
+
+@router.message(Command("sign"))
+async def to_sign(message: Message, repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, user: User,
+                  grants: list[RoleGrant], t: Translator) -> None:
+    rows = await service.awaiting_signature(_ctx(repos, clock, policy, zone, user, grants))
+    if not rows:
+        await message.answer(t("selection.sign_none"))
+        return
+    for p in rows[:SHOWN]:
+        await message.answer(t("selection.sign_entry", pairing=pairing_line(t, p), targets=p.need.expected_help or "—",
+                               months=policy.selection.term_months), reply_markup=kb.sign(t, p.id))
+
+
+@router.callback_query(kb.Sign.filter())
+async def sign(query: CallbackQuery, callback_data: kb.Sign, repos: Repos, clock: Clock, policy: Policy,
+               zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
+    try:
+        done = await service.sign(_ctx(repos, clock, policy, zone, user, grants), pairing_id=callback_data.p)
+    except service.SelectionError as exc:
+        await _refuse(query, t, exc)
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    if done.agreement is not None:
+        a = done.agreement
+        await query.message.answer(t("selection.signed_all", start=a.start_date.isoformat(),
+                                     end=a.end_date.isoformat()))
+        return
+    waiting = t("report.list_join").join(t(f"selection.party_{p.value}") for p in done.missing)
+    await query.message.answer(t("selection.signed_waiting", waiting=waiting))
+
+
+# --- renewal -----------------------------------------------------------------------------------------
+
+@router.callback_query(kb.Renewal.filter())
+async def renewal(query: CallbackQuery, callback_data: kb.Renewal, repos: Repos, clock: Clock, policy: Policy,
+                  zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
+    try:
+        answer = await service.answer_renewal(_ctx(repos, clock, policy, zone, user, grants),
+                                              agreement_id=callback_data.g, accept=callback_data.a == "yes")
+    except service.SelectionError as exc:
+        await _refuse(query, t, exc)
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    if answer.renewed is not None:
+        text = t("selection.renewed", start=answer.renewed.start_date.isoformat(),
+                 end=answer.renewed.end_date.isoformat())
+    else:
+        text = t("selection.renewal_yes_waiting" if answer.accepted else "selection.renewal_no_done")
+    await query.message.answer(text)

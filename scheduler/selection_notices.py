@@ -1,0 +1,120 @@
+"""What Tepai tells people during two-way selection, public notice, signing and renewal (queued in
+the outbox, in the caller's transaction, like scheduler/notices.py). Keys make each notice once."""
+from __future__ import annotations
+
+from bot.keyboards import selection as kb
+from domain.matching import Match
+from locales import Translator
+from scheduler.notices import Notices
+from storage.models import Agreement, Need, Objection, Pairing, User
+
+
+def need_line(t: Translator, need: Need) -> str:
+    return t("selection.need_line", id=need.id, enterprise=need.enterprise.name, field=need.field)
+
+
+def pairing_line(t: Translator, p: Pairing) -> str:
+    return t("selection.pairing_line", id=p.id, commissioner=p.commissioner.name, code=p.commissioner.code,
+             enterprise=p.need.enterprise.name, field=p.need.field)
+
+
+def match_reasons(t: Translator, m: Match) -> str:
+    """Why a candidate is proposed: shared terms, county, load; applicants are marked."""
+    parts = [t("selection.reason_terms", terms="、".join(m.shared[:6]))]
+    if m.same_county:
+        parts.append(t("selection.reason_county"))
+    parts.append(t("selection.reason_full" if m.full else "selection.reason_load",
+                   load=m.candidate.load, capacity=m.candidate.capacity))
+    if m.candidate.applicant:
+        parts.append(t("selection.reason_applicant"))
+    return t("selection.reasons_join").join(parts)
+
+
+def notice_period_text(t: Translator, p: Pairing) -> str:
+    return t("selection.period", start=p.notice_start.isoformat(), end=p.notice_end.isoformat())
+
+
+def agreement_text(t: Translator, a: Agreement) -> str:
+    return t("selection.agreement_line", commissioner=a.commissioner.name, code=a.commissioner.code,
+             enterprise=a.enterprise.name, start=a.start_date.isoformat(), end=a.end_date.isoformat())
+
+
+async def ask_enterprise(notices: Notices, contact: User, p: Pairing) -> bool:
+    """A commissioner chose this need: the enterprise may choose them back."""
+    t = notices.t(contact)
+    text = t("selection.notice_commissioner_interested", commissioner=p.commissioner.name,
+             title=p.commissioner.title or "", expertise=p.commissioner.expertise or "", need=need_line(t, p.need))
+    return await notices.queue(f"interest-e:{p.id}:{contact.id}", contact, text,
+                               kb.interest(t, p.need_id, p.commissioner_id, "e"))
+
+
+async def ask_commissioner(notices: Notices, account: User, p: Pairing) -> bool:
+    """The enterprise chose this commissioner: they may choose the need back."""
+    t = notices.t(account)
+    text = t("selection.notice_enterprise_interested", need=need_line(t, p.need), description=p.need.description,
+             expected=p.need.expected_help or "—")
+    return await notices.queue(f"interest-c:{p.id}:{account.id}", account, text,
+                               kb.interest(t, p.need_id, p.commissioner_id, "c"))
+
+
+async def ask_bureau(notices: Notices, admin: User, p: Pairing) -> bool:
+    t = notices.t(admin)
+    return await notices.queue(f"pairing-ready:{p.id}:{admin.id}", admin,
+                               t("selection.notice_ready", pairing=pairing_line(t, p)), kb.confirm_or_reject(t, p.id))
+
+
+async def on_notice(notices: Notices, user: User, p: Pairing) -> bool:
+    """The pairing is published for objections (公示)."""
+    t = notices.t(user)
+    text = t("selection.notice_published", pairing=pairing_line(t, p), period=notice_period_text(t, p))
+    return await notices.queue(f"pairing-notice:{p.id}:{user.id}", user, text, kb.object_to(t, p.id))
+
+
+async def tell_rejected(notices: Notices, user: User, p: Pairing) -> bool:
+    t = notices.t(user)
+    return await notices.queue(f"pairing-rejected:{p.id}:{user.id}", user,
+                               t("selection.notice_rejected", pairing=pairing_line(t, p)))
+
+
+async def ask_to_sign(notices: Notices, user: User, p: Pairing, party: str) -> bool:
+    t = notices.t(user)
+    text = t("selection.notice_sign", pairing=pairing_line(t, p), party=t(f"selection.party_{party}"),
+             targets=p.need.expected_help or "—", months=notices.policy.selection.term_months)
+    return await notices.queue(f"pairing-sign:{p.id}:{party}:{user.id}", user, text, kb.sign(t, p.id))
+
+
+async def tell_agreed(notices: Notices, user: User, a: Agreement) -> bool:
+    t = notices.t(user)
+    return await notices.queue(f"agreement-started:{a.id}:{user.id}", user,
+                               t("selection.notice_agreed", agreement=agreement_text(t, a)))
+
+
+async def ask_bureau_objection(notices: Notices, admin: User, o: Objection, objector: str) -> bool:
+    t = notices.t(admin)
+    text = t("selection.notice_objection", id=o.id, pairing=pairing_line(t, o.pairing), objector=objector,
+             reason=o.reason)
+    return await notices.queue(f"objection:{o.id}:{admin.id}", admin, text, kb.uphold_or_dismiss(t, o.id))
+
+
+async def tell_objection_decided(notices: Notices, user: User, o: Objection) -> bool:
+    t = notices.t(user)
+    return await notices.queue(f"objection-decided:{o.id}:{user.id}", user,
+                               t(f"selection.notice_objection_{o.decision}", id=o.id,
+                                 pairing=pairing_line(t, o.pairing)))
+
+
+async def offer_renewal(notices: Notices, user: User, a: Agreement) -> bool:
+    t = notices.t(user)
+    return await notices.queue(f"renewal-offer:{a.id}:{user.id}", user,
+                               t("selection.notice_renewal", agreement=agreement_text(t, a),
+                                 months=notices.policy.selection.term_months),
+                               kb.renew_or_not(t, a.id))
+
+
+async def tell_renewal(notices: Notices, user: User, old: Agreement, answer: str, by: str,
+                       new: Agreement | None = None) -> bool:
+    """answer: renewed (both said yes), declined (one said no)."""
+    t = notices.t(user)
+    text = t(f"selection.notice_renewal_{answer}", agreement=agreement_text(t, old), by=by,
+             new=agreement_text(t, new) if new is not None else "")
+    return await notices.queue(f"renewal-{answer}:{old.id}:{user.id}", user, text)
