@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("need", help="the need, e.g. 回转窑耐火材料剥落")
     match.add_argument("--county", help="the enterprise's county (a match there ranks higher)")
     match.add_argument("--limit", type=int, default=10)
+    notice = sub.add_parser("notice", help="the public notice list (公示): pairings on notice or held")
+    notice.add_argument("--xlsx", type=Path, help="also write it as XLSX here")
     dis = sub.add_parser("disqualify", help="disqualify a commissioner (取消资格) for one of the policy's reasons")
     dis.add_argument("code", help="the commissioner's code")
     dis.add_argument("--reason", required=True, help="a key of the policy's disqualification reasons")
@@ -104,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(commands_cli.dossiers(settings, policy, t, args.year, args.commissioner, args.out))
     if args.command == "match":
         return asyncio.run(commands_cli.match(settings, policy, t, args.need, args.county, args.limit))
+    if args.command == "notice":
+        return asyncio.run(commands_cli.notice(settings, t, args.xlsx))
     if args.command == "disqualify":
         return asyncio.run(commands_cli.disqualify(settings, policy, t, args.code, args.reason, args.note))
     if args.command == "demo":

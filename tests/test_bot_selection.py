@@ -3,6 +3,7 @@ without objections → three-party signing → agreement → renewal, through th
 SQLite and PostgreSQL, with each step's role limits."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.cli import main
 from domain.roles import Role
 from scheduler.jobs import selection_tick
 from services.importer import Kind, import_file
@@ -252,7 +254,7 @@ async def test_interest_limits(people, clock) -> None:
     assert "公示" not in (await h.send(stranger, "/notice"))[0]
 
 
-async def test_notice_list_export_for_admins_only(people) -> None:
+async def test_notice_list_export_for_admins_only(people, database_url, monkeypatch, capsys, tmp_path) -> None:
     h = people
     await choose_each_other(h, SUN, TAIFENG)
     await h.drain()
@@ -269,6 +271,14 @@ async def test_notice_list_export_for_admins_only(people) -> None:
     await commissioner.send("/notice")
     with pytest.raises(AssertionError):
         commissioner.button("📥 导出公示名单")
+    # The same list from the command line.
+    monkeypatch.setenv("TEPAI_DATABASE_URL", database_url)
+    monkeypatch.setenv("TEPAI_DATA_DIR", str(tmp_path))
+    assert await asyncio.to_thread(main, ["notice", "--xlsx", str(tmp_path / "notice.xlsx")]) == 0
+    out = capsys.readouterr().out
+    assert "孙悦（A002）— 平定县泰丰农业科技有限公司" in out and "公示期 2026-03-17 至 2026-03-23" in out
+    assert "已写入" in out
+    assert load_workbook(tmp_path / "notice.xlsx").active["C2"].value == "孙悦"
 
 
 def _bytes_of(document):  # noqa: ANN001, ANN202
