@@ -29,6 +29,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("visits", COMMISSIONERS | ADMINS),
     CommandSpec("report", COMMISSIONERS),
     CommandSpec("outcome", COMMISSIONERS),
+    CommandSpec("profile", COMMISSIONERS),
     CommandSpec("invite", ADMINS),
     CommandSpec("void", ADMINS),
     CommandSpec("record", ADMINS),

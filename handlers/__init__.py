@@ -13,6 +13,7 @@ from handlers import (
     feedback,
     language,
     outcome,
+    profile,
     report,
     start,
     visit,
@@ -23,7 +24,7 @@ from handlers import (
 ROUTERS: tuple[Router, ...] = (
     start.router, language.router, common.router, admin.router,
     visit.router, visit_evidence.router, visits.router, feedback.router, report.router, outcome.router,
-    assessment.router, change.router, disqualify.router,
+    assessment.router, change.router, disqualify.router, profile.router,
     fallback.router,
 )
 
