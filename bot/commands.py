@@ -39,6 +39,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("change", frozenset({Role.COMMISSIONER, Role.ENTERPRISE})),
     CommandSpec("changes", frozenset({Role.BUREAU})),
     CommandSpec("disqualify", frozenset({Role.BUREAU})),
+    CommandSpec("need", frozenset({Role.ENTERPRISE})),
+    CommandSpec("needs", frozenset({Role.ENTERPRISE, Role.COUNTY, Role.BUREAU, Role.COMMISSIONER})),
 )
 
 GATED: dict[str, frozenset[Role]] = {c.name: c.roles for c in COMMANDS if c.roles is not None}

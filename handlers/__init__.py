@@ -12,6 +12,7 @@ from handlers import (
     fallback,
     feedback,
     language,
+    need,
     outcome,
     profile,
     report,
@@ -25,6 +26,7 @@ ROUTERS: tuple[Router, ...] = (
     start.router, language.router, common.router, admin.router,
     visit.router, visit_evidence.router, visits.router, feedback.router, report.router, outcome.router,
     assessment.router, change.router, disqualify.router, profile.router,
+    need.router,
     fallback.router,
 )
 
