@@ -41,6 +41,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("disqualify", frozenset({Role.BUREAU})),
     CommandSpec("need", frozenset({Role.ENTERPRISE})),
     CommandSpec("needs", frozenset({Role.ENTERPRISE, Role.COUNTY, Role.BUREAU, Role.COMMISSIONER})),
+    CommandSpec("pairings", frozenset({Role.BUREAU})),
+    CommandSpec("notice", frozenset(Role)),
+    CommandSpec("sign", frozenset({Role.COMMISSIONER, Role.ENTERPRISE, Role.UNIT})),
 )
 
 GATED: dict[str, frozenset[Role]] = {c.name: c.roles for c in COMMANDS if c.roles is not None}

@@ -16,6 +16,7 @@ from handlers import (
     outcome,
     profile,
     report,
+    selection,
     start,
     visit,
     visit_evidence,
@@ -25,7 +26,7 @@ from handlers import (
 ROUTERS: tuple[Router, ...] = (
     start.router, language.router, common.router, admin.router,
     visit.router, visit_evidence.router, visits.router, feedback.router, report.router, outcome.router,
-    assessment.router, change.router, disqualify.router, profile.router,
+    assessment.router, change.router, disqualify.router, selection.router, profile.router,
     need.router,
     fallback.router,
 )

@@ -251,7 +251,7 @@ async def own_needs(message: Message, repos: Repos, grants: list[RoleGrant], zon
     open_ids = [n.id for n in needs if n.status == rules.OPEN]
     if open_ids:
         lines += ["", t("need.list_hint")]
-    await message.answer("\n".join(lines), reply_markup=kb.withdraw(t, open_ids))
+    await message.answer("\n".join(lines), reply_markup=kb.open_need_actions(t, open_ids))
 
 
 @router.callback_query(kb.NeedClose.filter())

@@ -219,7 +219,7 @@ async def test_needs_lists_and_withdraws(harness, bureau) -> None:  # noqa: F811
 
     await listing.send("/needs")
     assert "已关闭" in listing.last_text()
-    assert list(buttons(listing.seen[-1:])) == [f"撤回需求 #{second.id}"]
+    assert list(buttons(listing.seen[-1:])) == [f"🔎 #{second.id} 候选", f"撤回需求 #{second.id}"]
 
     # Someone else's tap: a commissioner never reaches the handler; the bureau may withdraw.
     data = NeedClose(n=second.id).pack()

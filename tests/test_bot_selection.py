@@ -232,7 +232,9 @@ async def test_interest_limits(people, clock) -> None:
 
     assert "找不到这条需求" in alerts(await h.press(LI_MING, NeedView(n=n003.id).pack()))[0]
     walk = Walk(h, TAIFENG)
-    await walk.feed(h.callback(TAIFENG, NeedView(n=n003.id).pack()))
+    await walk.send("/needs")
+    await walk.press(f"🔎 #{n003.id} 候选")
+    assert "的候选特派员" in walk.last_text()
     await walk.press("✅ 选择 李强")
     assert "已表达意向" in walk.last_text()
     assert "您已经表达过意向" in alerts(await h.press(TAIFENG, walk.button("✅ 选择 李强")))[0]
@@ -252,6 +254,11 @@ async def test_interest_limits(people, clock) -> None:
     assert "仅限市科学技术局管理员" in (await h.send(ZHANG, "/pairings"))[0]
     stranger = Person(9901, "客", "路")
     assert "公示" not in (await h.send(stranger, "/notice"))[0]
+    # Withdrawing the need ends the selection running on it.
+    await walk.send("/needs")
+    await walk.press(f"撤回需求 #{n003.id}")
+    [pairing] = await rows(h, Pairing)
+    assert pairing.status == "rejected"
 
 
 async def test_notice_list_export_for_admins_only(people, database_url, monkeypatch, capsys, tmp_path) -> None:

@@ -6,6 +6,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.needs import EDITABLE
 from domain.selection import URGENCIES
+from bot.keyboards.selection import NeedView
 from locales import Translator
 
 
@@ -54,7 +55,10 @@ def parts(t: Translator, key: str) -> InlineKeyboardMarkup:
     return column([(t(f"need.part.{p}"), NeedStep(k=key, a="redo", v=p)) for p in EDITABLE])
 
 
-def withdraw(t: Translator, need_ids: list[int]) -> InlineKeyboardMarkup | None:
+def open_need_actions(t: Translator, need_ids: list[int]) -> InlineKeyboardMarkup | None:
+    """Per open need: its ranked candidates (to choose from, 双向选择) and withdrawing it."""
     if not need_ids:
         return None
-    return column([(t("need.button_close", id=n), NeedClose(n=n)) for n in need_ids])
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [button(t("need.button_candidates", id=n), NeedView(n=n)), button(t("need.button_close", id=n), NeedClose(n=n))]
+        for n in need_ids])
