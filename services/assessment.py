@@ -12,14 +12,13 @@ from domain.clock import Clock
 from domain.policy import Policy
 from domain.reports import periods
 from domain.scoring import Graded, YearInputs, grade_cohort, score
+from services.errors import Refusal
 from storage.models import Agreement, Commissioner, GradeDecision
 from storage.repositories import Repos
 
 
-class AssessmentError(ValueError):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class AssessmentError(Refusal):
+    """`reason` names a catalogue text."""
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,13 @@ from domain.roles import Role
 from scheduler import change_notices
 from scheduler.notices import Notices
 from services import notifications
+from services.errors import Refusal
 from storage.models import Agreement, ChangeRequest, RoleGrant, User
 from storage.repositories import Repos
 
 
-class ChangeError(ValueError):
+class ChangeError(Refusal):
     """A change request that cannot be filed or decided; `reason` names a `change.error_*` text."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def _party(agreement: Agreement, grants: list[RoleGrant]) -> str | None:

@@ -29,6 +29,24 @@ INDUSTRIES = [
     ("信息技术", "软件、工业互联网"), ("环保科技", "环境工程、污水处理"), ("中药材", "中药材种植、加工"),
     ("畜牧养殖", "畜牧兽医、饲料"), ("电子科技", "电子信息、传感器"), ("建材", "建筑材料、固废利用"),
 ]
+# A technical need per industry: (problem, help wanted), as enterprises write them.
+NEEDS = {
+    "耐火材料": ("回转窑窑衬耐火砖剥落严重，寿命不足半年", "分析剥落原因，改进耐火砖配方和砌筑工艺"),
+    "煤化工": ("甲醇合成催化剂活性下降快，更换周期缩短", "评估催化剂失活原因，推荐再生工艺"),
+    "装备制造": ("数控加工精度波动大，废品率偏高", "优化加工工艺参数，建立在线检测方案"),
+    "农业科技": ("日光温室冬季夜间温度偏低、湿度过大，蔬菜病害多发", "设计温室环境监测与自动控制方案"),
+    "生物科技": ("发酵罐染菌率高，批次产量不稳定", "排查染菌环节，制定无菌操作和灭菌规程"),
+    "环保科技": ("污水处理站出水氨氮时有超标", "优化生化处理工艺，提出提标改造方案"),
+    "中药材": ("连翘、黄芩采收后晾晒加工粗放，有效成分含量不稳定", "制定产地初加工规程，指导建设烘干设施"),
+    "电子科技": ("传感器温漂大，低温环境下读数失准", "改进温度补偿电路和标定方法"),
+}
+# Applicants (申报人员) for this year's selection: name, unit index, title, degree, fields, keywords, county.
+APPLICANTS = [
+    ("赵磊", 0, "讲师", "博士", "材料科学与工程", "耐火材料检测、窑衬寿命评估", "郊区"),
+    ("孙悦", 1, "副研究员", "博士", "农业资源与环境", "温室环境控制、水肥一体化", "平定县"),
+    ("周凯", 2, "农艺师", "硕士", "中药学", "中药材初加工、烘干工艺", "盂县"),
+    ("钱程", 0, "副教授", "博士", "环境工程", "污水处理、脱氮除磷", "矿区"),
+]
 NAME_PARTS = ["华鑫", "晋阳", "宏达", "泰丰", "瑞升", "恒通", "金石", "丰源", "兴旺", "荣盛", "盛和", "润泽",
               "东方", "嘉禾", "鼎盛", "天成", "明远", "广源"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
@@ -76,4 +94,15 @@ def demo_records(year: int, commissioners: int = 30, enterprises: int = 36, seed
         com_rows.append([code, name, UNITS[i % len(UNITS)][0], title, degree, served[0][1], _phone(rng), county])
         for enterprise_code, _ in served:
             agr_rows.append([code, enterprise_code, date(year, 1, 1), date(year, 12, 31), "有效"])
-    return {"派出单位": units, "企业": ent_rows, "特派员": com_rows, "协议": agr_rows}
+    need_rows = [["需求编号", "企业编号", "技术领域", "问题描述", "期望帮助", "紧急程度", "状态"]]
+    for i, (enterprise_code, _) in enumerate(ent_fields):
+        industry = INDUSTRIES[i % len(INDUSTRIES)][0]
+        if industry in NEEDS and len(need_rows) <= len(NEEDS):
+            problem, wanted = NEEDS[industry]
+            need_rows.append([f"N{len(need_rows):03d}", enterprise_code, industry, problem, wanted,
+                              rng.choice(["紧急", "一般", "一般", "低"]), "待匹配"])
+    app_rows = [["编号", "姓名", "派出单位", "职称", "学位", "专业领域", "关键词", "服务容量", "电话", "县区"]]
+    for i, (name, unit, title, degree, fields, keywords, county) in enumerate(APPLICANTS, start=1):
+        app_rows.append([f"A{i:03d}", name, UNITS[unit][0], title, degree, fields, keywords, 2, _phone(rng), county])
+    return {"派出单位": units, "企业": ent_rows, "技术需求": need_rows, "特派员": com_rows, "申报人员": app_rows,
+            "协议": agr_rows}

@@ -15,18 +15,15 @@ from domain.selection import OPEN_PAIRING, PairingStatus
 from scheduler import change_notices
 from scheduler.notices import Notices
 from services import notifications
+from services.errors import Refusal
 from storage.models import Agreement, Commissioner, Disqualification
 from storage.repositories import Repos
 
 ENDING_STATUSES = ("active", "pending")
 
 
-class DisqualifyError(ValueError):
+class DisqualifyError(Refusal):
     """`reason` names a `disqualify.error_*` text."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

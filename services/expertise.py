@@ -10,16 +10,13 @@ from domain import expertise as rules
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
+from services.errors import Refusal
 from storage.models import Commissioner, RoleGrant, User
 from storage.repositories import Repos
 
 
-class ExpertiseError(ValueError):
+class ExpertiseError(Refusal):
     """A profile change that cannot be made; `reason` names a `profile.error_*` text."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

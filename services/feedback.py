@@ -11,18 +11,15 @@ from domain.feedback import Answer, Due, FeedbackSummary
 from domain.policy import Policy
 from domain.roles import Role
 from services import notifications
+from services.errors import Refusal
 from storage.models import Enterprise, RoleGrant, User, Visit, VisitFeedback
 from storage.repositories import Repos
 
 MAX_TEXT = 1000
 
 
-class FeedbackError(ValueError):
+class FeedbackError(Refusal):
     """Why an answer is not taken; `reason` names a catalogue text (feedback.error_<reason>)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,13 @@ from domain.selection import OPEN_PAIRING, PairingStatus
 from scheduler import need_notices
 from scheduler.notices import Notices
 from services import notifications
+from services.errors import Refusal
 from storage.models import Enterprise, Need, RoleGrant, User
 from storage.repositories import Repos
 
 
-class NeedError(ValueError):
+class NeedError(Refusal):
     """A need that cannot be filed or closed; `reason` names a `need.error_*` text."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def contact_enterprise_ids(grants: list[RoleGrant]) -> list[int]:

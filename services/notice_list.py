@@ -3,11 +3,8 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from locales import Translator
+from services.xlsx import table
 from storage.models import Pairing
 
 COLUMNS = ("pairing", "commissioner_code", "commissioner", "title", "unit", "enterprise", "county", "field",
@@ -23,20 +20,6 @@ def rows(t: Translator, pairings: list[Pairing]) -> list[list]:
 
 
 def notice_workbook(t: Translator, pairings: list[Pairing]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = t("selection.sheet")
-    sheet.append([t(f"selection.col_{c}") for c in COLUMNS])
-    data = rows(t, pairings)
-    for row in data:
-        sheet.append(row)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for index, _ in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = 16
-    sheet.freeze_panes = "A2"
     out = BytesIO()
-    workbook.save(out)
+    table(t("selection.sheet"), [t(f"selection.col_{c}") for c in COLUMNS], rows(t, pairings)).save(out)
     return out.getvalue()

@@ -5,14 +5,13 @@ from datetime import date
 
 from domain.clock import Clock
 from domain.policy import Policy
+from services.errors import Refusal
 from storage.models import Agreement, Outcome
 from storage.repositories import Repos
 
 
-class OutcomeError(ValueError):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class OutcomeError(Refusal):
+    """`reason` names a catalogue text."""
 
 
 async def log_outcome(repos: Repos, clock: Clock, policy: Policy, *, commissioner_id: int, agreement_id: int,

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from domain.policy import Policy
 from locales import Translator
 from services.assessment import Assessment
+from services.xlsx import table
 
 COLUMNS = ("rank", "code", "name", "unit", "county", "services", "verified", "disputed", "enterprises",
            "reports_on_time", "reports_late", "reports_missing", "response_rate", "mean_rating", "survey_mean",
@@ -35,21 +32,9 @@ def rows(policy: Policy, t: Translator, assessment: Assessment, county: str | No
 
 
 def write_roster(path: Path, policy: Policy, t: Translator, assessment: Assessment, county: str | None = None) -> int:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = t("assess.sheet", year=assessment.year)
-    sheet.append([t(f"assess.col_{c}") for c in COLUMNS])
     data = rows(policy, t, assessment, county)
-    for row in data:
-        sheet.append(row)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for index, _ in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = 14 if index > 5 else 18
-    sheet.freeze_panes = "D2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(data) + 1}"  # filterable
+    workbook = table(t("assess.sheet", year=assessment.year), [t(f"assess.col_{c}") for c in COLUMNS], data,
+                     width=lambda index: 14 if index > 5 else 18, freeze="D2")
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return len(data)

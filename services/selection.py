@@ -19,16 +19,13 @@ from domain.selection import Party, PairingStatus
 from scheduler import selection_notices as say
 from scheduler.notices import Notices
 from services import matching, notifications
+from services.errors import Refusal
 from storage.models import Agreement, Commissioner, Need, Objection, Pairing, RoleGrant, User
 from storage.repositories import Repos
 
 
-class SelectionError(ValueError):
+class SelectionError(Refusal):
     """A step that cannot be taken; `reason` names a `selection.error_*` text."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from domain.visits import (
     summary_length,
 )
 from services import feedback
+from services.errors import Refusal
 from storage.evidence_store import EvidenceStore, UploadRejected
 from storage.models import Agreement, Enterprise, StoredFile, Visit, VisitFile
 from storage.repositories import Repos
@@ -29,12 +30,8 @@ from storage.repositories import Repos
 __all__ = ["UploadRejected", "VisitError", "keep_upload", "evaluate", "log_visit", "progress_of"]
 
 
-class VisitError(ValueError):
+class VisitError(Refusal):
     """A visit that cannot be stored as told; `reason` names a catalogue text (visit.error_<reason>)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 async def keep_upload(store: EvidenceStore, repos: Repos, clock: Clock, data: bytes, *, as_image: bool,
