@@ -3,13 +3,15 @@ handlers/need.py), ranked candidates, interest from either side, /pairings and t
 confirmation, /notice (公示) with objections, /sign, and renewal answers."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.filters import HasRole
 from bot.keyboards import selection as kb
@@ -51,19 +53,27 @@ def _need_card(t: Translator, need: Need) -> str:
              expected=need.expected_help or "—")
 
 
+async def _cards(message: Message, t: Translator, texts: str, rows: list,
+                 card: Callable[[Any], tuple[str, InlineKeyboardMarkup | None]]) -> None:
+    """A list as a title and one message per row, each with its buttons: `<texts>_none` when
+    empty, else `<texts>_title` and the first SHOWN rows."""
+    if not rows:
+        await message.answer(t(f"{texts}_none"))
+        return
+    await message.answer(t(f"{texts}_title", count=len(rows)))
+    for row in rows[:SHOWN]:
+        text, markup = card(row)
+        await message.answer(text, reply_markup=markup)
+
+
 # --- /needs --------------------------------------------------------------------------------------
 
 @router.message(Command("needs"), HasRole(*ADMINS))
 async def admin_needs(message: Message, repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, user: User,
                       grants: list[RoleGrant], t: Translator) -> None:
     needs = await service.needs_for_admin(_ctx(repos, clock, policy, zone, user, grants))
-    if not needs:
-        await message.answer(t("selection.needs_none"))
-        return
-    await message.answer(t("selection.needs_title", count=len(needs)))
-    for need in needs[:SHOWN]:
-        await message.answer(_need_card(t, need), reply_markup=kb.one(t("selection.button_candidates"),
-                                                                       kb.NeedView(n=need.id)))
+    await _cards(message, t, "selection.needs", needs, lambda need: (
+        _need_card(t, need), kb.one(t("selection.button_candidates"), kb.NeedView(n=need.id))))
 
 
 @router.message(Command("needs"), HasRole(Role.COMMISSIONER))
@@ -138,12 +148,7 @@ async def interest(query: CallbackQuery, callback_data: kb.Interest, repos: Repo
 async def ready(message: Message, repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, user: User,
                 grants: list[RoleGrant], t: Translator) -> None:
     rows = await service.ready_pairings(_ctx(repos, clock, policy, zone, user, grants))
-    if not rows:
-        await message.answer(t("selection.ready_none"))
-        return
-    await message.answer(t("selection.ready_title", count=len(rows)))
-    for p in rows[:SHOWN]:
-        await message.answer(pairing_line(t, p), reply_markup=kb.confirm_or_reject(t, p.id))
+    await _cards(message, t, "selection.ready", rows, lambda p: (pairing_line(t, p), kb.confirm_or_reject(t, p.id)))
 
 
 @router.callback_query(kb.PairingDecision.filter())
