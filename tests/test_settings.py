@@ -224,11 +224,13 @@ def test_cli_demo_works_without_a_token(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "X" / "tepai.db").is_file()
     t = Translator("zh")
-    for kind in ("units", "enterprises", "commissioners", "agreements"):
+    for kind in ("units", "enterprises", "needs", "commissioners", "applicants", "agreements"):
         assert re.search(rf"^\s*{t(f'cli.kind.{kind}')}\s*[:：]\s*[1-9]\d*\s*$", result.stdout, re.M), result.stdout
     with sqlite3.connect(tmp_path / "X" / "tepai.db") as db:
         assert db.execute("select count(*) from commissioners").fetchone()[0] > 0
         assert db.execute("select count(*) from invites").fetchone()[0] == 4
+        assert db.execute("select count(*) from needs where status = 'open'").fetchone()[0] == 8
+        assert db.execute("select count(*) from commissioners where status = 'applicant'").fetchone()[0] == 4
 
 
 def test_cli_unknown_policy_exits_2_with_one_line(tmp_path):
