@@ -31,6 +31,8 @@ start_cluster() {
   as_postgres "psql -p $port -tAc \"select 1 from pg_roles where rolname='tepai'\"" | grep -q 1 \
     || as_postgres "psql -p $port -qc \"create role tepai login password 'tepai' createdb\""
   as_postgres "psql -p $port -qc 'grant pg_signal_backend to tepai'" >/dev/null 2>&1
+  # The test role's commits need not wait for the disk: a crash loses throw-away test data only.
+  as_postgres "psql -p $port -qc 'alter role tepai set synchronous_commit = off'" >/dev/null 2>&1
   # Throw-away databases a finished test run could not drop (named tepai_t_<pid>_<random>).
   for db in $(as_postgres "psql -p $port -tAc \"select datname from pg_database where datname like 'tepai\\_t\\_%'\""); do
     pid=$(echo "$db" | cut -d_ -f3)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 import warnings
 from collections.abc import AsyncIterator
@@ -51,15 +52,60 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory) -> dict[str, str]:  # noqa: ANN001
+    """Each backend migrated once per run, lazily: a SQLite file to copy, a PostgreSQL template
+    database to clone. Running every migration for each of a thousand tests took minutes."""
+    templates: dict[str, str] = {}
+    yield templates
+    if "postgres" in templates:
+        asyncio.run(_drop_database(templates["postgres"]))
+
+
+async def _migrate(url: str) -> None:
+    eng = create_engine(url)
+    try:
+        await migrate.upgrade(eng)
+    finally:
+        await eng.dispose()
+
+
+async def _template(backend: str, templates: dict[str, str], tmp_path_factory) -> str:  # noqa: ANN001
+    if backend not in templates:
+        if backend == "sqlite":
+            path = tmp_path_factory.mktemp("template") / "tepai.db"
+            await _migrate(sqlite_url(path))
+            templates[backend] = str(path)
+        else:
+            name = f"tepai_t_{os.getpid()}_template"
+            await _pg_admin(f'DROP DATABASE IF EXISTS "{name}"')
+            await _pg_admin(f'CREATE DATABASE "{name}"')
+            await _migrate(make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+            templates[backend] = name
+    return templates[backend]
+
+
 @pytest.fixture(params=BACKENDS)
-async def database_url(request, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database: a SQLite file, or a throw-away PostgreSQL database."""
+async def database_url(request, tmp_path: Path, migrated_templates: dict[str, str],
+                       tmp_path_factory) -> AsyncIterator[str]:  # noqa: ANN001
+    """A database: a SQLite file, or a throw-away PostgreSQL database. Empty, unless the test
+    also uses `engine`: then a copy of the run's migrated template."""
+    migrated = "engine" in request.fixturenames
     if request.param == "sqlite":
-        yield sqlite_url(tmp_path / "tepai.db")
+        path = tmp_path / "tepai.db"
+        if migrated:
+            shutil.copyfile(await _template("sqlite", migrated_templates, tmp_path_factory), path)
+        yield sqlite_url(path)
         return
     # The pid lets `scripts/start-postgres.sh` drop only databases of test runs that are gone.
     name = f"tepai_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    await _pg_admin(f'CREATE DATABASE "{name}"')
+    template = f' TEMPLATE "{await _template("postgres", migrated_templates, tmp_path_factory)}"' if migrated else ""
+    for attempt in range(20):  # an autovacuum worker may be on the template for a moment
+        try:
+            await _pg_admin(f'CREATE DATABASE "{name}"{template}')
+            break
+        except asyncpg.ObjectInUseError:
+            await asyncio.sleep(0.1 * (attempt + 1))
     try:
         yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -80,9 +126,8 @@ async def _drop_database(name: str) -> None:
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """A migrated database."""
+    """A migrated database (`database_url` made it from the run's template)."""
     eng = create_engine(database_url)
-    await migrate.upgrade(eng)
     try:
         yield eng
     finally:
