@@ -127,6 +127,9 @@ async def test_need_to_three_party_agreement_with_a_dismissed_objection(people, 
     await h.drain()
     [objection_notice] = received(h, BUREAU_ADMIN, mark)
     assert "合同纠纷" in objection_notice and "已暂停" in objection_notice
+    dismiss = inbox(h, BUREAU_ADMIN).button("↩️ 异议不成立")
+    assert "只有市科技局" in alerts(await h.press(PINGDING, dismiss))[0]  # the county may object, not decide
+    assert "有异议，待市科技局处理" in (await h.send(SUN, "/notice"))[-1]  # held, shown as such
     await inbox(h, BUREAU_ADMIN).press("↩️ 异议不成立")
     [objection] = await rows(h, Objection)
     assert objection.decision == "dismissed"
