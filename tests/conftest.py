@@ -6,7 +6,7 @@ import os
 import shutil
 import uuid
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -58,8 +58,9 @@ def migrated_templates(tmp_path_factory) -> dict[str, str]:  # noqa: ANN001
     database to clone. Running every migration for each of a thousand tests took minutes."""
     templates: dict[str, str] = {}
     yield templates
-    if "postgres" in templates:
-        asyncio.run(_drop_database(templates["postgres"]))
+    for key, name in templates.items():
+        if key.startswith("postgres"):
+            asyncio.run(_drop_database(name))
 
 
 async def _migrate(url: str) -> None:
@@ -79,10 +80,47 @@ async def _template(backend: str, templates: dict[str, str], tmp_path_factory) -
         else:
             name = f"tepai_t_{os.getpid()}_template"
             await _pg_admin(f'DROP DATABASE IF EXISTS "{name}"')
-            await _pg_admin(f'CREATE DATABASE "{name}"')
+            await _create_database(name)
             await _migrate(make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
             templates[backend] = name
     return templates[backend]
+
+
+async def restore_snapshot(database_url: str, key: str, templates: dict[str, str], tmp_path_factory,  # noqa: ANN001
+                           build: Callable[[str], Awaitable[None]]) -> None:
+    """Make the test's database (not yet connected to) a copy of snapshot `key`: `build(url)` fills
+    a migrated database once per run (and closes its connections); each test then clones it."""
+    backend = "sqlite" if make_url(database_url).get_backend_name() == "sqlite" else "postgres"
+    full = f"{backend}:{key}"
+    if full not in templates:
+        if backend == "sqlite":
+            path = tmp_path_factory.mktemp("snapshot") / "tepai.db"
+            shutil.copyfile(await _template("sqlite", templates, tmp_path_factory), path)
+            await build(sqlite_url(path))
+            templates[full] = str(path)
+        else:
+            name = f"tepai_t_{os.getpid()}_{key}"
+            await _pg_admin(f'DROP DATABASE IF EXISTS "{name}"')
+            await _create_database(name, await _template("postgres", templates, tmp_path_factory))
+            await build(make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+            templates[full] = name
+    target = make_url(database_url).database
+    if backend == "sqlite":
+        shutil.copyfile(templates[full], target)
+    else:
+        await _pg_admin(f'DROP DATABASE "{target}" WITH (FORCE)')
+        await _create_database(target, templates[full])
+
+
+async def _create_database(name: str, template: str | None = None) -> None:
+    clause = f' TEMPLATE "{template}"' if template else ""
+    for attempt in range(20):  # an autovacuum worker may be on the template for a moment
+        try:
+            await _pg_admin(f'CREATE DATABASE "{name}"{clause}')
+            return
+        except asyncpg.ObjectInUseError:
+            await asyncio.sleep(0.1 * (attempt + 1))
+    await _pg_admin(f'CREATE DATABASE "{name}"{clause}')
 
 
 @pytest.fixture(params=BACKENDS)
@@ -99,13 +137,7 @@ async def database_url(request, tmp_path: Path, migrated_templates: dict[str, st
         return
     # The pid lets `scripts/start-postgres.sh` drop only databases of test runs that are gone.
     name = f"tepai_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    template = f' TEMPLATE "{await _template("postgres", migrated_templates, tmp_path_factory)}"' if migrated else ""
-    for attempt in range(20):  # an autovacuum worker may be on the template for a moment
-        try:
-            await _pg_admin(f'CREATE DATABASE "{name}"{template}')
-            break
-        except asyncpg.ObjectInUseError:
-            await asyncio.sleep(0.1 * (attempt + 1))
+    await _create_database(name, await _template("postgres", migrated_templates, tmp_path_factory) if migrated else None)
     try:
         yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:

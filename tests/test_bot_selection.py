@@ -180,6 +180,21 @@ async def test_need_to_three_party_agreement_with_a_dismissed_objection(people, 
     assert "没有待对接" in (await h.send(PINGDING, "/needs"))[0]
 
 
+async def test_a_notice_without_objection_goes_to_signing(people, clock, policy) -> None:
+    h = people
+    await choose_each_other(h, LI_QIANG, TAIFENG)
+    await h.drain()
+    await inbox(h, BUREAU_ADMIN).press("✅ 确认结对")
+    clock.set(datetime(2026, 3, 24, 0, 30, tzinfo=SHANGHAI))  # the first minutes after the period
+    assert (await tick(h, clock, policy)) == {"notices_closed": 1, "renewal_offers": 0}
+    [pairing] = await rows(h, Pairing)
+    # C003's unit U02 has a registered contact: the unit signs too (Yangquan 第十四条（五）).
+    assert (pairing.status, pairing.unit_signs) == ("signing", True)
+    assert await actions(h) == ["selection.interest", "selection.interest", "selection.confirm",
+                                "selection.notice_over"]
+    assert (await tick(h, clock, policy))["notices_closed"] == 0  # once
+
+
 async def test_an_upheld_objection_rejects_the_pairing(people, clock) -> None:
     h = people
     await choose_each_other(h, LI_QIANG, TAIFENG)
