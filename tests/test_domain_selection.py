@@ -71,3 +71,28 @@ def test_missing_signatures_and_renewal_term() -> None:
     assert missing_signatures(three, {Party.COMMISSIONER: True}) == (Party.ENTERPRISE, Party.UNIT)
     assert missing_signatures(signers(False), {Party.COMMISSIONER: True, Party.ENTERPRISE: True}) == ()
     assert renewal_term(date(2027, 2, 28), 12) == (date(2027, 3, 1), date(2028, 2, 29))
+
+
+def test_every_selection_state_and_refusal_has_a_text() -> None:
+    """Keys the selection code builds from values (f-strings): each value has a text in both languages."""
+    import re
+    from pathlib import Path
+
+    from domain.selection import URGENCIES, Party, PairingStatus
+    from locales import LANGUAGES, catalogue
+
+    root = Path(__file__).resolve().parent.parent
+    source = (root / "services" / "selection.py").read_text("utf-8")
+    reasons = set(re.findall(r'SelectionError\("(\w+)"', source))
+    reasons |= {"already_confirmed", "was_rejected", "already_agreed", "not_signing", "reason_short"}
+    wanted = [f"selection.error_{r}" for r in reasons]
+    wanted += [f"selection.status_{s.value}" for s in PairingStatus]
+    wanted += [f"selection.party_{p.value}" for p in Party]
+    wanted += [f"selection.urgency_{u}" for u in URGENCIES]
+    wanted += [f"selection.notice_objection_{d}" for d in ("upheld", "dismissed")]
+    wanted += [f"selection.objection_{d}_done" for d in ("upheld", "dismissed")]
+    wanted += [f"selection.notice_renewal_{a}" for a in ("renewed", "declined")]
+    wanted += [f"selection.button_interest_{s}" for s in ("c", "e")]
+    for lang in LANGUAGES:
+        texts = catalogue(lang)
+        assert [key for key in wanted if key not in texts] == [], lang
