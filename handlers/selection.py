@@ -3,8 +3,8 @@ handlers/need.py), ranked candidates, interest from either side, /pairings and t
 confirmation, /notice (公示) with objections, /sign, and renewal answers."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -31,6 +31,7 @@ router.message.filter(HasRole(*Role))
 router.callback_query.filter(HasRole(*Role))
 
 ADMINS = (Role.COUNTY, Role.BUREAU)
+T = TypeVar("T")
 SHOWN = 20  # needs or notice entries per list
 
 
@@ -43,8 +44,18 @@ def _ctx(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, user: User,
     return service.Context(repos, clock, policy, zone, user, grants)
 
 
-async def _refuse(query: CallbackQuery, t: Translator, exc: service.SelectionError) -> None:
-    await query.answer(t(f"selection.error_{exc.reason}"), show_alert=True)
+async def _tap(query: CallbackQuery, t: Translator, step: Awaitable[T], *, done_with_buttons: bool = True) -> T | None:
+    """Run a button's step. A refusal is an alert and None, and changes nothing; otherwise the tap is
+    answered and, when `done_with_buttons`, the message's buttons go (a second tap has nothing to press)."""
+    try:
+        result = await step
+    except service.SelectionError as exc:
+        await query.answer(t(f"selection.error_{exc.reason}"), show_alert=True)
+        return None
+    await query.answer()
+    if done_with_buttons:
+        await query.message.edit_reply_markup(reply_markup=None)
+    return result
 
 
 def _need_card(t: Translator, need: Need) -> str:
@@ -93,13 +104,11 @@ async def commissioner_needs(message: Message, repos: Repos, clock: Clock, polic
 @router.callback_query(kb.NeedView.filter())
 async def candidates(query: CallbackQuery, callback_data: kb.NeedView, repos: Repos, clock: Clock, policy: Policy,
                      zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
-    try:
-        need, matches, pairings = await service.candidates_for(_ctx(repos, clock, policy, zone, user, grants),
-                                                              callback_data.n)
-    except service.SelectionError as exc:
-        await _refuse(query, t, exc)
+    found = await _tap(query, t, service.candidates_for(_ctx(repos, clock, policy, zone, user, grants), callback_data.n),
+                       done_with_buttons=False)
+    if found is None:
         return
-    await query.answer()
+    need, matches, pairings = found
     lines = [t("selection.candidates_title", need=need_line(t, need))]
     lines += [t("selection.candidate_line", n=i, name=m.candidate.name, code=m.candidate.code,
                 reasons=match_reasons(t, m)) for i, m in enumerate(matches, start=1)]
@@ -129,14 +138,11 @@ def _pairing_state(t: Translator, p: Pairing) -> str:
 @router.callback_query(kb.Interest.filter())
 async def interest(query: CallbackQuery, callback_data: kb.Interest, repos: Repos, clock: Clock, policy: Policy,
                    zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
-    try:
-        pairing = await service.express_interest(_ctx(repos, clock, policy, zone, user, grants),
-                                                 need_id=callback_data.n, commissioner_id=callback_data.c,
-                                                 side=callback_data.s)
-    except service.SelectionError as exc:
-        await _refuse(query, t, exc)
+    pairing = await _tap(query, t, service.express_interest(
+        _ctx(repos, clock, policy, zone, user, grants), need_id=callback_data.n, commissioner_id=callback_data.c,
+        side=callback_data.s), done_with_buttons=False)  # a candidates list keeps its other choices
+    if pairing is None:
         return
-    await query.answer()
     both = pairing.commissioner_interest_at is not None and pairing.enterprise_interest_at is not None
     await query.message.answer(t("selection.interest_both" if both else "selection.interest_sent",
                                  pairing=pairing_line(t, pairing)))
@@ -155,14 +161,10 @@ async def ready(message: Message, repos: Repos, clock: Clock, policy: Policy, zo
 async def decide(query: CallbackQuery, callback_data: kb.PairingDecision, repos: Repos, clock: Clock,
                  policy: Policy, zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
     approve = callback_data.a == "ok"
-    try:
-        p = await service.decide_pairing(_ctx(repos, clock, policy, zone, user, grants), pairing_id=callback_data.p,
-                                         approve=approve)
-    except service.SelectionError as exc:
-        await _refuse(query, t, exc)
+    p = await _tap(query, t, service.decide_pairing(_ctx(repos, clock, policy, zone, user, grants),
+                                                    pairing_id=callback_data.p, approve=approve))
+    if p is None:
         return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
     if not approve:
         text = t("selection.rejected_done", pairing=pairing_line(t, p))
     elif p.notice_end is not None:
@@ -236,14 +238,10 @@ async def objection_expects_text(message: Message, t: Translator) -> None:
 async def decide_objection(query: CallbackQuery, callback_data: kb.ObjectionDecision, repos: Repos, clock: Clock,
                            policy: Policy, zone: ZoneInfo, user: User, grants: list[RoleGrant],
                            t: Translator) -> None:
-    try:
-        row = await service.decide_objection(_ctx(repos, clock, policy, zone, user, grants),
-                                             objection_id=callback_data.o, uphold=callback_data.a == "up")
-    except service.SelectionError as exc:
-        await _refuse(query, t, exc)
+    row = await _tap(query, t, service.decide_objection(_ctx(repos, clock, policy, zone, user, grants),
+                                                        objection_id=callback_data.o, uphold=callback_data.a == "up"))
+    if row is None:
         return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(t(f"selection.objection_{row.decision}_done", id=row.id,
                                  pairing=pairing_line(t, row.pairing)))
 
@@ -265,13 +263,9 @@ async def to_sign(message: Message, repos: Repos, clock: Clock, policy: Policy, 
 @router.callback_query(kb.Sign.filter())
 async def sign(query: CallbackQuery, callback_data: kb.Sign, repos: Repos, clock: Clock, policy: Policy,
                zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
-    try:
-        done = await service.sign(_ctx(repos, clock, policy, zone, user, grants), pairing_id=callback_data.p)
-    except service.SelectionError as exc:
-        await _refuse(query, t, exc)
+    done = await _tap(query, t, service.sign(_ctx(repos, clock, policy, zone, user, grants), pairing_id=callback_data.p))
+    if done is None:
         return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
     if done.agreement is not None:
         a = done.agreement
         await query.message.answer(t("selection.signed_all", start=a.start_date.isoformat(),
@@ -286,14 +280,10 @@ async def sign(query: CallbackQuery, callback_data: kb.Sign, repos: Repos, clock
 @router.callback_query(kb.Renewal.filter())
 async def renewal(query: CallbackQuery, callback_data: kb.Renewal, repos: Repos, clock: Clock, policy: Policy,
                   zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
-    try:
-        answer = await service.answer_renewal(_ctx(repos, clock, policy, zone, user, grants),
-                                              agreement_id=callback_data.g, accept=callback_data.a == "yes")
-    except service.SelectionError as exc:
-        await _refuse(query, t, exc)
+    answer = await _tap(query, t, service.answer_renewal(_ctx(repos, clock, policy, zone, user, grants),
+                                                         agreement_id=callback_data.g, accept=callback_data.a == "yes"))
+    if answer is None:
         return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
     if answer.renewed is not None:
         text = t("selection.renewed", start=answer.renewed.start_date.isoformat(),
                  end=answer.renewed.end_date.isoformat())
