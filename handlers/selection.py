@@ -20,7 +20,7 @@ from domain.policy import Policy
 from domain.roles import Role
 from domain.selection import may_object
 from locales import Translator
-from scheduler.selection_notices import match_reasons, need_line, notice_period_text, pairing_line
+from scheduler.selection_notices import match_reasons, need_line, notice_period_text, pairing_line, ready_card
 from services import selection as service
 from services.notice_list import notice_workbook
 from storage.models import Need, Pairing, RoleGrant, User
@@ -154,7 +154,8 @@ async def interest(query: CallbackQuery, callback_data: kb.Interest, repos: Repo
 async def ready(message: Message, repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, user: User,
                 grants: list[RoleGrant], t: Translator) -> None:
     rows = await service.ready_pairings(_ctx(repos, clock, policy, zone, user, grants))
-    await _cards(message, t, "selection.ready", rows, lambda p: (pairing_line(t, p), kb.confirm_or_reject(t, p.id)))
+    await _cards(message, t, "selection.ready", rows,
+                 lambda row: (ready_card(t, *row), kb.confirm_or_reject(t, row[0].id)))
 
 
 @router.callback_query(kb.PairingDecision.filter())

@@ -3,7 +3,7 @@ the outbox, in the caller's transaction, like scheduler/notices.py). Keys make e
 from __future__ import annotations
 
 from bot.keyboards import selection as kb
-from domain.matching import Match
+from domain.matching import Candidate, Match
 from locales import Translator
 from scheduler.notices import Notices
 from storage.models import Agreement, Need, Objection, Pairing, User
@@ -57,10 +57,20 @@ async def ask_commissioner(notices: Notices, account: User, p: Pairing) -> bool:
                                kb.interest(t, p.need_id, p.commissioner_id, "c"))
 
 
-async def ask_bureau(notices: Notices, admin: User, p: Pairing) -> bool:
+def ready_card(t: Translator, p: Pairing, candidate: Candidate | None) -> str:
+    """A pairing for the bureau to confirm, with how many enterprises the commissioner already serves."""
+    if candidate is None:
+        return t("selection.ready_card_ineligible", pairing=pairing_line(t, p))
+    full = candidate.load >= candidate.capacity
+    return t("selection.ready_card_full" if full else "selection.ready_card", pairing=pairing_line(t, p),
+             load=candidate.load, capacity=candidate.capacity)
+
+
+async def ask_bureau(notices: Notices, admin: User, p: Pairing, candidate: Candidate | None) -> bool:
     t = notices.t(admin)
     return await notices.queue(f"pairing-ready:{p.id}:{admin.id}", admin,
-                               t("selection.notice_ready", pairing=pairing_line(t, p)), kb.confirm_or_reject(t, p.id))
+                               t("selection.notice_ready", pairing=ready_card(t, p, candidate)),
+                               kb.confirm_or_reject(t, p.id))
 
 
 async def on_notice(notices: Notices, user: User, p: Pairing) -> bool:

@@ -133,7 +133,8 @@ async def express_interest(ctx: Context, *, need_id: int, commissioner_id: int, 
         raise SelectionError("not_party")
     if need.status != "open":
         raise SelectionError("need_closed")
-    if await _candidate(ctx, commissioner_id) is None:
+    candidate = await _candidate(ctx, commissioner_id)
+    if candidate is None:
         raise SelectionError("not_eligible")
     now = ctx.clock.now()
     pairing = await repos.selection.pairing_for(need.id, commissioner_id)
@@ -154,7 +155,7 @@ async def express_interest(ctx: Context, *, need_id: int, commissioner_id: int, 
     notices = ctx.notices
     if rules.can_confirm(pairing.commissioner_interest_at is not None, pairing.enterprise_interest_at is not None):
         for admin in await notifications.bureau_admins(repos):
-            await say.ask_bureau(notices, admin, pairing)
+            await say.ask_bureau(notices, admin, pairing, candidate)
     elif side == "c":
         for contact in await notifications.enterprise_contacts(repos, need.enterprise_id):
             await say.ask_enterprise(notices, contact, pairing)
@@ -164,11 +165,13 @@ async def express_interest(ctx: Context, *, need_id: int, commissioner_id: int, 
     return pairing
 
 
-async def ready_pairings(ctx: Context) -> list[Pairing]:
-    """Pairings both sides chose, waiting for the bureau."""
+async def ready_pairings(ctx: Context) -> list[tuple[Pairing, Candidate | None]]:
+    """Pairings both sides chose, waiting for the bureau, each with the commissioner's load and
+    capacity (None: no longer selectable)."""
     rows = await ctx.repos.selection.pairings(statuses=(PairingStatus.INTEREST,))
-    return [p for p in rows if rules.can_confirm(p.commissioner_interest_at is not None,
-                                                 p.enterprise_interest_at is not None)]
+    by_code = {c.code: c for c in await matching.candidates(ctx.repos, ctx.policy, ctx.today)}
+    return [(p, by_code.get(p.commissioner.code)) for p in rows
+            if rules.can_confirm(p.commissioner_interest_at is not None, p.enterprise_interest_at is not None)]
 
 
 async def decide_pairing(ctx: Context, *, pairing_id: int, approve: bool) -> Pairing:

@@ -98,7 +98,7 @@ async def test_need_to_three_party_agreement_with_a_dismissed_objection(people, 
     mark = len(h.session.requests)
     await h.drain()
     [ready] = received(h, BUREAU_ADMIN, mark)
-    assert "请确认结对" in ready and "孙悦（A002）" in ready
+    assert "请确认结对" in ready and "孙悦（A002）" in ready and "目前服务 0/3 家企业" in ready
     # Only the bureau confirms: the commissioner and a county admin pressing the same button are refused.
     confirm = inbox(h, BUREAU_ADMIN).button("✅ 确认结对")
     for person in (SUN, PINGDING):
@@ -261,6 +261,12 @@ async def test_interest_limits(people, clock) -> None:
     assert "只能由当事方" in alerts(await h.press(ZHANG, Interest(n=n003.id, c=c003.id, s="c").pack()))[0]
     # One side only: the bureau cannot confirm yet, and /pairings has nothing.
     assert "没有等待确认" in (await h.send(BUREAU_ADMIN, "/pairings"))[0]
+    # Both sides: /pairings lists it with the commissioner's load (C003 serves E003 already).
+    c003_walk = Walk(h, LI_QIANG)
+    await c003_walk.send("/needs")
+    await c003_walk.press_on(N003, "🙋 我愿意服务这家企业")
+    listed = await h.send(BUREAU_ADMIN, "/pairings")
+    assert "共 1 个" in listed[0] and "李强（C003）" in listed[1] and "目前服务 1/3 家企业" in listed[1]
     # A commissioner who is disqualified cannot be chosen.
     async with h.sessionmaker() as session:
         row = await session.scalar(select(Commissioner).where(Commissioner.code == "A002"))
