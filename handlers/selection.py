@@ -20,6 +20,7 @@ from domain.policy import Policy
 from domain.roles import Role
 from domain.selection import may_object
 from locales import Translator
+from scheduler.need_notices import need_card
 from scheduler.selection_notices import match_reasons, need_line, notice_period_text, pairing_line, ready_card
 from services import selection as service
 from services.notice_list import notice_workbook
@@ -58,12 +59,6 @@ async def _tap(query: CallbackQuery, t: Translator, step: Awaitable[T], *, done_
     return result
 
 
-def _need_card(t: Translator, need: Need) -> str:
-    return t("selection.need_card", need=need_line(t, need), county=need.enterprise.county or "—",
-             urgency=t(f"selection.urgency_{need.urgency}"), description=need.description,
-             expected=need.expected_help or "—")
-
-
 async def _cards(message: Message, t: Translator, texts: str, rows: list,
                  card: Callable[[Any], tuple[str, InlineKeyboardMarkup | None]]) -> None:
     """A list as a title and one message per row, each with its buttons: `<texts>_none` when
@@ -84,7 +79,7 @@ async def admin_needs(message: Message, repos: Repos, clock: Clock, policy: Poli
                       grants: list[RoleGrant], t: Translator) -> None:
     needs = await service.needs_for_admin(_ctx(repos, clock, policy, zone, user, grants))
     await _cards(message, t, "selection.needs", needs, lambda need: (
-        _need_card(t, need), kb.one(t("selection.button_candidates"), kb.NeedView(n=need.id))))
+        need_card(t, need), kb.one(t("selection.button_candidates"), kb.NeedView(n=need.id))))
 
 
 @router.message(Command("needs"), HasRole(Role.COMMISSIONER))
@@ -95,7 +90,7 @@ async def commissioner_needs(message: Message, repos: Repos, clock: Clock, polic
     for commissioner_id in sorted(ctx.ids(Role.COMMISSIONER, "commissioner_id")):
         for need, match in await service.needs_for_commissioner(ctx, commissioner_id):
             shown += 1
-            await message.answer(_need_card(t, need) + "\n" + t("selection.why_you", reasons=match_reasons(t, match)),
+            await message.answer(need_card(t, need) + "\n" + t("selection.why_you", reasons=match_reasons(t, match)),
                                  reply_markup=kb.interest(t, need.id, commissioner_id, "c"))
     if not shown:
         await message.answer(t("selection.needs_none_for_you"))

@@ -78,7 +78,7 @@ def test_every_selection_state_and_refusal_has_a_text() -> None:
     import re
     from pathlib import Path
 
-    from domain.selection import URGENCIES, Party, PairingStatus
+    from domain.selection import Party, PairingStatus
     from locales import LANGUAGES, catalogue
 
     root = Path(__file__).resolve().parent.parent
@@ -88,7 +88,6 @@ def test_every_selection_state_and_refusal_has_a_text() -> None:
     wanted = [f"selection.error_{r}" for r in reasons]
     wanted += [f"selection.status_{s.value}" for s in PairingStatus]
     wanted += [f"selection.party_{p.value}" for p in Party]
-    wanted += [f"selection.urgency_{u}" for u in URGENCIES]
     wanted += [f"selection.notice_objection_{d}" for d in ("upheld", "dismissed")]
     wanted += [f"selection.objection_{d}_done" for d in ("upheld", "dismissed")]
     wanted += [f"selection.notice_renewal_{a}" for a in ("renewed", "declined")]
