@@ -24,7 +24,7 @@ from scheduler.need_notices import need_card
 from scheduler.selection_notices import match_reasons, need_line, notice_period_text, pairing_line, ready_card
 from services import selection as service
 from services.notice_list import notice_workbook
-from storage.models import Need, Pairing, RoleGrant, User
+from storage.models import Pairing, RoleGrant, User
 from storage.repositories import Repos
 
 router = Router(name="selection")
