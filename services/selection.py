@@ -375,18 +375,29 @@ async def sign(ctx: Context, *, pairing_id: int) -> Signed:
 
 
 async def _make_agreement(ctx: Context, pairing: Pairing) -> Agreement:
+    """The agreement the signatures make. Where the pair already has one in force, the need joins
+    it (its help is added to the targets) rather than a second, overlapping agreement."""
     repos, now = ctx.repos, ctx.clock.now()
-    start, end = rules.agreement_term(ctx.today, ctx.policy.selection.term_months)
-    agreement = await _new_agreement(repos, pairing.commissioner_id, pairing.need.enterprise_id, start, end,
-                                     pairing.need.expected_help)
+    enterprise_id, wanted = pairing.need.enterprise_id, pairing.need.expected_help
+    current = next((a for a in await repos.people.agreements_of(commissioner_id=pairing.commissioner_id)
+                    if a.enterprise_id == enterprise_id and a.status == "active"
+                    and a.start_date <= ctx.today <= a.end_date), None)
+    if current is not None:
+        agreement = current
+        agreement.targets = "\n".join(part for part in (agreement.targets, wanted) if part)
+        action = "agreement.extend"
+    else:
+        start, end = rules.agreement_term(ctx.today, ctx.policy.selection.term_months)
+        agreement = await _new_agreement(repos, pairing.commissioner_id, enterprise_id, start, end, wanted)
+        action = "agreement.start"
     pairing.status, pairing.agreement_id = PairingStatus.AGREED.value, agreement.id
     pairing.need.status = "matched"
     commissioner = pairing.commissioner
     became_active = commissioner.status == "applicant"
     if became_active:
         commissioner.status = "active"  # selected: an applicant becomes a commissioner
-    repos.audit.record(now, "system", "agreement.start", "agreement", agreement.id, pairing=pairing.id,
-                       need=pairing.need_id, start=start.isoformat(), end=end.isoformat(),
+    repos.audit.record(now, "system", action, "agreement", agreement.id, pairing=pairing.id, need=pairing.need_id,
+                       start=agreement.start_date.isoformat(), end=agreement.end_date.isoformat(),
                        commissioner_activated=became_active)
     for person in await _signed_audience(repos, pairing):
         await say.tell_agreed(ctx.notices, person, agreement)

@@ -185,7 +185,7 @@ async def test_a_notice_without_objection_goes_to_signing(people, clock, policy)
     await choose_each_other(h, LI_QIANG, TAIFENG)
     await h.drain()
     await inbox(h, BUREAU_ADMIN).press("✅ 确认结对")
-    clock.set(datetime(2026, 3, 24, 0, 30, tzinfo=SHANGHAI))  # the first minutes after the period
+    clock.set(datetime(2026, 3, 24, 9, 0, tzinfo=SHANGHAI))  # the morning after the period
     assert (await tick(h, clock, policy)) == {"notices_closed": 1, "renewal_offers": 0}
     [pairing] = await rows(h, Pairing)
     # C003's unit U02 has a registered contact: the unit signs too (Yangquan 第十四条（五）).
@@ -193,6 +193,16 @@ async def test_a_notice_without_objection_goes_to_signing(people, clock, policy)
     assert await actions(h) == ["selection.interest", "selection.interest", "selection.confirm",
                                 "selection.notice_over"]
     assert (await tick(h, clock, policy))["notices_closed"] == 0  # once
+    # C003 serves E003 already (2026): the need joins that agreement instead of a second one.
+    await h.drain()
+    for person in (LI_QIANG, TAIFENG, U02):
+        await inbox(h, person).press("✍️ 确认签订协议")
+    assert "协议生效：2026-01-01 至 2026-12-31" in texts(h.session.requests)[-1]
+    [pairing] = await rows(h, Pairing)
+    [agreement] = await rows(h, Agreement, Agreement.commissioner_id == pairing.commissioner_id)
+    assert pairing.agreement_id == agreement.id and agreement.targets.endswith(pairing.need.expected_help)
+    assert [e.action for e in await rows(h, AuditEntry, AuditEntry.action.startswith("agreement."))] == [
+        "agreement.extend"]
 
 
 async def test_an_upheld_objection_rejects_the_pairing(people, clock) -> None:
