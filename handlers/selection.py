@@ -70,6 +70,13 @@ async def _cards(message: Message, t: Translator, texts: str, rows: list,
     for row in rows[:SHOWN]:
         text, markup = card(row)
         await message.answer(text, reply_markup=markup)
+    await _more(message, t, rows)
+
+
+async def _more(message: Message, t: Translator, rows: list) -> None:
+    """Lists show SHOWN entries; say so when there are more."""
+    if len(rows) > SHOWN:
+        await message.answer(t("selection.more", shown=SHOWN, count=len(rows)))
 
 
 # --- /needs --------------------------------------------------------------------------------------
@@ -185,6 +192,7 @@ async def notice(message: Message, repos: Repos, grants: list[RoleGrant], t: Tra
         text = t("selection.notice_entry", pairing=pairing_line(t, p), period=notice_period_text(t, p),
                  status=t(f"selection.status_{p.status}"))
         await message.answer(text, reply_markup=kb.object_to(t, p.id))
+    await _more(message, t, rows)
 
 
 @router.callback_query(kb.NoticeExport.filter(), HasRole(*ADMINS))
@@ -254,6 +262,7 @@ async def to_sign(message: Message, repos: Repos, clock: Clock, policy: Policy, 
     for p in rows[:SHOWN]:
         await message.answer(t("selection.sign_entry", pairing=pairing_line(t, p), targets=p.need.expected_help or "—",
                                months=policy.selection.term_months), reply_markup=kb.sign(t, p.id))
+    await _more(message, t, rows)
 
 
 @router.callback_query(kb.Sign.filter())

@@ -251,6 +251,14 @@ async def test_without_public_notice_two_parties_sign(people, clock, policy) -> 
     assert "协议生效：2026-03-16 至 2027-03-15" in texts(h.session.requests)[-1]
 
 
+async def test_long_lists_say_there_is_more(people, monkeypatch) -> None:
+    import handlers.selection
+
+    monkeypatch.setattr(handlers.selection, "SHOWN", 2)
+    answers = await people.send(BUREAU_ADMIN, "/needs")
+    assert "共 6 条" in answers[0] and len(answers) == 4 and "以上是前 2 条，共 6 条" in answers[-1]
+
+
 async def test_interest_limits(people, clock) -> None:
     h = people
     # The enterprise sees its need's candidates and chooses from them; another enterprise may not.
