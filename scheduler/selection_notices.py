@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.keyboards import selection as kb
 from domain.matching import Candidate, Match
 from locales import Translator
+from scheduler.need_notices import need_card
 from scheduler.notices import Notices
 from storage.models import Agreement, Need, Objection, Pairing, User
 
@@ -37,6 +38,13 @@ def notice_period_text(t: Translator, p: Pairing) -> str:
 def agreement_text(t: Translator, a: Agreement) -> str:
     return t("selection.agreement_line", commissioner=a.commissioner.name, code=a.commissioner.code,
              enterprise=a.enterprise.name, start=a.start_date.isoformat(), end=a.end_date.isoformat())
+
+
+async def suggest_need(notices: Notices, account: User, need: Need, commissioner_id: int, m: Match) -> bool:
+    t = notices.t(account)
+    text = t("selection.notice_need_fits", card=need_card(t, need), reasons=match_reasons(t, m))
+    return await notices.queue(f"need-suggest:{need.id}:{account.id}", account, text,
+                               kb.interest(t, need.id, commissioner_id, "c"))
 
 
 async def ask_enterprise(notices: Notices, contact: User, p: Pairing) -> bool:

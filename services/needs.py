@@ -14,6 +14,7 @@ from scheduler import need_notices
 from scheduler.notices import Notices
 from services import notifications
 from services.errors import Refusal
+from services.selection import tell_best_matches
 from storage.models import Enterprise, Need, RoleGrant, User
 from storage.repositories import Repos
 
@@ -66,6 +67,7 @@ async def file_need(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, 
     admins = await notifications.county_admins(repos, enterprise.county) + await notifications.bureau_admins(repos)
     for admin in {u.id: u for u in admins}.values():
         await need_notices.tell_new_need(notices, admin, need, user.full_name or enterprise.name)
+    await tell_best_matches(repos, clock, policy, zone, need)
     return need
 
 

@@ -116,6 +116,25 @@ async def _candidate(ctx: Context, commissioner_id: int) -> Candidate | None:
                  if c.code == commissioner.code), None)
 
 
+MATCHES_TOLD = 3  # a new need goes to this many best-fitting commissioners with room left…
+SHARED_TO_TELL = 2  # …who share at least this many terms with it (one common word is not a fit)
+
+
+async def tell_best_matches(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, need: Need) -> int:
+    """Two-way selection starts from both ends: a new need is also sent to the registered
+    commissioners it fits best (not the full ones), each with a button to choose it."""
+    today = clock.now().astimezone(zone).date()
+    matches = [m for m in await matching.match_need(repos, policy, today, need_text(need), need.enterprise.county)
+               if not m.full and len(m.shared) >= SHARED_TO_TELL][:MATCHES_TOLD]
+    ids = {c.code: c.id for c in await repos.selection.candidates()}
+    notices = Notices(repos, clock, policy, zone)
+    told = 0
+    for m in matches:
+        for account in await notifications.commissioner_accounts(repos, ids[m.candidate.code]):
+            told += await say.suggest_need(notices, account, need, ids[m.candidate.code], m)
+    return told
+
+
 # --- two-way interest and the bureau's confirmation ------------------------------------------------
 
 async def express_interest(ctx: Context, *, need_id: int, commissioner_id: int, side: str) -> Pairing:

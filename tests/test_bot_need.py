@@ -10,7 +10,7 @@ from domain.roles import Role
 from storage.models import AuditEntry, Need, StoredFile
 from tests import images
 from tests.botkit import Harness, Person, alerts, buttons, texts
-from tests.test_bot_changes import bureau, received  # noqa: F401
+from tests.test_bot_changes import bureau, inbox, received  # noqa: F401
 from tests.test_bot_visit import ADMIN, LI_MING, WANG, ZHANG, harness, invite, world  # noqa: F401
 from tests.visitflow import Walk
 
@@ -90,14 +90,19 @@ async def test_file_a_need_with_files_and_the_admins_are_told(harness, bureau) -
 
     # The county admin of 城区 and the bureau admin are told, through the outbox; nobody else.
     mark = len(harness.session.requests)
-    assert await harness.drain() == 2
+    assert await harness.drain() == 3
     for admin in (ADMIN, bureau):
         [notice] = received(harness, admin, mark)
         for part in ("提交了一项新的技术需求", f"技术需求 #{need.id}", "阳泉华鑫耐火材料有限公司（城区）", PROBLEM,
                      HELP, "附件：2 个", "状态：对接中", "紧急程度：紧急"):
             assert part in notice, part
-    for person in (LI_MING, ZHANG, WANG):
+    for person in (LI_MING, WANG):
         assert received(harness, person, mark) == []
+    # ZHANG's 耐火材料 fits: the need is suggested to him, with a button to choose it (双向选择).
+    [suggested] = received(harness, ZHANG, mark)
+    assert "与您的专长相符" in suggested and "耐火材料" in suggested
+    await inbox(harness, ZHANG).press("🙋 我愿意服务这家企业")
+    assert "已表达意向" in texts(harness.session.requests)[-1]
 
 
 async def test_wrong_input_gets_a_clear_answer_and_keeps_the_draft(harness) -> None:  # noqa: F811
@@ -195,8 +200,11 @@ async def test_a_contact_of_several_enterprises_chooses(harness, world, clock) -
     await walk.press("✅ 提交需求")
     [need] = await needs_(harness)
     assert need.enterprise.code == "E002" and need.urgency == "low"
-    # 矿区 has no admin here, and no bureau admin is registered: the need is kept all the same.
-    assert await harness.drain() == 0
+    # 矿区 has no admin here, and no bureau admin is registered: the need is kept all the same;
+    # the two commissioners whose expertise it fits (煤化工, 耐火材料) are told.
+    mark = len(harness.session.requests)
+    assert await harness.drain() == 2
+    assert all("与您的专长相符" in received(harness, p, mark)[0] for p in (WANG, ZHANG))
 
 
 async def test_needs_lists_and_withdraws(harness, bureau) -> None:  # noqa: F811
