@@ -82,7 +82,7 @@ def test_every_selection_state_and_refusal_has_a_text() -> None:
     from locales import LANGUAGES, catalogue
 
     root = Path(__file__).resolve().parent.parent
-    source = (root / "services" / "selection.py").read_text("utf-8")
+    source = "".join(p.read_text("utf-8") for p in sorted((root / "services" / "selection").glob("*.py")))
     reasons = set(re.findall(r'SelectionError\("(\w+)"', source))
     reasons |= {"already_confirmed", "was_rejected", "already_agreed", "not_signing", "reason_short"}
     wanted = [f"selection.error_{r}" for r in reasons]

@@ -1,0 +1,83 @@
+"""What every selection step shares: who acts (`Context`), its refusal, and who is told."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from domain.clock import Clock
+from domain.policy import Policy
+from domain.roles import Role
+from domain.selection import Party
+from scheduler.notices import Notices
+from services import notifications
+from services.errors import Refusal
+from storage.models import Need, Pairing, RoleGrant, User
+from storage.repositories import Repos
+
+
+class SelectionError(Refusal):
+    """A step that cannot be taken; `reason` names a `selection.error_*` text."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who acts, when, under which policy: what every step needs."""
+
+    repos: Repos
+    clock: Clock
+    policy: Policy
+    zone: ZoneInfo
+    user: User
+    grants: list[RoleGrant]
+
+    @property
+    def today(self) -> date:
+        return self.clock.now().astimezone(self.zone).date()
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.user.id}"
+
+    @cached_property
+    def notices(self) -> Notices:
+        return Notices(self.repos, self.clock, self.policy, self.zone)
+
+    def ids(self, role: Role, attr: str) -> set[int]:
+        return {getattr(g, attr) for g in self.grants if g.role == role and getattr(g, attr) is not None}
+
+    def has(self, role: Role) -> bool:
+        return any(g.role == role for g in self.grants)
+
+    def counties(self) -> set[str]:
+        return {g.county for g in self.grants if g.role == Role.COUNTY and g.county}
+
+
+def need_text(need: Need) -> str:
+    return "\n".join((need.field, need.description, need.expected_help or ""))
+
+
+async def parties(repos: Repos, pairing: Pairing) -> list[User]:
+    people = (await notifications.commissioner_accounts(repos, pairing.commissioner_id)
+              + await notifications.enterprise_contacts(repos, pairing.need.enterprise_id))
+    return list({u.id: u for u in people}.values())
+
+
+async def notice_audience(repos: Repos, pairing: Pairing) -> list[User]:
+    """The notice list goes to the bureau, the enterprise's county and both parties."""
+    people = (await notifications.bureau_admins(repos)
+              + await notifications.county_admins(repos, pairing.need.enterprise.county)
+              + await parties(repos, pairing))
+    return list({u.id: u for u in people}.values())
+
+
+async def signers_of(repos: Repos, pairing: Pairing) -> dict[Party, list[User]]:
+    units = (await notifications.unit_contacts(repos, pairing.commissioner.unit_id)) if pairing.unit_signs else []
+    return {Party.COMMISSIONER: await notifications.commissioner_accounts(repos, pairing.commissioner_id),
+            Party.ENTERPRISE: await notifications.enterprise_contacts(repos, pairing.need.enterprise_id),
+            Party.UNIT: units}
+
+
+def user_id_of(actor: str) -> int | None:
+    return int(actor.split(":", 1)[1]) if actor.startswith("user:") else None

@@ -1,0 +1,93 @@
+"""The public notice (公示) of confirmed pairings, objections to them, and the close of the period."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from domain import selection as rules
+from domain.clock import Clock
+from domain.policy import Policy
+from domain.roles import Role
+from domain.selection import PairingStatus
+from scheduler import selection_notices as say
+from scheduler.notices import Notices
+from services import notifications
+from services.selection.context import Context, SelectionError, parties, user_id_of
+from services.selection.signing import start_signing
+from storage.models import Objection, Pairing
+from storage.repositories import Repos
+
+
+async def on_notice(repos: Repos) -> list[Pairing]:
+    """The notice list: pairings on notice or held by an objection."""
+    return await repos.selection.pairings(statuses=(PairingStatus.NOTICE, PairingStatus.HELD))
+
+
+async def file_objection(ctx: Context, *, pairing_id: int, reason: str) -> Objection:
+    """Anyone registered may object while the notice runs; the pairing is held until the bureau decides."""
+    if not ctx.grants:
+        raise SelectionError("not_registered")
+    repos = ctx.repos
+    pairing = await repos.selection.pairing(pairing_id)
+    if pairing is None:
+        raise SelectionError("unknown_pairing")
+    if not rules.may_object(pairing.status, ctx.today, pairing.notice_end):
+        raise SelectionError("not_on_notice")
+    if (problem := rules.objection_problem(reason)) is not None:
+        raise SelectionError(problem)
+    now = ctx.clock.now()
+    row = Objection(pairing_id=pairing.id, filed_by=ctx.actor, reason=reason.strip(), filed_at=now)
+    row.pairing = pairing
+    repos.selection.add(row)
+    await repos.selection.flush()
+    pairing.status = PairingStatus.HELD.value
+    repos.audit.record(now, ctx.actor, "selection.object", "objection", row.id, pairing=pairing.id)
+    for admin in await notifications.bureau_admins(repos):
+        await say.ask_bureau_objection(ctx.notices, admin, row, ctx.user.full_name or ctx.actor)
+    return row
+
+
+async def decide_objection(ctx: Context, *, objection_id: int, uphold: bool) -> Objection:
+    """Upheld: the pairing is rejected. Dismissed: once no objection is pending, the notice runs on
+    (or signing starts if it is over)."""
+    if not ctx.has(Role.BUREAU):
+        raise SelectionError("not_bureau")
+    repos = ctx.repos
+    row = await repos.selection.objection(objection_id)
+    if row is None:
+        raise SelectionError("unknown_objection")
+    if row.decision is not None:
+        raise SelectionError("already_decided")
+    now = ctx.clock.now()
+    row.decision, row.decided_by, row.decided_at = ("upheld" if uphold else "dismissed"), ctx.actor, now
+    pairing = row.pairing
+    repos.audit.record(now, ctx.actor, f"selection.objection_{row.decision}", "objection", row.id,
+                       pairing=pairing.id)
+    told = await parties(repos, pairing)
+    if (objector := user_id_of(row.filed_by)) is not None:
+        told += await repos.users.by_ids([objector])
+    for person in {u.id: u for u in told}.values():
+        await say.tell_objection_decided(ctx.notices, person, row)
+    if pairing.status != PairingStatus.HELD:
+        return row
+    if uphold:
+        pairing.status = PairingStatus.REJECTED.value
+        return row
+    if not [o for o in await repos.selection.pending_objections(pairing.id) if o.id != row.id]:
+        if rules.notice_over(ctx.today, pairing.notice_end):
+            await start_signing(repos, ctx.notices, pairing)
+        else:
+            pairing.status = PairingStatus.NOTICE.value
+    return row
+
+
+async def close_notices(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo) -> int:
+    """A scheduler job: notices over without objection go to signing. Returns how many did."""
+    today = clock.now().astimezone(zone).date()
+    notices = Notices(repos, clock, policy, zone)
+    done = 0
+    for pairing in await repos.selection.pairings(statuses=(PairingStatus.NOTICE,)):
+        if rules.notice_over(today, pairing.notice_end):
+            await start_signing(repos, notices, pairing)
+            repos.audit.record(clock.now(), "scheduler", "selection.notice_over", "pairing", pairing.id)
+            done += 1
+    return done
