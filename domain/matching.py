@@ -42,6 +42,7 @@ class Candidate:
     load: int  # current active agreements
     capacity: int  # enterprises they can serve
     applicant: bool = False  # not yet a commissioner: selected for the first time
+    id: int | None = None  # the stored commissioner's id, when the candidate was read from storage
 
 
 @dataclass(frozen=True)

@@ -121,9 +121,8 @@ async def candidates(query: CallbackQuery, callback_data: kb.NeedView, repos: Re
         lines += [_pairing_state(t, p) for p in pairings]
     # The enterprise chooses from here (双向选择); admins only read.
     enterprise = need.enterprise_id in {g.enterprise_id for g in grants if g.role == Role.ENTERPRISE}
-    by_code = {c.code: c.id for c in await repos.selection.candidates()} if enterprise else {}
-    buttons = [(t("selection.button_choose", name=m.candidate.name), kb.Interest(n=need.id, c=by_code[code], s="e"))
-               for m in matches if (code := m.candidate.code) in by_code]
+    buttons = [(t("selection.button_choose", name=m.candidate.name), kb.Interest(n=need.id, c=m.candidate.id, s="e"))
+               for m in matches if enterprise]
     await query.message.answer("\n".join(lines), reply_markup=kb.column(buttons))
 
 

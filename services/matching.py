@@ -19,7 +19,7 @@ def profile_text(c: Commissioner) -> str:
 async def candidates(repos: Repos, policy: Policy, today: date) -> list[Candidate]:
     load = Counter(a.commissioner_id for a in await repos.feedback.active_agreements(today))
     return [Candidate(c.code, c.name, profile_text(c), c.county, load[c.id],
-                      c.capacity or policy.selection.default_capacity, applicant=c.status == "applicant")
+                      c.capacity or policy.selection.default_capacity, applicant=c.status == "applicant", id=c.id)
             for c in await repos.selection.candidates()
             if c.barred_until is None or c.barred_until < today]
 
