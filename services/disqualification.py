@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from domain import changes as rules
 from domain.clock import Clock
 from domain.policy import Policy
-from domain.selection import OPEN_PAIRING, PairingStatus
 from scheduler import change_notices
 from scheduler.notices import Notices
 from services import notifications
@@ -74,10 +73,7 @@ async def disqualify(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo,
         a.status, a.end_date = "terminated", rules.ended_on(a.start_date, a.end_date, today)
         for request in await changes.pending(a.id):  # nothing left to change
             await changes.claim(request.id, rules.ChangeStatus.REJECTED.value, actor, now, "disqualified")
-    pairings = await repos.selection.pairings(statuses=[s.value for s in OPEN_PAIRING],
-                                              commissioner_id=commissioner.id)
-    for p in pairings:
-        p.status = PairingStatus.REJECTED.value
+    pairings = await repos.selection.reject_open_pairings(commissioner_id=commissioner.id)
     commissioner.status, commissioner.barred_until = "disqualified", plan.barred_until
     reason = next(r for r in policy.disqualification.reasons if r.key == reason_key)
     row = Disqualification(commissioner_id=commissioner.id, reason=reason_key, article=reason.article,

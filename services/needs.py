@@ -9,7 +9,6 @@ from domain import needs as rules
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
-from domain.selection import OPEN_PAIRING, PairingStatus
 from scheduler import need_notices
 from scheduler.notices import Notices
 from services import notifications
@@ -93,9 +92,7 @@ async def close_need(repos: Repos, clock: Clock, *, user: User, grants: list[Rol
         raise NeedError(problem)
     before, need.status = need.status, rules.CLOSED
     # A withdrawn need ends the selections still running on it (interest, notice, signing).
-    ended = await repos.selection.pairings(statuses=OPEN_PAIRING, need_id=need.id)
-    for pairing in ended:
-        pairing.status = PairingStatus.REJECTED.value
+    ended = await repos.selection.reject_open_pairings(need_id=need.id)
     repos.audit.record(clock.now(), f"user:{user.id}", "need.close", "need", need.id,
                        enterprise=need.enterprise_id, status_before=before, pairings_ended=[p.id for p in ended])
     return need

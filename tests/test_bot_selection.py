@@ -20,7 +20,7 @@ from storage.repositories import Repos
 from tests.botkit import Harness, Person, alerts, texts
 from tests.conftest import EXAMPLES
 from tests.test_bot_changes import BUREAU_ADMIN, inbox, received
-from tests.test_bot_visit import ADMIN, LI_MING, WANG, ZHANG, harness, invite, world  # noqa: F401
+from tests.test_bot_visit import LI_MING, WANG, ZHANG, harness, invite, world  # noqa: F401
 from tests.visitflow import Walk
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.selection import OPEN_PAIRING, PairingStatus
 from storage.models import Agreement, Commissioner, Enterprise, Need, Objection, Pairing
 
 
@@ -49,6 +50,15 @@ class SelectionRepo:
         if commissioner_id is not None:
             stmt = stmt.where(Pairing.commissioner_id == commissioner_id)
         return list((await self.session.scalars(stmt)).unique().all())
+
+    async def reject_open_pairings(self, *, need_id: int | None = None,
+                                   commissioner_id: int | None = None) -> list[Pairing]:
+        """End the selections still running on a need or for a commissioner; returns them."""
+        rows = await self.pairings(statuses=[s.value for s in OPEN_PAIRING], need_id=need_id,
+                                   commissioner_id=commissioner_id)
+        for pairing in rows:
+            pairing.status = PairingStatus.REJECTED.value
+        return rows
 
     async def objection(self, objection_id: int) -> Objection | None:
         return await self.session.get(Objection, objection_id)
