@@ -58,13 +58,16 @@ def store_and_check(store: EvidenceStore, data: bytes, earlier: list[EarlierPhot
     evidence.check_photos([photo], date(2026, 3, 16), Point(37.8615, 113.5795), 1000, earlier)
 
 
-def _timed(fn, repeat: int) -> float:  # noqa: ANN001
-    runs = []
+def _timed_pairs(first, second, repeat: int) -> tuple[float, float]:  # noqa: ANN001
+    """Median seconds of each, run alternately so that drift in the machine's speed (other
+    processes, CPU frequency) falls on both alike."""
+    runs: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
+        for fn, out in ((first, runs[0]), (second, runs[1])):
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
+    return statistics.median(runs[0]), statistics.median(runs[1])
 
 
 def _peak_rss_mb(code: str, path: Path) -> float:
@@ -77,7 +80,7 @@ def _peak_rss_mb(code: str, path: Path) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
-def run(repeat: int = 7) -> dict[str, float]:
+def run(repeat: int = 11) -> dict[str, float]:
     data = photo_like_jpeg()
     # A year of a city's photos to compare against (hashes only; that is all the check reads).
     earlier = [EarlierPhoto(i, f"uid-{i}", (i * 0x9E3779B97F4A7C15) & (2**64 - 1)) for i in range(5000)]
@@ -89,8 +92,8 @@ def run(repeat: int = 7) -> dict[str, float]:
         # Distinct bytes for every run (a tail after the JPEG's end marker), so every run really
         # writes its original instead of finding it stored already.
         variants = iter([data + bytes([i]) * (i + 1) for i in range(repeat)])
-        decode_s = _timed(lambda: full_decode(data), repeat)
-        store_s = _timed(lambda: store_and_check(store, next(variants), earlier), repeat)
+        decode_s, store_s = _timed_pairs(lambda: full_decode(data),
+                                         lambda: store_and_check(store, next(variants), earlier), repeat)
         sample = folder / "photo.jpg"
         sample.write_bytes(data)
         base_rss = _peak_rss_mb("import PIL.Image, storage.evidence_store", sample)

@@ -111,14 +111,16 @@ def check_photos(photos: list[PhotoFacts], visit_date: date, place: Point | None
 
 
 def find_reuse(photo: PhotoFacts, earlier: list[EarlierPhoto]) -> int | None:
-    """The earliest visit that already used this picture, by Telegram id or perceptual hash."""
-    matches = [
-        e.visit_id
-        for e in earlier
-        if e.file_unique_id == photo.file_unique_id
-        or (photo.phash is not None and e.phash is not None
-            and hamming(photo.phash, e.phash) <= SAME_PICTURE_BITS)
-    ]
+    """The earliest visit that already used this picture, by Telegram id or perceptual hash.
+
+    Runs for every photo against a year of a city's photos, so the loop is kept lean."""
+    uid, phash = photo.file_unique_id, photo.phash
+    if phash is None:
+        matches = [e.visit_id for e in earlier if e.file_unique_id == uid]
+    else:
+        matches = [e.visit_id for e in earlier
+                   if e.file_unique_id == uid
+                   or (e.phash is not None and (phash ^ e.phash).bit_count() <= SAME_PICTURE_BITS)]
     return min(matches) if matches else None
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 import imagehash
+import numpy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 20 * 1024 * 1024  # what a bot can download through getFile
@@ -84,8 +85,26 @@ def _inspect(data: bytes) -> dict[str, object]:
         raise UploadRejected("corrupt") from None
     out = io.BytesIO()
     thumb.save(out, "JPEG", quality=80)
-    return dict(ext=ext, width=width, height=height, phash=int(str(imagehash.phash(thumb)), 16),
+    return dict(ext=ext, width=width, height=height, phash=perceptual_hash(thumb),
                 taken_at=taken_at, gps=gps, thumbnail_jpeg=out.getvalue())
+
+
+PHASH_INPUT_PX = 64  # the pHash reads a 32×32 image; a box reduction to about twice that comes first
+
+
+def perceptual_hash(image: Image.Image) -> int:
+    """imagehash's pHash of the image as a 64-bit int, after a box reduction to about 64 pixels.
+
+    pHash's own Lanczos resize from a 500-pixel thumbnail took a millisecond per photo; reducing
+    first takes a fifth of that. The hashes differ from plain pHash by up to a few bits, so every
+    stored hash must come from here (they all do) for the reuse check to compare like with like.
+    """
+    gray = image.convert("L")
+    factor = min(gray.size) // PHASH_INPUT_PX
+    if factor > 1:
+        gray = gray.reduce(factor)
+    bits = imagehash.phash(gray).hash  # 8×8 booleans, row by row as str() would print them
+    return int.from_bytes(numpy.packbits(bits).tobytes(), "big")
 
 
 def _exif_time(exif: Image.Exif) -> datetime | None:
