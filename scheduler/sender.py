@@ -97,11 +97,12 @@ class OutboxSender:
         return in_quiet_hours(self.clock.now().astimezone(self.zone), parse_hhmm(rules.quiet_start),
                               parse_hhmm(rules.quiet_end))
 
-    async def _due(self) -> list[OutboxMessage]:
+    async def _due(self, after_id: int = 0) -> list[OutboxMessage]:
         async with self.sessionmaker() as session:
             rows = await session.scalars(
                 select(OutboxMessage)
-                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= self.clock.now())
+                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= self.clock.now(),
+                       OutboxMessage.id > after_id)
                 .order_by(OutboxMessage.id).limit(self.batch))
             return list(rows.all())
 
@@ -116,7 +117,16 @@ class OutboxSender:
         handled: set[int] = set()  # picked up in this run: never fetched and sent again
         queue: list[OutboxMessage] = []
         tasks: set[asyncio.Task] = set()
+        # The next batch is fetched while the last quarter of this one goes out, so the sender
+        # never stands idle waiting for the database between batches.
+        prefetch: asyncio.Future[list[OutboxMessage]] | None = None
+        prefetched_after = 0
         sent = 0
+
+        async def fetch(after_id: int = 0) -> list[OutboxMessage]:
+            fresh = [r for r in await self._due(after_id) if r.id not in handled]
+            handled.update(r.id for r in fresh)
+            return fresh
 
         def finished(task: asyncio.Task, row: OutboxMessage) -> None:
             nonlocal sent
@@ -130,14 +140,20 @@ class OutboxSender:
         try:
             while True:
                 if not queue:
-                    fresh = [r for r in await self._due() if r.id not in handled]
+                    fresh = await prefetch if prefetch is not None else []
+                    prefetch = None
+                    if not fresh:  # also picks up retries that came due, whatever their ids
+                        fresh = await fetch()
                     if not fresh:
                         if not tasks:
                             return sent
                         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                         continue
-                    handled.update(r.id for r in fresh)
                     queue.extend(fresh)
+                newest = max(handled)
+                if prefetch is None and len(queue) <= self.batch // 4 and newest > prefetched_after:
+                    prefetched_after = newest
+                    prefetch = asyncio.ensure_future(fetch(newest))
                 row = self._next(queue)
                 wait = self.limiter.ready_at(row.chat_id) - self.limiter.now()
                 if wait > 0:
@@ -159,6 +175,9 @@ class OutboxSender:
             if tasks:
                 await asyncio.wait(tasks)
             raise
+        finally:
+            if prefetch is not None:
+                prefetch.cancel()
 
     def _next(self, queue: list[OutboxMessage]) -> OutboxMessage:
         """The oldest message whose chat may receive now; else the one whose chat is free soonest.

@@ -137,6 +137,23 @@ async def test_server_errors_are_retried_with_backoff(sessionmaker, clock, api) 
     assert server.received == {user.telegram_id: 1}
 
 
+async def test_batches_fetched_ahead_send_each_message_once_in_order(sessionmaker, clock, api) -> None:
+    """With a batch of 4, the next batch is read while the last of the current one goes out; a
+    message that fails with a 502 meanwhile comes back once it is due, whatever its id."""
+    server, bot = api
+    server.server_errors = 1  # the first message fails once and is kept for later
+    users = await make_users(sessionmaker, clock, 23)
+    await queue_all(sessionmaker, clock, users)
+    sender = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=10_000, per_chat_interval=0,
+                          batch=4)
+    assert await sender.run_once() == 22
+    assert len(server.received) == 22 and set(server.received.values()) == {1}
+    assert await statuses(sessionmaker) == {"sent": 22, "pending": 1}
+    clock.advance(timedelta(seconds=3))
+    assert await sender.run_once() == 1
+    assert len(server.received) == 23 and set(server.received.values()) == {1}
+
+
 async def test_per_chat_interval_spaces_one_chats_messages(sessionmaker, clock, api) -> None:
     server, bot = api
     [user] = await make_users(sessionmaker, clock, 1)
