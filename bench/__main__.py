@@ -58,7 +58,11 @@ def main() -> None:
         print(f"  visit text/button steps, PostgreSQL:  {flow['pg_rate']:8.1f} updates/s "
               f"(ratio to echo {flow['pg_ratio']:.3f})")
     print(f"  bare echo:                            {flow['echo_rate']:8.1f} updates/s")
+    print(f"  floor, the same Telegram calls with no storage or logic: {flow['floor_rate']:8.1f} updates/s")
     print(f"  ratio visit/echo (SQLite):            {flow['ratio']:8.3f}   (target >= 0.5)")
+    print(f"  ratio floor/echo (the most any flow asking this way can reach): {flow['floor_ratio']:.3f}")
+    steps = ", ".join(f"{name} {ms:.1f}" for name, ms in flow["step_ms"].items())
+    print(f"  visit step medians, ms: {steps}")
     print()
     print("12-megapixel JPEG with EXIF: store + thumbnail + every evidence check vs one full Pillow decode")
     img = image_evidence.run()

@@ -2,18 +2,28 @@
 
 Both are driven the same way: `feed_update` with the recording Bot session (no network). The
 visit flow runs on a real SQLite file through every middleware (dedupe, session, user, FSM).
+
+A third Dispatcher, the floor, answers the same updates with the very Telegram calls the visit
+flow made for them (a callback answer, an edit and the next question for most buttons) and keeps
+its state in memory, with no database and no logic. It is what any bot asking these questions
+this way costs in aiogram alone, so floor/echo bounds what visit/echo can reach.
 """
 from __future__ import annotations
 
 import asyncio
+import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Dispatcher, Router
-from aiogram.types import Message
+from aiogram.fsm.context import FSMContext
+from aiogram.methods import TelegramMethod
+from aiogram.types import CallbackQuery, Message, Update
 
 from domain.clock import FrozenClock
 from domain.policy import load_policy
@@ -52,9 +62,19 @@ async def _prepare(folder: Path, database_url: str | None = None):  # noqa: ANN2
     return engine, sessionmaker, clock, tokens
 
 
-async def visit_rate(conversations: int = 60, database_url: str | None = None) -> dict[str, float]:
+@dataclass
+class Step:
+    """One timed update of the visit flow: what was fed, how long it took, the calls it made."""
+
+    name: str
+    update: Update
+    seconds: float
+    calls: list[TelegramMethod[Any]]
+
+
+async def visit_rate(conversations: int = 60, database_url: str | None = None) -> dict[str, Any]:
     """Updates per second for the text and button steps of complete visit conversations, on a
-    SQLite file (default) or an empty PostgreSQL database."""
+    SQLite file (default) or an empty PostgreSQL database; and the timed steps themselves."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         engine, sessionmaker, clock, tokens = await _prepare(folder, database_url)
@@ -64,30 +84,66 @@ async def visit_rate(conversations: int = 60, database_url: str | None = None) -
         for person, token in zip(people, tokens):
             await harness.send(person, f"/start {token}")
         photos = [images.jpeg(n, size=(1280, 960)) for n in range(conversations)]
-        timed, updates, total_start = 0.0, 0, time.perf_counter()
+        timed: list[Step] = []
+        total_start = time.perf_counter()
         for n in range(conversations):
             person = people[n % len(people)]
             walk = Walk(harness, person)
-            steps = [("send", "/visit"), ("press", "培训"), ("press", "现场服务"), ("press", "今天"),
-                     ("send", SUMMARY)]
-            for how, value in steps:
+
+            async def step(name: str, update: Update) -> None:
                 start = time.perf_counter()
-                await (walk.send(value) if how == "send" else walk.press(value))
-                timed += time.perf_counter() - start
-                updates += 1
+                calls = await walk.feed(update)
+                timed.append(Step(name, update, time.perf_counter() - start, calls))
+
+            for name, update in (("/visit", lambda: harness.message(person, "/visit")),
+                                 ("kind", lambda: _press(walk, "培训")),
+                                 ("mode", lambda: _press(walk, "现场服务")),
+                                 ("date", lambda: _press(walk, "今天")),
+                                 ("summary", lambda: harness.message(person, SUMMARY))):
+                await step(name, update())
             await walk.feed(harness.photo(person, photos[n], f"bench{n}"))  # evidence: not a text step
-            start = time.perf_counter()
-            await walk.press("✅ 完成")
-            timed += time.perf_counter() - start
-            updates += 1
+            await step("photos done", _press(walk, "✅ 完成"))
             await walk.feed(harness.location(person, 37.8702, 113.5512))
-            start = time.perf_counter()
-            await walk.press("✅ 确认提交")
-            timed += time.perf_counter() - start
-            updates += 1
+            await step("confirm", _press(walk, "✅ 确认提交"))
         total = time.perf_counter() - total_start
         await engine.dispose()
-    return {"updates": updates, "rate": updates / timed, "conversations_per_s": conversations / total}
+    seconds = sum(s.seconds for s in timed)
+    return {"updates": len(timed), "rate": len(timed) / seconds, "conversations_per_s": conversations / total,
+            "steps": timed}
+
+
+def _press(walk: Walk, label: str) -> Update:
+    data, message_id = walk.button_on(label)
+    return walk.harness.callback(walk.person, data, message_id)
+
+
+def step_medians(steps: list[Step]) -> dict[str, float]:
+    """Milliseconds per step kind (median), in conversation order."""
+    names = dict.fromkeys(s.name for s in steps)
+    return {name: statistics.median(s.seconds for s in steps if s.name == name) * 1000 for name in names}
+
+
+async def floor_rate(steps: list[Step]) -> float:
+    """Updates per second of the floor Dispatcher (see the module's doc) on the visit's own updates."""
+    # Each call is rebuilt from plain values, keyboards included, as a handler builds its own.
+    replies = iter([[(type(call), call.model_dump(exclude_unset=True)) for call in s.calls] for s in steps])
+    router = Router()
+
+    async def replay(event: Message | CallbackQuery, state: FSMContext) -> None:
+        await state.update_data(step=event.message_id if isinstance(event, Message) else event.data)
+        for method, values in next(replies):
+            await event.bot(method.model_validate(values))
+
+    router.message.register(replay)
+    router.callback_query.register(replay)
+    dp = Dispatcher()  # aiogram's default: FSM in memory
+    dp.include_router(router)
+    session = RecordingSession()
+    bot = _bot(session)
+    start = time.perf_counter()
+    for s in steps:
+        await dp.feed_update(bot, s.update)
+    return len(steps) / (time.perf_counter() - start)
 
 
 async def echo_rate(updates: int = 2000) -> float:
@@ -115,11 +171,13 @@ def _bot(session: RecordingSession | None = None):  # noqa: ANN202
     return create_bot(BOT_TOKEN, session=session or RecordingSession())
 
 
-async def run(postgres_url: str | None = None) -> dict[str, float]:
+async def run(postgres_url: str | None = None) -> dict[str, Any]:
     await echo_rate(200)  # warm up imports and pydantic models
     echo = await echo_rate()
     visit = await visit_rate()
+    floor = await floor_rate(visit["steps"])
     out = {"visit_rate": visit["rate"], "echo_rate": echo, "ratio": visit["rate"] / echo,
+           "floor_rate": floor, "floor_ratio": floor / echo, "step_ms": step_medians(visit["steps"]),
            "updates": visit["updates"], "conversations_per_s": visit["conversations_per_s"]}
     if postgres_url:
         pg = await visit_rate(database_url=postgres_url)
