@@ -10,9 +10,8 @@ import time
 import tracemalloc
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert
 
 from domain.policy import load_policy
 from locales import Translator

@@ -101,7 +101,6 @@ def run(repeat: int = 11) -> dict[str, float]:
                                   "PIL.Image.open(io.BytesIO(data)).load()", sample)
         store_rss = _peak_rss_mb("from pathlib import Path; import tempfile, storage.evidence_store as s;"
                                  "s.EvidenceStore(Path(tempfile.mkdtemp())).put_image(data)", sample)
-    del store
     return {
         "jpeg_mb": len(data) / 1e6,
         "decode_ms": decode_s * 1000,

@@ -1,4 +1,5 @@
-"""Engine and session factory. SQLite gets WAL, a busy timeout and foreign keys on every connection."""
+"""Engine and session factory. SQLite gets WAL, a busy timeout and foreign keys on every connection,
+through aiosqlite with one thread trip per statement (storage/sqlite_driver.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,6 +8,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as create_blocking_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from storage import sqlite_driver
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -21,7 +24,8 @@ def create_engine(url: str) -> AsyncEngine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_async_engine(url, module=sqlite_driver.dbapi(),
+                                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True)
