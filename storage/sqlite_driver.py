@@ -36,6 +36,10 @@ class OneTripCursor(aiosqlite.Cursor):
                                                      [] if parameters is None else parameters), 0
         return self
 
+    async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> "OneTripCursor":
+        self._rows = None  # nothing to fetch: no rows of an earlier statement may linger
+        return await super().executemany(sql, parameters)
+
     def _take(self, count: int | None) -> list[Any]:
         rows = self._rows or []
         end = len(rows) if count is None else self._next + count
