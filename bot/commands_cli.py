@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.settings import Settings
-from domain.clock import SystemClock
+from domain.clock import SystemClock, local_today
 from domain.invites import deep_link
 from domain.policy import Policy
 from domain.records import Kind
@@ -181,7 +181,7 @@ async def assess(settings: Settings, policy: Policy, t: Translator, year: int, r
     from services.assessment import assess as assess_year
     from services.roster import write_roster
 
-    as_of = SystemClock().now().astimezone(settings.zone).date()
+    as_of = local_today(SystemClock(), settings.zone)
     async with _database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
             result = await assess_year(Repos(session), policy, year, as_of)
@@ -208,7 +208,7 @@ async def dossiers(settings: Settings, policy: Policy, t: Translator, year: int,
     from storage.evidence_store import EvidenceStore
 
     clock = SystemClock()
-    as_of = clock.now().astimezone(settings.zone).date()
+    as_of = local_today(clock, settings.zone)
     store = EvidenceStore(settings.evidence_dir)
     async with _database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
@@ -237,7 +237,7 @@ def _progress(done: int, total: int, label: str, width: int = 30) -> None:
 async def match(settings: Settings, policy: Policy, t: Translator, need: str, county: str | None, limit: int) -> int:
     from services.matching import match_need
 
-    today = SystemClock().now().astimezone(settings.zone).date()
+    today = local_today(SystemClock(), settings.zone)
     async with _database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
             matches = await match_need(Repos(session), policy, today, need, county, limit)

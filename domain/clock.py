@@ -4,8 +4,9 @@ All stored times are UTC; they are shown in the policy's time zone.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -34,6 +35,11 @@ class FrozenClock:
 
     def set(self, at: datetime) -> None:
         self._at = at.astimezone(timezone.utc)
+
+
+def local_today(clock: Clock, zone: ZoneInfo) -> date:
+    """Today where the programme runs (the policy's time zone), not in UTC."""
+    return clock.now().astimezone(zone).date()
 
 
 def as_utc(value: datetime) -> datetime:

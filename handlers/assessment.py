@@ -14,7 +14,7 @@ from aiogram.types import BufferedInputFile, FSInputFile, Message
 
 from bot.commands import ADMINS
 from bot.filters import HasRole, admin_covers
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
 from locales import Translator
@@ -50,7 +50,7 @@ async def assessment(message: Message, command: CommandObject, repos: Repos, gra
         await message.answer(t("assess.usage"))
         return
     progress = await message.answer(t("assess.working"))
-    result = await assessing.assess(repos, policy, year, clock.now().astimezone(zone).date())
+    result = await assessing.assess(repos, policy, year, local_today(clock, zone))
     county = _my_county(grants)
     counts = Counter(g.grade for g in result.graded
                      if county is None or result.commissioners[g.scored.inputs.code].county == county)
@@ -76,7 +76,7 @@ async def dossier(message: Message, command: CommandObject, repos: Repos, grants
         return
     code = parts[0]
     progress = await message.answer(t("assess.working"))
-    result = await assessing.assess(repos, policy, year, clock.now().astimezone(zone).date())
+    result = await assessing.assess(repos, policy, year, local_today(clock, zone))
     commissioner = result.commissioners.get(code)
     if commissioner is None:
         await progress.edit_text(t("invite.unknown", kind=t("roles.commissioner"), code=code))

@@ -7,7 +7,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.commands import visible_commands
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
 from handlers.texts import role_summary
@@ -34,7 +34,7 @@ async def me(message: Message, repos: Repos, grants: list[RoleGrant], policy: Po
     if not grants:
         await message.answer(t("me.no_role"))
         return
-    today = clock.now().astimezone(zone).date()
+    today = local_today(clock, zone)
     views = await profile(repos, policy, grants, today)
     await message.answer("\n\n".join(_role_block(t, policy, view) for view in views))
 

@@ -11,7 +11,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.filters import HasRole
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
 from domain.visits import parse_date
@@ -109,12 +109,12 @@ async def _dated(message: Message, state: FSMContext, t: Translator, day) -> Non
 @router.callback_query(StateFilter(OutcomeForm.date), OutcomeAction.filter(F.a == "today"))
 async def today(query: CallbackQuery, state: FSMContext, clock: Clock, zone: ZoneInfo, t: Translator) -> None:
     await query.answer()
-    await _dated(query.message, state, t, clock.now().astimezone(zone).date())
+    await _dated(query.message, state, t, local_today(clock, zone))
 
 
 @router.message(StateFilter(OutcomeForm.date), F.text)
 async def typed_date(message: Message, state: FSMContext, clock: Clock, zone: ZoneInfo, t: Translator) -> None:
-    today_ = clock.now().astimezone(zone).date()
+    today_ = local_today(clock, zone)
     day = parse_date(message.text, today_)
     if day is None or day > today_:
         await message.answer(t("outcome.bad_date"))
@@ -130,7 +130,7 @@ async def _save(message: Message, state: FSMContext, repos: Repos, clock: Clock,
     try:
         await log_outcome(repos, clock, policy, commissioner_id=_commissioner(grants), agreement_id=data["agreement"],
                           kind=data["kind"], title=data["title"], achieved_on=date.fromisoformat(data["date"]),
-                          today=clock.now().astimezone(zone).date(), user_id=user.id, evidence_file_id=file_id)
+                          today=local_today(clock, zone), user_id=user.id, evidence_file_id=file_id)
     except OutcomeError as exc:
         await state.clear()
         await message.answer(t(f"outcome.error_{exc.reason}"))

@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.filters import HasRole
 from bot.keyboards import profile as kb
 from domain import expertise as rules
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
 from locales import Translator
@@ -48,10 +48,6 @@ ASKING = StateFilter(*QUESTIONS.values())
 def _limits() -> dict[str, int]:
     low, high = rules.CAPACITY_RANGE
     return {"min": rules.TEXT_MIN, "max": rules.TEXT_MAX, "low": low, "high": high}
-
-
-def _today(clock: Clock, zone: ZoneInfo) -> date:
-    return clock.now().astimezone(zone).date()
 
 
 def _question(t: Translator, policy: Policy, commissioner_id: int, field: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -100,7 +96,7 @@ async def start(message: Message, state: FSMContext, repos: Repos, policy: Polic
         await message.answer(t("profile.error_not_own"))
         return
     if len(mine) == 1:
-        await _show(message, state, repos, policy, grants, _today(clock, zone), t, mine[0].id)
+        await _show(message, state, repos, policy, grants, local_today(clock, zone), t, mine[0].id)
         return
     await state.set_state(ProfileForm.pick)
     await state.set_data({"profile": {}})
@@ -116,7 +112,7 @@ async def picked(query: CallbackQuery, callback_data: kb.ProfileStep, state: FSM
         return
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
-    await _show(query.message, state, repos, policy, grants, _today(clock, zone), t, callback_data.c)
+    await _show(query.message, state, repos, policy, grants, local_today(clock, zone), t, callback_data.c)
 
 
 @router.callback_query(StateFilter(ProfileForm.card), kb.ProfileStep.filter(F.a == "edit"))
@@ -154,7 +150,7 @@ async def _save(message: Message, state: FSMContext, repos: Repos, policy: Polic
         await message.answer(t(f"profile.error_{exc.reason}", **_limits()) + "\n" + text, reply_markup=markup)
         return
     lead = t("profile.saved", field=t(f"profile.field.{field}")) if saved.changed else t("profile.unchanged")
-    await _show(message, state, repos, policy, grants, _today(clock, zone), t, commissioner_id, lead)
+    await _show(message, state, repos, policy, grants, local_today(clock, zone), t, commissioner_id, lead)
 
 
 @router.message(ASKING, TYPED)
@@ -182,7 +178,7 @@ async def cancel(query: CallbackQuery, callback_data: kb.ProfileStep, state: FSM
         return
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
-    await _show(query.message, state, repos, policy, grants, _today(clock, zone), t, callback_data.c,
+    await _show(query.message, state, repos, policy, grants, local_today(clock, zone), t, callback_data.c,
                 t("profile.cancelled"))
 
 

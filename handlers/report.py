@@ -12,7 +12,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.filters import HasRole
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
 from domain.visits import summary_length
@@ -47,7 +47,7 @@ def _commissioner(grants: list[RoleGrant]) -> int:
 
 
 def _today(clock: Clock, zone: ZoneInfo):  # noqa: ANN202 - date
-    return clock.now().astimezone(zone).date()
+    return local_today(clock, zone)
 
 
 def _buttons(*rows: list[tuple[str, ReportAction]]) -> InlineKeyboardMarkup:

@@ -15,7 +15,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 
 from bot.filters import HasRole
 from bot.keyboards import selection as kb
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
 from domain.selection import may_object
@@ -198,7 +198,7 @@ async def notice(message: Message, repos: Repos, grants: list[RoleGrant], t: Tra
 async def export(query: CallbackQuery, repos: Repos, clock: Clock, zone: ZoneInfo, t: Translator) -> None:
     rows = await service.on_notice(repos)
     await query.answer()
-    day = clock.now().astimezone(zone).date().isoformat()
+    day = local_today(clock, zone).isoformat()
     await query.message.answer_document(BufferedInputFile(notice_workbook(t, rows), filename=f"notice-{day}.xlsx"),
                                         caption=t("selection.export_caption", count=len(rows)))
 
@@ -207,7 +207,7 @@ async def export(query: CallbackQuery, repos: Repos, clock: Clock, zone: ZoneInf
 async def object_to(query: CallbackQuery, callback_data: kb.ObjectTo, state: FSMContext, repos: Repos,
                     clock: Clock, zone: ZoneInfo, t: Translator) -> None:
     p = await repos.selection.pairing(callback_data.p)
-    if p is None or not may_object(p.status, clock.now().astimezone(zone).date(), p.notice_end):
+    if p is None or not may_object(p.status, local_today(clock, zone), p.notice_end):
         await query.answer(t("selection.error_not_on_notice"), show_alert=True)
         return
     await state.set_state(ObjectionForm.reason)

@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.filters import HasRole
 from bot.keyboards import visit as kb
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.evidence import NOTES, Status
 from domain.policy import Policy
 from domain.roles import Role
@@ -65,7 +65,7 @@ class VisitCtx:
 
     @property
     def today(self) -> date:
-        return visits.local_today(self.clock, self.zone)
+        return local_today(self.clock, self.zone)
 
     async def draft(self) -> VisitDraft | None:
         raw = (await self.state.get_data()).get(DRAFT)

@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy import select
 
+from domain.clock import local_today
 from scheduler import runtime
 from scheduler.feedback_jobs import feedback_tick
 from scheduler.notices import Notices
@@ -51,7 +52,7 @@ async def _digest_for_each_admin(period, send) -> None:  # noqa: ANN001 - (today
     from services.digest import collect
 
     rt = runtime.current()
-    since, until = period(rt.clock.now().astimezone(rt.zone).date())
+    since, until = period(local_today(rt.clock, rt.zone))
     async with rt.sessionmaker() as session:
         repos = Repos(session)
         notices = Notices(repos, rt.clock, rt.policy, rt.zone)

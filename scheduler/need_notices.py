@@ -3,9 +3,9 @@ wherever a need is shown), the enterprise's own list line, and the notice of a n
 county's and the bureau's admins (queued in the outbox, in the caller's transaction)."""
 from __future__ import annotations
 
-from datetime import timezone
 from zoneinfo import ZoneInfo
 
+from domain.clock import as_utc
 from locales import Translator
 from scheduler.notices import Notices
 from storage.models import Need, User
@@ -32,8 +32,7 @@ def need_card(t: Translator, need: Need) -> str:
 
 def need_line(t: Translator, need: Need, zone: ZoneInfo) -> str:
     """One line of the enterprise's /needs list."""
-    at = need.created_at if need.created_at.tzinfo else need.created_at.replace(tzinfo=timezone.utc)
-    return t("need.line", id=need.id, date=at.astimezone(zone).date().isoformat(), field=need.field,
+    return t("need.line", id=need.id, date=as_utc(need.created_at).astimezone(zone).date().isoformat(), field=need.field,
              urgency=urgency_text(t, need.urgency), status=status_text(t, need.status))
 
 

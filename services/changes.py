@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from domain import changes as rules
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
 from scheduler import change_notices
@@ -112,7 +112,7 @@ async def decide_change(repos: Repos, clock: Clock, policy: Policy, zone: ZoneIn
     if approve and rules.ends_agreement(row.kind):
         agreement.status = "terminated"
         agreement.end_date = rules.ended_on(agreement.start_date, agreement.end_date,
-                                            clock.now().astimezone(zone).date())
+                                            local_today(clock, zone))
         effect = {"agreement_status": "terminated", "end_date": agreement.end_date.isoformat()}
     elif approve:
         effect = {"old_targets": agreement.targets}

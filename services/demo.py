@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from domain.clock import SystemClock
+from domain.clock import SystemClock, local_today
 from domain.invites import deep_link
 from domain.policy import Policy
 from domain.roles import Role
@@ -71,7 +71,7 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
                 links.append(f"  {t(f'roles.{role.value}')} {target.display_name}: "
                              f"{deep_link(bot_username, new.token)}")
             await repos.commit()
-            today = clock.now().astimezone(zone).date()
+            today = local_today(clock, zone)
             store = EvidenceStore(folder / "evidence")
             activity = await seed_activity(repos, store, policy, zone, today)
             await repos.commit()

@@ -9,7 +9,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from domain import changes as rules
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.policy import Policy
 from scheduler import change_notices
 from scheduler.notices import Notices
@@ -53,7 +53,7 @@ async def preview_of(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo,
 async def _preview(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, commissioner: Commissioner) -> Preview:
     if commissioner.status == "disqualified":
         raise DisqualifyError("already")
-    today = clock.now().astimezone(zone).date()
+    today = local_today(clock, zone)
     rules_ = policy.disqualification
     agreements = [a for a in await repos.people.agreements_of(commissioner_id=commissioner.id)
                   if a.status in ENDING_STATUSES]

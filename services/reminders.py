@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.progress import year_progress
 from domain.reports import relevant_periods
@@ -21,7 +21,7 @@ REPORTS_AFTER_END = timedelta(days=90)  # the longest a report stays owed after 
 
 async def reminders_tick(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo) -> dict[str, int]:
     """Queue every reminder due today (the caller commits)."""
-    today = clock.now().astimezone(zone).date()
+    today = local_today(clock, zone)
     notices = Notices(repos, clock, policy, zone)
     # A disqualified commissioner is prompted no more (their agreements are terminated too).
     agreements = [a for a in await repos.feedback.active_agreements(today) if a.commissioner.status == "active"]

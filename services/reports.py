@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.policy import Policy, ReportCycle
 from domain.reports import Period, periods, relevant_periods
 from domain.roles import Role
@@ -85,7 +85,7 @@ async def draft_text(repos: Repos, policy: Policy, t: Translator, commissioner_i
 
 async def submit(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, *, commissioner_id: int,
                  user_id: int, owed_: Owed, text: str, attachments: list[dict]) -> Report:
-    today = clock.now().astimezone(zone).date()
+    today = local_today(clock, zone)
     report = await repos.reports.add(Report(
         commissioner_id=commissioner_id, cycle=owed_.cycle.key, period=owed_.period.key, text=text.strip(),
         attachments=attachments, submitted_at=clock.now(), due_on=owed_.period.due,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.feedback import RATINGS
 from domain.policy import Policy
 from services.feedback import MAX_TEXT, FeedbackError, Responder
@@ -15,7 +15,7 @@ async def open_due(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo) -
     """Surveys to send now: from the policy's month on, each active agreement once a year."""
     if policy.survey is None:
         return []
-    today = clock.now().astimezone(zone).date()
+    today = local_today(clock, zone)
     if today.month < policy.survey.month:
         return []
     period = str(today.year)

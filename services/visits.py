@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from domain import evidence
-from domain.clock import Clock, as_utc
+from domain.clock import Clock, as_utc, local_today
 from domain.evidence import EarlierPhoto, FlagHit, PhotoFacts, Point, Status
 from domain.policy import Policy
 from domain.progress import YearProgress, year_progress
@@ -54,10 +54,6 @@ class Evaluation:
     hits: list[FlagHit]
     status: Status
     distance_m: float | None
-
-
-def local_today(clock: Clock, zone: ZoneInfo) -> date:
-    return clock.now().astimezone(zone).date()
 
 
 async def evaluate(repos: Repos, policy: Policy, draft: VisitDraft, today: date) -> Evaluation:

@@ -6,7 +6,7 @@ from datetime import date
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
 from domain.selection import Party
@@ -34,7 +34,7 @@ class Context:
 
     @property
     def today(self) -> date:
-        return self.clock.now().astimezone(self.zone).date()
+        return local_today(self.clock, self.zone)
 
     @property
     def actor(self) -> str:

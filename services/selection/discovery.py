@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.matching import Candidate, Match, rank
 from domain.policy import Policy
 from domain.roles import Role
@@ -70,7 +70,7 @@ SHARED_TO_TELL = 2  # …who share at least this many terms with it (one common 
 async def tell_best_matches(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, need: Need) -> int:
     """Two-way selection starts from both ends: a new need is also sent to the registered
     commissioners it fits best (not the full ones), each with a button to choose it."""
-    today = clock.now().astimezone(zone).date()
+    today = local_today(clock, zone)
     matches = [m for m in await matching.match_need(repos, policy, today, need_text(need), need.enterprise.county)
                if not m.full and len(m.shared) >= SHARED_TO_TELL][:MATCHES_TOLD]
     notices = Notices(repos, clock, policy, zone)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from domain import selection as rules
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
 from domain.selection import PairingStatus
@@ -82,7 +82,7 @@ async def decide_objection(ctx: Context, *, objection_id: int, uphold: bool) -> 
 
 async def close_notices(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo) -> int:
     """A scheduler job: notices over without objection go to signing. Returns how many did."""
-    today = clock.now().astimezone(zone).date()
+    today = local_today(clock, zone)
     notices = Notices(repos, clock, policy, zone)
     done = 0
     for pairing in await repos.selection.pairings(statuses=(PairingStatus.NOTICE,)):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from domain import selection as rules
-from domain.clock import Clock
+from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
 from domain.selection import Party
@@ -22,7 +22,7 @@ from storage.repositories import Repos
 async def offer_renewals(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo) -> int:
     """A scheduler job: agreements ending within `renewal_days` are offered for renewal to both
     parties (once each: the outbox key). Not to a commissioner who is no longer active."""
-    today = clock.now().astimezone(zone).date()
+    today = local_today(clock, zone)
     horizon = today + timedelta(days=policy.selection.renewal_days)
     notices = Notices(repos, clock, policy, zone)
     queued = 0
