@@ -83,9 +83,7 @@ class VisitCtx:
         await self.state.set_data(data)
 
     async def active_agreements(self) -> list[Agreement]:
-        today = self.today
-        return [a for a in await self.repos.people.agreements_of(commissioner_id=self.commissioner_id)
-                if a.status == "active" and a.start_date <= today <= a.end_date]
+        return await self.repos.people.agreements_in_force(self.commissioner_id, self.today)
 
 
 class VisitContext(BaseMiddleware):

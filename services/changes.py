@@ -128,8 +128,7 @@ async def decide_change(repos: Repos, clock: Clock, policy: Policy, zone: ZoneIn
 async def _parties(repos: Repos, row: ChangeRequest) -> list[User]:
     """The requester and both parties of the agreement, each once."""
     agreement = row.agreement
-    people = (await notifications.commissioner_accounts(repos, agreement.commissioner_id)
-              + await notifications.enterprise_contacts(repos, agreement.enterprise_id))
+    people = await notifications.pair_accounts(repos, agreement.commissioner_id, agreement.enterprise_id)
     if (user_id := requester_user_id(row)) is not None:
         people += await repos.users.by_ids([user_id])
-    return list({u.id: u for u in people}.values())
+    return notifications.each_once(people)

@@ -101,4 +101,4 @@ async def _told(repos: Repos, commissioner: Commissioner, agreements: list[Agree
         counties.add(a.enterprise.county)
     for county in sorted(c for c in counties if c):
         people += await notifications.county_admins(repos, county)
-    return list({u.id: u for u in people}.values())
+    return notifications.each_once(people)

@@ -72,8 +72,7 @@ async def editable(repos: Repos, grants: list[RoleGrant], commissioner_id: int) 
 async def card(repos: Repos, policy: Policy, grants: list[RoleGrant], commissioner_id: int,
                today: date) -> ProfileCard:
     commissioner = await _own(repos, grants, commissioner_id)
-    load = sum(1 for a in await repos.people.agreements_of(commissioner_id=commissioner.id)
-               if a.status == "active" and a.start_date <= today <= a.end_date)
+    load = len(await repos.people.agreements_in_force(commissioner.id, today))
     return ProfileCard(commissioner, load, policy.selection.default_capacity)
 
 

@@ -64,7 +64,7 @@ async def file_need(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, 
                        urgency=urgency, files=len(file_ids))
     notices = Notices(repos, clock, policy, zone)
     admins = await notifications.county_admins(repos, enterprise.county) + await notifications.bureau_admins(repos)
-    for admin in {u.id: u for u in admins}.values():
+    for admin in notifications.each_once(admins):
         await need_notices.tell_new_need(notices, admin, need, user.full_name or enterprise.name)
     await tell_best_matches(repos, clock, policy, zone, need)
     return need

@@ -1,6 +1,8 @@
 """Who is told: the accounts behind an enterprise, a commissioner, a county."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from domain.roles import Role
 from storage.models import User
 from storage.repositories import Repos
@@ -14,6 +16,18 @@ async def enterprise_contacts(repos: Repos, enterprise_id: int) -> list[User]:
 async def commissioner_accounts(repos: Repos, commissioner_id: int) -> list[User]:
     grants = await repos.users.holders(Role.COMMISSIONER.value, f"commissioner:{commissioner_id}")
     return await repos.users.by_ids([g.user_id for g in grants])
+
+
+def each_once(people: Iterable[User]) -> list[User]:
+    """The accounts in order, each once (one person may hold several of the roles told)."""
+    return list({u.id: u for u in people}.values())
+
+
+async def pair_accounts(repos: Repos, commissioner_id: int, enterprise_id: int) -> list[User]:
+    """Both sides of an agreement or a pairing: the commissioner's accounts, then the enterprise's
+    contacts, each once."""
+    return each_once(await commissioner_accounts(repos, commissioner_id)
+                     + await enterprise_contacts(repos, enterprise_id))
 
 
 async def county_admins(repos: Repos, county: str | None) -> list[User]:

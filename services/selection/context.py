@@ -59,17 +59,14 @@ def need_text(need: Need) -> str:
 
 
 async def parties(repos: Repos, pairing: Pairing) -> list[User]:
-    people = (await notifications.commissioner_accounts(repos, pairing.commissioner_id)
-              + await notifications.enterprise_contacts(repos, pairing.need.enterprise_id))
-    return list({u.id: u for u in people}.values())
+    return await notifications.pair_accounts(repos, pairing.commissioner_id, pairing.need.enterprise_id)
 
 
 async def notice_audience(repos: Repos, pairing: Pairing) -> list[User]:
     """The notice list goes to the bureau, the enterprise's county and both parties."""
-    people = (await notifications.bureau_admins(repos)
-              + await notifications.county_admins(repos, pairing.need.enterprise.county)
-              + await parties(repos, pairing))
-    return list({u.id: u for u in people}.values())
+    return notifications.each_once(await notifications.bureau_admins(repos)
+                                   + await notifications.county_admins(repos, pairing.need.enterprise.county)
+                                   + await parties(repos, pairing))
 
 
 async def signers_of(repos: Repos, pairing: Pairing) -> dict[Party, list[User]]:

@@ -65,7 +65,7 @@ async def decide_objection(ctx: Context, *, objection_id: int, uphold: bool) -> 
     told = await parties(repos, pairing)
     if (objector := user_id_of(row.filed_by)) is not None:
         told += await repos.users.by_ids([objector])
-    for person in {u.id: u for u in told}.values():
+    for person in notifications.each_once(told):
         await say.tell_objection_decided(ctx.notices, person, row)
     if pairing.status != PairingStatus.HELD:
         return row

@@ -29,9 +29,7 @@ async def offer_renewals(repos: Repos, clock: Clock, policy: Policy, zone: ZoneI
     for agreement in await repos.selection.renewable(today, horizon):
         if agreement.commissioner.status != "active" or await _successor(repos, agreement) is not None:
             continue
-        people = (await notifications.commissioner_accounts(repos, agreement.commissioner_id)
-                  + await notifications.enterprise_contacts(repos, agreement.enterprise_id))
-        for person in people:
+        for person in await notifications.pair_accounts(repos, agreement.commissioner_id, agreement.enterprise_id):
             queued += await say.offer_renewal(notices, person, agreement)
     return queued
 
@@ -73,8 +71,7 @@ async def answer_renewal(ctx: Context, *, agreement_id: int, accept: bool) -> Re
     now = ctx.clock.now()
     repos.audit.record(now, ctx.actor, "agreement.renewal_" + ("yes" if accept else "no"), "agreement",
                        agreement.id, party=party.value)
-    others = [u for u in (await notifications.commissioner_accounts(repos, agreement.commissioner_id)
-                          + await notifications.enterprise_contacts(repos, agreement.enterprise_id))
+    others = [u for u in await notifications.pair_accounts(repos, agreement.commissioner_id, agreement.enterprise_id)
               if u.id != ctx.user.id]
     by = ctx.user.full_name or ctx.actor
     if not accept:

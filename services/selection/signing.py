@@ -79,9 +79,8 @@ async def _make_agreement(ctx: Context, pairing: Pairing) -> Agreement:
     it (its help is added to the targets) rather than a second, overlapping agreement."""
     repos, now = ctx.repos, ctx.clock.now()
     enterprise_id, wanted = pairing.need.enterprise_id, pairing.need.expected_help
-    current = next((a for a in await repos.people.agreements_of(commissioner_id=pairing.commissioner_id)
-                    if a.enterprise_id == enterprise_id and a.status == "active"
-                    and a.start_date <= ctx.today <= a.end_date), None)
+    current = next((a for a in await repos.people.agreements_in_force(pairing.commissioner_id, ctx.today)
+                    if a.enterprise_id == enterprise_id), None)
     if current is not None:
         agreement = current
         agreement.targets = "\n".join(part for part in (agreement.targets, wanted) if part)
@@ -122,8 +121,7 @@ async def new_agreement(repos: Repos, commissioner_id: int, enterprise_id: int, 
 
 async def _signed_audience(repos: Repos, pairing: Pairing) -> list[User]:
     people = [u for group in (await signers_of(repos, pairing)).values() for u in group]
-    people += await notifications.bureau_admins(repos)
-    return list({u.id: u for u in people}.values())
+    return notifications.each_once(people + await notifications.bureau_admins(repos))
 
 
 async def awaiting_signature(ctx: Context) -> list[Pairing]:

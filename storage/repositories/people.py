@@ -72,5 +72,13 @@ class PeopleRepo:
         stmt = select(Agreement).where(or_(*conditions)).order_by(Agreement.start_date.desc(), Agreement.id)
         return list((await self.session.scalars(stmt)).all())
 
+    async def agreements_in_force(self, commissioner_id: int, today: date) -> list[Agreement]:
+        """The commissioner's active agreements whose term includes `today`, as `agreements_of` orders them."""
+        stmt = (select(Agreement)
+                .where(Agreement.commissioner_id == commissioner_id, Agreement.status == "active",
+                       Agreement.start_date <= today, Agreement.end_date >= today)
+                .order_by(Agreement.start_date.desc(), Agreement.id))
+        return list((await self.session.scalars(stmt)).all())
+
     async def count(self, model: type) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(model)) or 0)
