@@ -254,15 +254,14 @@ async def match(settings: Settings, policy: Policy, t: Translator, need: str, co
 
 
 async def notice(settings: Settings, t: Translator, xlsx: Path | None) -> int:
-    from scheduler.selection_notices import notice_period_text, pairing_line
+    from scheduler.selection_notices import notice_entry
     from services.notice_list import notice_workbook
     from services.selection import on_notice
 
     async with _database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
             rows = await on_notice(Repos(session))
-            lines = [t("selection.notice_entry", pairing=pairing_line(t, p), period=notice_period_text(t, p),
-                       status=t(f"selection.status_{p.status}")).replace("\n", "  ") for p in rows]
+            lines = [notice_entry(t, p).replace("\n", "  ") for p in rows]
             workbook = notice_workbook(t, rows) if xlsx is not None else None
     print("\n".join(lines) if lines else t("selection.notice_none"))
     if workbook is not None:

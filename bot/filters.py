@@ -3,10 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiogram import F
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
 from domain.roles import Role
+
+# A command is never taken as an answer: it goes on to its own router (or the fallback's refusal).
+NOT_COMMAND = ~F.text.startswith("/")
+TYPED = F.text & NOT_COMMAND  # text typed as an answer
 
 
 class HasRole(Filter):

@@ -11,8 +11,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.filters import HasRole
+from bot.filters import TYPED, HasRole
 from bot.keyboards import changes as kb
+from bot.keyboards.layout import column
 from domain import changes as rules
 from domain.clock import Clock
 from domain.policy import Policy
@@ -28,7 +29,6 @@ router.message.filter(HasRole(Role.COMMISSIONER, Role.ENTERPRISE, Role.BUREAU))
 router.callback_query.filter(HasRole(Role.COMMISSIONER, Role.ENTERPRISE, Role.BUREAU))
 
 PARTIES = (Role.COMMISSIONER, Role.ENTERPRISE)
-TYPED = F.text & ~F.text.startswith("/")  # a command is never taken as the reason
 
 
 class ChangeForm(StatesGroup):
@@ -50,7 +50,7 @@ async def _keep(state: FSMContext, step: State, draft: dict) -> None:
 
 async def _ask_kind(message: Message, state: FSMContext, t: Translator, agreement: Agreement) -> None:
     await _keep(state, ChangeForm.kind, {"agreement": agreement.id, "line": agreement_line(t, agreement)})
-    await message.answer(t("change.ask_kind", agreement=agreement_line(t, agreement)), reply_markup=kb.column(
+    await message.answer(t("change.ask_kind", agreement=agreement_line(t, agreement)), reply_markup=column(
         [(t(f"change.kind.{k}"), kb.ChangeStep(a="kind", v=k)) for k in rules.CHANGE_KINDS]))
 
 
@@ -65,7 +65,7 @@ async def start(message: Message, state: FSMContext, repos: Repos, grants: list[
         await _ask_kind(message, state, t, agreements[0])
         return
     await _keep(state, ChangeForm.agreement, {})
-    await message.answer(t("change.ask_agreement"), reply_markup=kb.column(
+    await message.answer(t("change.ask_agreement"), reply_markup=column(
         [(agreement_line(t, a), kb.ChangeStep(a="agr", v=str(a.id))) for a in agreements]))
 
 

@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.filters import HasRole
 from bot.keyboards import changes as kb
+from bot.keyboards.layout import column
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
@@ -44,7 +45,7 @@ async def start(message: Message, command: CommandObject, repos: Repos, clock: C
         return
     c = plan.commissioner
     await message.answer(t("disqualify.ask_reason", name=c.name, code=c.code, status=t(f"disqualify.status.{c.status}")),
-                         reply_markup=kb.column(_reasons(t, policy, c.id)))
+                         reply_markup=column(_reasons(t, policy, c.id)))
 
 
 @router.callback_query(kb.DisqualifyStep.filter(F.a == "why"))

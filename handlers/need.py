@@ -16,14 +16,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.filters import HasRole
+from bot.filters import NOT_COMMAND, TYPED, HasRole
 from bot.keyboards import needs as kb
 from domain import needs as rules
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
 from domain.selection import URGENCIES
-from handlers.uploads import receive, upload_of
+from handlers.uploads import receive, show_count, upload_of
 from locales import Translator
 from scheduler.need_notices import need_line, urgency_text
 from services import needs as service
@@ -35,8 +35,6 @@ router = Router(name="need")
 router.message.filter(HasRole(Role.ENTERPRISE, Role.BUREAU))
 router.callback_query.filter(HasRole(Role.ENTERPRISE, Role.BUREAU))
 
-NOT_COMMAND = ~F.text.startswith("/")  # a command is never an answer: it goes on to its own handler
-TYPED = F.text & NOT_COMMAND
 DONE_TEXTS = {"完成", "跳过", "done", "skip", "Done", "Skip", "好了", "没有"}
 MB = MAX_BYTES // (1024 * 1024)
 
@@ -173,11 +171,8 @@ async def got_file(message: Message, bot: Bot, state: FSMContext, repos: Repos, 
         return
     files.append({"id": stored.id, "uid": item.file_unique_id, "kind": stored.kind})
     text = t("need.files_received", count=len(files), max=rules.MAX_FILES)
-    markup = kb.files_done(t, draft["key"], len(files))
-    if draft.get("files_msg") is None:
-        draft["files_msg"] = (await message.answer(text, reply_markup=markup)).message_id
-    else:  # an album comes one update a photo: count them in one message
-        await bot.edit_message_text(text, chat_id=message.chat.id, message_id=draft["files_msg"], reply_markup=markup)
+    draft["files_msg"] = await show_count(message, bot, text, kb.files_done(t, draft["key"], len(files)),
+                                          draft.get("files_msg"))
     await _keep(state, NeedForm.files, draft)
 
 
@@ -206,8 +201,7 @@ async def submit(query: CallbackQuery, draft: dict[str, Any], state: FSMContext,
                                        urgency=draft["urgency"], file_ids=[f["id"] for f in draft["files"]])
     except service.NeedError as exc:
         await query.answer()
-        key = f"need.error_{exc.reason}"
-        await query.message.answer(t(key) if t.has(key) else t("need.error_invalid"))
+        await query.message.answer(t.or_else(f"need.error_{exc.reason}", t("need.error_invalid")))
         return
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)

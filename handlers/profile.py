@@ -12,7 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.filters import HasRole
+from bot.filters import NOT_COMMAND, TYPED, HasRole
 from bot.keyboards import profile as kb
 from domain import expertise as rules
 from domain.clock import Clock, local_today
@@ -27,8 +27,6 @@ router = Router(name="profile")
 router.message.filter(HasRole(Role.COMMISSIONER))
 router.callback_query.filter(HasRole(Role.COMMISSIONER))
 
-TYPED = F.text & ~F.text.startswith("/")  # a command is never taken as an answer
-NOT_COMMAND = ~F.text.startswith("/")  # commands go on to their own routers (or the fallback's refusal)
 
 
 class ProfileForm(StatesGroup):
@@ -72,7 +70,7 @@ def _render(t: Translator, view: service.ProfileCard) -> str:
     c = view.commissioner
     capacity = (t("profile.capacity_default", n=view.default_capacity) if c.capacity is None
                 else t("profile.capacity_own", n=c.capacity))
-    status = t(f"profile.status.{c.status}") if t.has(f"profile.status.{c.status}") else c.status
+    status = t.or_else(f"profile.status.{c.status}", c.status)
     text = t("profile.card", name=c.name, code=c.code, status=status, expertise=c.expertise or t("profile.empty"),
              keywords=c.keywords or t("profile.empty"), capacity=capacity, load=view.load)
     return text + "\n" + t("profile.card_hint" if rules.editable(c.status) else "profile.card_locked")

@@ -7,21 +7,29 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.filters import HasRole
+from bot.filters import TYPED, HasRole
 from bot.keyboards import selection as kb
+from bot.keyboards.layout import column
 from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
 from domain.selection import may_object
 from locales import Translator
 from scheduler.need_notices import need_card
-from scheduler.selection_notices import match_reasons, need_line, notice_period_text, pairing_line, ready_card
+from scheduler.selection_notices import (
+    match_reasons,
+    need_line,
+    notice_entry,
+    notice_period_text,
+    pairing_line,
+    ready_card,
+)
 from services import selection as service
 from services.notice_list import notice_workbook
 from storage.models import Pairing, RoleGrant, User
@@ -123,7 +131,7 @@ async def candidates(query: CallbackQuery, callback_data: kb.NeedView, repos: Re
     enterprise = need.enterprise_id in {g.enterprise_id for g in grants if g.role == Role.ENTERPRISE}
     buttons = [(t("selection.button_choose", name=m.candidate.name), kb.Interest(n=need.id, c=m.candidate.id, s="e"))
                for m in matches if enterprise]
-    await query.message.answer("\n".join(lines), reply_markup=kb.column(buttons))
+    await query.message.answer("\n".join(lines), reply_markup=column(buttons) if buttons else None)
 
 
 def _pairing_state(t: Translator, p: Pairing) -> str:
@@ -188,9 +196,7 @@ async def notice(message: Message, repos: Repos, grants: list[RoleGrant], t: Tra
     await message.answer(t("selection.notice_title", count=len(rows)), reply_markup=kb.one(
         t("selection.button_export"), kb.NoticeExport()) if admin else None)
     for p in rows[:SHOWN]:
-        text = t("selection.notice_entry", pairing=pairing_line(t, p), period=notice_period_text(t, p),
-                 status=t(f"selection.status_{p.status}"))
-        await message.answer(text, reply_markup=kb.object_to(t, p.id))
+        await message.answer(notice_entry(t, p), reply_markup=kb.object_to(t, p.id))
     await _more(message, t, rows)
 
 
@@ -216,7 +222,7 @@ async def object_to(query: CallbackQuery, callback_data: kb.ObjectTo, state: FSM
     await query.message.answer(t("selection.ask_objection", pairing=pairing_line(t, p)))
 
 
-@router.message(StateFilter(ObjectionForm.reason), F.text & ~F.text.startswith("/"))
+@router.message(StateFilter(ObjectionForm.reason), TYPED)
 async def objection_reason(message: Message, state: FSMContext, repos: Repos, clock: Clock, policy: Policy,
                            zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
     pairing_id = (await state.get_data()).get("pairing")

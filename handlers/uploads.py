@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import Document, Message, PhotoSize
+from aiogram.types import Document, InlineKeyboardMarkup, Message, PhotoSize
 
 from domain.clock import Clock
 from services import visits
@@ -21,6 +21,16 @@ def upload_of(message: Message) -> tuple[PhotoSize | Document, bool, str | None]
         return message.photo[-1], True, None
     document = message.document
     return document, (document.mime_type or "") in IMAGE_MIME, document.file_name
+
+
+async def show_count(message: Message, bot: Bot, text: str, markup: InlineKeyboardMarkup,
+                     counter_id: int | None) -> int:
+    """The files received so far, in one message: an album comes one update a file, so the first
+    sends the message and the next ones edit it. Returns the message's id."""
+    if counter_id is None:
+        return (await message.answer(text, reply_markup=markup)).message_id
+    await bot.edit_message_text(text, chat_id=message.chat.id, message_id=counter_id, reply_markup=markup)
+    return counter_id
 
 
 async def receive(message: Message, bot: Bot, store: EvidenceStore, repos: Repos, clock: Clock) -> StoredFile:

@@ -9,7 +9,7 @@ from bot.keyboards import visit as kb
 from domain.visits import VisitDraft
 from handlers.visit_steps import VisitCtx, VisitForm, ask_next, visit_router
 from locales import Translator
-from handlers.uploads import receive, upload_of
+from handlers.uploads import receive, show_count, upload_of
 from storage.evidence_store import EvidenceStore, UploadRejected
 
 router = visit_router("visit_evidence")
@@ -36,13 +36,9 @@ async def got_file(message: Message, bot: Bot, evidence_store: EvidenceStore, ct
     draft.files.append({"id": stored.id, "uid": item.file_unique_id, "kind": stored.kind,
                         "source": "photo" if message.photo else "document",
                         "forwarded": message.forward_origin is not None})
-    text = t("visit.files_received", count=len(draft.files), images=draft.images)
-    if draft.files_message_id is None:
-        sent = await message.answer(text, reply_markup=kb.files_done(t, draft.key))
-        draft.files_message_id = sent.message_id
-    else:  # an album's photos come one update each: count them in one message
-        await bot.edit_message_text(text, chat_id=message.chat.id, message_id=draft.files_message_id,
-                                    reply_markup=kb.files_done(t, draft.key))
+    draft.files_message_id = await show_count(
+        message, bot, t("visit.files_received", count=len(draft.files), images=draft.images),
+        kb.files_done(t, draft.key), draft.files_message_id)
     await ctx.save(draft)
 
 

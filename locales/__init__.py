@@ -66,3 +66,8 @@ class Translator:
 
     def has(self, key: str) -> bool:
         return key in self._texts
+
+    def or_else(self, key: str, fallback: str) -> str:
+        """The text at `key` if the catalogue has one, else `fallback`: for stored values (a status,
+        an urgency) that may outlive or predate their text."""
+        return self._texts[key] if key in self._texts else fallback

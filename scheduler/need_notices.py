@@ -12,13 +12,11 @@ from storage.models import Need, User
 
 
 def urgency_text(t: Translator, urgency: str) -> str:
-    key = f"need.urgency.{urgency}"
-    return t(key) if t.has(key) else urgency
+    return t.or_else(f"need.urgency.{urgency}", urgency)
 
 
 def status_text(t: Translator, status: str) -> str:
-    key = f"need.status.{status}"
-    return t(key) if t.has(key) else status
+    return t.or_else(f"need.status.{status}", status)
 
 
 def need_card(t: Translator, need: Need) -> str:

@@ -35,6 +35,12 @@ def notice_period_text(t: Translator, p: Pairing) -> str:
     return t("selection.period", start=p.notice_start.isoformat(), end=p.notice_end.isoformat())
 
 
+def notice_entry(t: Translator, p: Pairing) -> str:
+    """A pairing on the notice list (公示): who with whom, the period, on notice or held."""
+    return t("selection.notice_entry", pairing=pairing_line(t, p), period=notice_period_text(t, p),
+             status=t(f"selection.status_{p.status}"))
+
+
 def agreement_text(t: Translator, a: Agreement) -> str:
     return t("selection.agreement_line", commissioner=a.commissioner.name, code=a.commissioner.code,
              enterprise=a.enterprise.name, start=a.start_date.isoformat(), end=a.end_date.isoformat())

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 
+from bot.keyboards.layout import button
 from locales import Translator
 
 
@@ -21,14 +22,6 @@ class DisqualifyStep(CallbackData, prefix="dq"):
     c: int  # commissioner id
     a: str  # why (a reason picked), go (confirmed), stop
     v: str = ""  # the reason key
-
-
-def button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-def column(buttons: list[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[button(text, data)] for text, data in buttons])
 
 
 def approve_or_reject(t: Translator, request_id: int) -> InlineKeyboardMarkup:

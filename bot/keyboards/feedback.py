@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 
+from bot.keyboards.layout import button
 from domain.feedback import RATINGS
 from locales import Translator
 
@@ -20,34 +21,30 @@ class SurveyAction(CallbackData, prefix="sv"):
     n: int = 0
 
 
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
 def confirm_or_dispute(t: Translator, visit_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[
-        _button(t("feedback.button_confirm"), FeedbackAction(v=visit_id, a="ok")),
-        _button(t("feedback.button_dispute"), FeedbackAction(v=visit_id, a="no")),
+        button(t("feedback.button_confirm"), FeedbackAction(v=visit_id, a="ok")),
+        button(t("feedback.button_dispute"), FeedbackAction(v=visit_id, a="no")),
     ]])
 
 
 def stars(visit_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[
-        _button(f"{n}⭐", FeedbackAction(v=visit_id, a="rate", n=n)) for n in RATINGS
+        button(f"{n}⭐", FeedbackAction(v=visit_id, a="rate", n=n)) for n in RATINGS
     ]])
 
 
 def skip_comment(t: Translator, visit_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[_button(t("feedback.button_skip"),
+    return InlineKeyboardMarkup(inline_keyboard=[[button(t("feedback.button_skip"),
                                                           FeedbackAction(v=visit_id, a="skip"))]])
 
 
 def survey_scores(survey_id: int, index: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[
-        _button(str(n), SurveyAction(s=survey_id, q=index, n=n)) for n in RATINGS
+        button(str(n), SurveyAction(s=survey_id, q=index, n=n)) for n in RATINGS
     ]])
 
 
 def survey_skip(t: Translator, survey_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[_button(t("feedback.button_skip"),
+    return InlineKeyboardMarkup(inline_keyboard=[[button(t("feedback.button_skip"),
                                                           SurveyAction(s=survey_id, q=-1))]])

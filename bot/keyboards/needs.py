@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 
 from domain.needs import EDITABLE
 from domain.selection import URGENCIES
+from bot.keyboards.layout import button, column
 from bot.keyboards.selection import NeedView
 from locales import Translator
 
@@ -18,14 +19,6 @@ class NeedStep(CallbackData, prefix="nd"):
 
 class NeedClose(CallbackData, prefix="nc"):
     n: int  # need id
-
-
-def button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-def column(buttons: list[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[button(text, data)] for text, data in buttons])
 
 
 def enterprises(key: str, choices: list[tuple[int, str]]) -> InlineKeyboardMarkup:

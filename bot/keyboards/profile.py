@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.keyboards.changes import column
+from bot.keyboards.layout import column
 from domain.expertise import PROFILE_FIELDS
 from locales import Translator
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 
+from bot.keyboards.layout import one, two
 from locales import Translator
 
 
@@ -43,22 +44,6 @@ class Renewal(CallbackData, prefix="rn"):
 
 class NoticeExport(CallbackData, prefix="nx"):
     pass
-
-
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-def one(text: str, data: CallbackData) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[_button(text, data)]])
-
-
-def two(first: tuple[str, CallbackData], second: tuple[str, CallbackData]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[_button(*first), _button(*second)]])
-
-
-def column(buttons: list[tuple[str, CallbackData]]) -> InlineKeyboardMarkup | None:
-    return InlineKeyboardMarkup(inline_keyboard=[[_button(*b)] for b in buttons]) if buttons else None
 
 
 def interest(t: Translator, need_id: int, commissioner_id: int, side: str) -> InlineKeyboardMarkup:
