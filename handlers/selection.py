@@ -5,19 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
-from aiogram import Router
+from aiogram import BaseMiddleware, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 
 from bot.filters import TYPED, HasRole
 from bot.keyboards import selection as kb
 from bot.keyboards.layout import column
-from domain.clock import Clock, local_today
-from domain.policy import Policy
 from domain.roles import Role
 from domain.selection import may_object
 from locales import Translator
@@ -32,8 +29,7 @@ from scheduler.selection_notices import (
 )
 from services import selection as service
 from services.notice_list import notice_workbook
-from storage.models import Pairing, RoleGrant, User
-from storage.repositories import Repos
+from storage.models import Pairing
 
 router = Router(name="selection")
 router.message.filter(HasRole(*Role))
@@ -48,9 +44,18 @@ class ObjectionForm(StatesGroup):
     reason = State()
 
 
-def _ctx(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, user: User,
-         grants: list[RoleGrant]) -> service.Context:
-    return service.Context(repos, clock, policy, zone, user, grants)
+class SelectionContext(BaseMiddleware):
+    """Puts `ctx` (who acts, when, under which policy) in the data of every handler here."""
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        data["ctx"] = service.Context(data["repos"], data["clock"], data["policy"], data["zone"], data["user"],
+                                      data["grants"])
+        return await handler(event, data)
+
+
+router.message.middleware(SelectionContext())
+router.callback_query.middleware(SelectionContext())
 
 
 async def _tap(query: CallbackQuery, t: Translator, step: Awaitable[T], *, done_with_buttons: bool = True) -> T | None:
@@ -90,17 +95,14 @@ async def _more(message: Message, t: Translator, rows: list) -> None:
 # --- /needs --------------------------------------------------------------------------------------
 
 @router.message(Command("needs"), HasRole(*ADMINS))
-async def admin_needs(message: Message, repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, user: User,
-                      grants: list[RoleGrant], t: Translator) -> None:
-    needs = await service.needs_for_admin(_ctx(repos, clock, policy, zone, user, grants))
+async def admin_needs(message: Message, ctx: service.Context, t: Translator) -> None:
+    needs = await service.needs_for_admin(ctx)
     await _cards(message, t, "selection.needs", needs, lambda need: (
         need_card(t, need), kb.one(t("selection.button_candidates"), kb.NeedView(n=need.id))))
 
 
 @router.message(Command("needs"), HasRole(Role.COMMISSIONER))
-async def commissioner_needs(message: Message, repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo,
-                             user: User, grants: list[RoleGrant], t: Translator) -> None:
-    ctx = _ctx(repos, clock, policy, zone, user, grants)
+async def commissioner_needs(message: Message, ctx: service.Context, t: Translator) -> None:
     shown = 0
     for commissioner_id in sorted(ctx.ids(Role.COMMISSIONER, "commissioner_id")):
         for need, match in await service.needs_for_commissioner(ctx, commissioner_id):
@@ -112,9 +114,8 @@ async def commissioner_needs(message: Message, repos: Repos, clock: Clock, polic
 
 
 @router.callback_query(kb.NeedView.filter())
-async def candidates(query: CallbackQuery, callback_data: kb.NeedView, repos: Repos, clock: Clock, policy: Policy,
-                     zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
-    found = await _tap(query, t, service.candidates_for(_ctx(repos, clock, policy, zone, user, grants), callback_data.n),
+async def candidates(query: CallbackQuery, callback_data: kb.NeedView, ctx: service.Context, t: Translator) -> None:
+    found = await _tap(query, t, service.candidates_for(ctx, callback_data.n),
                        done_with_buttons=False)
     if found is None:
         return
@@ -128,7 +129,7 @@ async def candidates(query: CallbackQuery, callback_data: kb.NeedView, repos: Re
         lines.append(t("selection.pairings_title"))
         lines += [_pairing_state(t, p) for p in pairings]
     # The enterprise chooses from here (双向选择); admins only read.
-    enterprise = need.enterprise_id in {g.enterprise_id for g in grants if g.role == Role.ENTERPRISE}
+    enterprise = need.enterprise_id in ctx.ids(Role.ENTERPRISE, "enterprise_id")
     buttons = [(t("selection.button_choose", name=m.candidate.name), kb.Interest(n=need.id, c=m.candidate.id, s="e"))
                for m in matches if enterprise]
     await query.message.answer("\n".join(lines), reply_markup=column(buttons) if buttons else None)
@@ -145,10 +146,9 @@ def _pairing_state(t: Translator, p: Pairing) -> str:
 
 
 @router.callback_query(kb.Interest.filter())
-async def interest(query: CallbackQuery, callback_data: kb.Interest, repos: Repos, clock: Clock, policy: Policy,
-                   zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
+async def interest(query: CallbackQuery, callback_data: kb.Interest, ctx: service.Context, t: Translator) -> None:
     pairing = await _tap(query, t, service.express_interest(
-        _ctx(repos, clock, policy, zone, user, grants), need_id=callback_data.n, commissioner_id=callback_data.c,
+        ctx, need_id=callback_data.n, commissioner_id=callback_data.c,
         side=callback_data.s), done_with_buttons=False)  # a candidates list keeps its other choices
     if pairing is None:
         return
@@ -160,18 +160,16 @@ async def interest(query: CallbackQuery, callback_data: kb.Interest, repos: Repo
 # --- the bureau's confirmation -----------------------------------------------------------------------
 
 @router.message(Command("pairings"), HasRole(Role.BUREAU))
-async def ready(message: Message, repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, user: User,
-                grants: list[RoleGrant], t: Translator) -> None:
-    rows = await service.ready_pairings(_ctx(repos, clock, policy, zone, user, grants))
+async def ready(message: Message, ctx: service.Context, t: Translator) -> None:
+    rows = await service.ready_pairings(ctx)
     await _cards(message, t, "selection.ready", rows,
                  lambda row: (ready_card(t, *row), kb.confirm_or_reject(t, row[0].id)))
 
 
 @router.callback_query(kb.PairingDecision.filter())
-async def decide(query: CallbackQuery, callback_data: kb.PairingDecision, repos: Repos, clock: Clock,
-                 policy: Policy, zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
+async def decide(query: CallbackQuery, callback_data: kb.PairingDecision, ctx: service.Context, t: Translator) -> None:
     approve = callback_data.a == "ok"
-    p = await _tap(query, t, service.decide_pairing(_ctx(repos, clock, policy, zone, user, grants),
+    p = await _tap(query, t, service.decide_pairing(ctx,
                                                     pairing_id=callback_data.p, approve=approve))
     if p is None:
         return
@@ -187,12 +185,12 @@ async def decide(query: CallbackQuery, callback_data: kb.PairingDecision, repos:
 # --- /notice and objections --------------------------------------------------------------------------
 
 @router.message(Command("notice"))
-async def notice(message: Message, repos: Repos, grants: list[RoleGrant], t: Translator) -> None:
-    rows = await service.on_notice(repos)
+async def notice(message: Message, ctx: service.Context, t: Translator) -> None:
+    rows = await service.on_notice(ctx.repos)
     if not rows:
         await message.answer(t("selection.notice_none"))
         return
-    admin = any(g.role in ADMINS for g in grants)
+    admin = any(ctx.has(role) for role in ADMINS)
     await message.answer(t("selection.notice_title", count=len(rows)), reply_markup=kb.one(
         t("selection.button_export"), kb.NoticeExport()) if admin else None)
     for p in rows[:SHOWN]:
@@ -201,19 +199,19 @@ async def notice(message: Message, repos: Repos, grants: list[RoleGrant], t: Tra
 
 
 @router.callback_query(kb.NoticeExport.filter(), HasRole(*ADMINS))
-async def export(query: CallbackQuery, repos: Repos, clock: Clock, zone: ZoneInfo, t: Translator) -> None:
-    rows = await service.on_notice(repos)
+async def export(query: CallbackQuery, ctx: service.Context, t: Translator) -> None:
+    rows = await service.on_notice(ctx.repos)
     await query.answer()
-    day = local_today(clock, zone).isoformat()
+    day = ctx.today.isoformat()
     await query.message.answer_document(BufferedInputFile(notice_workbook(t, rows), filename=f"notice-{day}.xlsx"),
                                         caption=t("selection.export_caption", count=len(rows)))
 
 
 @router.callback_query(kb.ObjectTo.filter())
-async def object_to(query: CallbackQuery, callback_data: kb.ObjectTo, state: FSMContext, repos: Repos,
-                    clock: Clock, zone: ZoneInfo, t: Translator) -> None:
-    p = await repos.selection.pairing(callback_data.p)
-    if p is None or not may_object(p.status, local_today(clock, zone), p.notice_end):
+async def object_to(query: CallbackQuery, callback_data: kb.ObjectTo, state: FSMContext, ctx: service.Context,
+                    t: Translator) -> None:
+    p = await ctx.repos.selection.pairing(callback_data.p)
+    if p is None or not may_object(p.status, ctx.today, p.notice_end):
         await query.answer(t("selection.error_not_on_notice"), show_alert=True)
         return
     await state.set_state(ObjectionForm.reason)
@@ -223,11 +221,10 @@ async def object_to(query: CallbackQuery, callback_data: kb.ObjectTo, state: FSM
 
 
 @router.message(StateFilter(ObjectionForm.reason), TYPED)
-async def objection_reason(message: Message, state: FSMContext, repos: Repos, clock: Clock, policy: Policy,
-                           zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
+async def objection_reason(message: Message, state: FSMContext, ctx: service.Context, t: Translator) -> None:
     pairing_id = (await state.get_data()).get("pairing")
     try:
-        row = await service.file_objection(_ctx(repos, clock, policy, zone, user, grants), pairing_id=pairing_id,
+        row = await service.file_objection(ctx, pairing_id=pairing_id,
                                            reason=message.text)
     except service.SelectionError as exc:
         await message.answer(t(f"selection.error_{exc.reason}"))
@@ -244,10 +241,9 @@ async def objection_expects_text(message: Message, t: Translator) -> None:
 
 
 @router.callback_query(kb.ObjectionDecision.filter())
-async def decide_objection(query: CallbackQuery, callback_data: kb.ObjectionDecision, repos: Repos, clock: Clock,
-                           policy: Policy, zone: ZoneInfo, user: User, grants: list[RoleGrant],
+async def decide_objection(query: CallbackQuery, callback_data: kb.ObjectionDecision, ctx: service.Context,
                            t: Translator) -> None:
-    row = await _tap(query, t, service.decide_objection(_ctx(repos, clock, policy, zone, user, grants),
+    row = await _tap(query, t, service.decide_objection(ctx,
                                                         objection_id=callback_data.o, uphold=callback_data.a == "up"))
     if row is None:
         return
@@ -258,22 +254,21 @@ async def decide_objection(query: CallbackQuery, callback_data: kb.ObjectionDeci
 # --- signing -----------------------------------------------------------------------------------------
 
 @router.message(Command("sign"))
-async def to_sign(message: Message, repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, user: User,
-                  grants: list[RoleGrant], t: Translator) -> None:
-    rows = await service.awaiting_signature(_ctx(repos, clock, policy, zone, user, grants))
+async def to_sign(message: Message, ctx: service.Context, t: Translator) -> None:
+    rows = await service.awaiting_signature(ctx)
     if not rows:
         await message.answer(t("selection.sign_none"))
         return
     for p in rows[:SHOWN]:
-        await message.answer(t("selection.sign_entry", pairing=pairing_line(t, p), targets=p.need.expected_help or "—",
-                               months=policy.selection.term_months), reply_markup=kb.sign(t, p.id))
+        await message.answer(t("selection.sign_entry", pairing=pairing_line(t, p),
+                               targets=p.need.expected_help or "—", months=ctx.policy.selection.term_months),
+                             reply_markup=kb.sign(t, p.id))
     await _more(message, t, rows)
 
 
 @router.callback_query(kb.Sign.filter())
-async def sign(query: CallbackQuery, callback_data: kb.Sign, repos: Repos, clock: Clock, policy: Policy,
-               zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
-    done = await _tap(query, t, service.sign(_ctx(repos, clock, policy, zone, user, grants), pairing_id=callback_data.p))
+async def sign(query: CallbackQuery, callback_data: kb.Sign, ctx: service.Context, t: Translator) -> None:
+    done = await _tap(query, t, service.sign(ctx, pairing_id=callback_data.p))
     if done is None:
         return
     if done.agreement is not None:
@@ -288,9 +283,8 @@ async def sign(query: CallbackQuery, callback_data: kb.Sign, repos: Repos, clock
 # --- renewal -----------------------------------------------------------------------------------------
 
 @router.callback_query(kb.Renewal.filter())
-async def renewal(query: CallbackQuery, callback_data: kb.Renewal, repos: Repos, clock: Clock, policy: Policy,
-                  zone: ZoneInfo, user: User, grants: list[RoleGrant], t: Translator) -> None:
-    answer = await _tap(query, t, service.answer_renewal(_ctx(repos, clock, policy, zone, user, grants),
+async def renewal(query: CallbackQuery, callback_data: kb.Renewal, ctx: service.Context, t: Translator) -> None:
+    answer = await _tap(query, t, service.answer_renewal(ctx,
                                                          agreement_id=callback_data.g, accept=callback_data.a == "yes"))
     if answer is None:
         return
