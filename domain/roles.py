@@ -1,7 +1,9 @@
 """Roles a Telegram account can hold, and what each may do."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -14,6 +16,17 @@ class Role(StrEnum):
     @property
     def is_admin(self) -> bool:
         return self in (Role.COUNTY, Role.BUREAU)
+
+
+def holds(grants: Iterable[Any], role: Role) -> bool:
+    """Whether any of a person's grants (storage.models.RoleGrant) is of `role`."""
+    return any(g.role == role for g in grants)
+
+
+def held_ids(grants: Iterable[Any], role: Role, attr: str) -> list[int]:
+    """The ids a person's grants of `role` speak for (`attr`: commissioner_id, enterprise_id or
+    unit_id), in the order of the grants, each once."""
+    return list(dict.fromkeys(getattr(g, attr) for g in grants if g.role == role and getattr(g, attr) is not None))
 
 
 # Invite kinds are the roles: `tepai invite commissioner C001`, `tepai invite county 城区`.

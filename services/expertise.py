@@ -9,7 +9,7 @@ from datetime import date
 from domain import expertise as rules
 from domain.clock import Clock
 from domain.policy import Policy
-from domain.roles import Role
+from domain.roles import Role, held_ids
 from services.errors import Refusal
 from storage.models import Commissioner, RoleGrant, User
 from storage.repositories import Repos
@@ -44,8 +44,7 @@ class Saved:
 
 def own_ids(grants: list[RoleGrant]) -> list[int]:
     """The commissioners this person speaks for, in the order of their grants."""
-    return list(dict.fromkeys(g.commissioner_id for g in grants
-                              if g.role == Role.COMMISSIONER and g.commissioner_id is not None))
+    return held_ids(grants, Role.COMMISSIONER, "commissioner_id")
 
 
 async def own_commissioners(repos: Repos, grants: list[RoleGrant]) -> list[Commissioner]:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from domain import needs as rules
 from domain.clock import Clock
 from domain.policy import Policy
-from domain.roles import Role
+from domain.roles import Role, held_ids, holds
 from scheduler import need_notices
 from scheduler.notices import Notices
 from services import notifications
@@ -24,12 +24,7 @@ class NeedError(Refusal):
 
 def contact_enterprise_ids(grants: list[RoleGrant]) -> list[int]:
     """The enterprises this person is the contact of, in the order the grants came."""
-    return list(dict.fromkeys(g.enterprise_id for g in grants
-                              if g.role == Role.ENTERPRISE and g.enterprise_id is not None))
-
-
-def is_bureau(grants: list[RoleGrant]) -> bool:
-    return any(g.role == Role.BUREAU for g in grants)
+    return held_ids(grants, Role.ENTERPRISE, "enterprise_id")
 
 
 async def contact_enterprises(repos: Repos, grants: list[RoleGrant]) -> list[Enterprise]:
@@ -87,7 +82,7 @@ async def close_need(repos: Repos, clock: Clock, *, user: User, grants: list[Rol
     # Two closers at once: the second waits for the first, then sees the need closed.
     await repos.session.refresh(need, with_for_update={"of": Need})
     problem = rules.close_problem(need.status, own_contact=need.enterprise_id in contact_enterprise_ids(grants),
-                                  bureau=is_bureau(grants))
+                                  bureau=holds(grants, Role.BUREAU))
     if problem is not None:
         raise NeedError(problem)
     before, need.status = need.status, rules.CLOSED

@@ -635,3 +635,15 @@ def test_every_problem_key_has_a_text():
     assert sorted(k for k in keys if f"importer.problem.{k}" not in zh) == []
     keys = set(re.findall(r"""ImportFileError\(\s*"(\w+)\"""", sources))
     assert sorted(k for k in keys if f"importer.{k}" not in zh) == []
+
+
+def test_held_ids_are_in_grant_order_each_once_and_holds_checks_the_role():
+    from types import SimpleNamespace as Grant
+
+    from domain.roles import Role, held_ids, holds
+
+    grants = [Grant(role="enterprise", enterprise_id=7), Grant(role="commissioner", enterprise_id=None),
+              Grant(role="enterprise", enterprise_id=3), Grant(role="enterprise", enterprise_id=7),
+              Grant(role="enterprise", enterprise_id=None)]
+    assert held_ids(grants, Role.ENTERPRISE, "enterprise_id") == [7, 3]
+    assert holds(grants, Role.COMMISSIONER) and not holds(grants, Role.BUREAU)

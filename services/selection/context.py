@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from domain.clock import Clock, local_today
 from domain.policy import Policy
-from domain.roles import Role
+from domain.roles import Role, held_ids, holds
 from domain.selection import Party
 from scheduler.notices import Notices
 from services import notifications
@@ -45,10 +45,10 @@ class Context:
         return Notices(self.repos, self.clock, self.policy, self.zone)
 
     def ids(self, role: Role, attr: str) -> set[int]:
-        return {getattr(g, attr) for g in self.grants if g.role == role and getattr(g, attr) is not None}
+        return set(held_ids(self.grants, role, attr))
 
     def has(self, role: Role) -> bool:
-        return any(g.role == role for g in self.grants)
+        return holds(self.grants, role)
 
     def counties(self) -> set[str]:
         return {g.county for g in self.grants if g.role == Role.COUNTY and g.county}
