@@ -120,12 +120,14 @@ class OutboxSender:
         # The next batch is fetched while the last quarter of this one goes out, so the sender
         # never stands idle waiting for the database between batches.
         prefetch: asyncio.Future[list[OutboxMessage]] | None = None
-        prefetched_after = 0
+        newest = prefetched_after = 0  # the highest id picked up; the one the last prefetch read past
         sent = 0
 
         async def fetch(after_id: int = 0) -> list[OutboxMessage]:
+            nonlocal newest
             fresh = [r for r in await self._due(after_id) if r.id not in handled]
             handled.update(r.id for r in fresh)
+            newest = max([newest, *(r.id for r in fresh)])
             return fresh
 
         def finished(task: asyncio.Task, row: OutboxMessage) -> None:
@@ -150,7 +152,6 @@ class OutboxSender:
                         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                         continue
                     queue.extend(fresh)
-                newest = max(handled)
                 if prefetch is None and len(queue) <= self.batch // 4 and newest > prefetched_after:
                     prefetched_after = newest
                     prefetch = asyncio.ensure_future(fetch(newest))
