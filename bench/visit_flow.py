@@ -85,36 +85,31 @@ async def visit_rate(conversations: int = 60, database_url: str | None = None) -
             await harness.send(person, f"/start {token}")
         photos = [images.jpeg(n, size=(1280, 960)) for n in range(conversations)]
         timed: list[Step] = []
+
+        async def step(walk: Walk, name: str, update: Update) -> None:
+            start = time.perf_counter()
+            calls = await walk.feed(update)
+            timed.append(Step(name, update, time.perf_counter() - start, calls))
+
         total_start = time.perf_counter()
         for n in range(conversations):
             person = people[n % len(people)]
             walk = Walk(harness, person)
-
-            async def step(name: str, update: Update) -> None:
-                start = time.perf_counter()
-                calls = await walk.feed(update)
-                timed.append(Step(name, update, time.perf_counter() - start, calls))
-
             for name, update in (("/visit", lambda: harness.message(person, "/visit")),
-                                 ("kind", lambda: _press(walk, "培训")),
-                                 ("mode", lambda: _press(walk, "现场服务")),
-                                 ("date", lambda: _press(walk, "今天")),
+                                 ("kind", lambda: walk.tap("培训")),
+                                 ("mode", lambda: walk.tap("现场服务")),
+                                 ("date", lambda: walk.tap("今天")),
                                  ("summary", lambda: harness.message(person, SUMMARY))):
-                await step(name, update())
+                await step(walk, name, update())
             await walk.feed(harness.photo(person, photos[n], f"bench{n}"))  # evidence: not a text step
-            await step("photos done", _press(walk, "✅ 完成"))
+            await step(walk, "photos done", walk.tap("✅ 完成"))
             await walk.feed(harness.location(person, 37.8702, 113.5512))
-            await step("confirm", _press(walk, "✅ 确认提交"))
+            await step(walk, "confirm", walk.tap("✅ 确认提交"))
         total = time.perf_counter() - total_start
         await engine.dispose()
     seconds = sum(s.seconds for s in timed)
     return {"updates": len(timed), "rate": len(timed) / seconds, "conversations_per_s": conversations / total,
             "steps": timed}
-
-
-def _press(walk: Walk, label: str) -> Update:
-    data, message_id = walk.button_on(label)
-    return walk.harness.callback(walk.person, data, message_id)
 
 
 def step_medians(steps: list[Step]) -> dict[str, float]:

@@ -27,8 +27,12 @@ class Walk:
 
     async def press(self, label: str) -> list[Any]:
         """Press the newest button whose text starts with `label`, on the message that shows it."""
+        return await self.feed(self.tap(label))
+
+    def tap(self, label: str) -> Update:
+        """The update pressing `label` sends (see `press`), not yet fed."""
         data, message_id = self.button_on(label)
-        return await self.feed(self.harness.callback(self.person, data, message_id))
+        return self.harness.callback(self.person, data, message_id)
 
     async def press_on(self, containing: str, label: str) -> list[Any]:
         """Press `label` on the newest message whose text holds `containing` (one of several cards)."""
