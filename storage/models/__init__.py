@@ -21,11 +21,12 @@ from storage.models.system import (
     ProcessedUpdate,
     SchedulerLease,
 )
+from storage.models.web import WebLink, WebSession
 from storage.models.visits import StoredFile, Survey, Visit, VisitFeedback, VisitFile
 
 __all__ = [
     "NAMING", "Base", "Agreement", "AuditEntry", "ChangeRequest", "Commissioner", "Disqualification", "Need",
     "Objection", "Pairing", "DispatchingUnit", "Enterprise", "FsmRecord",
     "GradeDecision", "Invite", "Opinion", "Outcome", "OutboxMessage", "ProcessedUpdate", "Report", "RoleGrant",
-    "SchedulerLease", "StoredFile", "Survey", "User", "Visit", "VisitFeedback", "VisitFile",
+    "SchedulerLease", "StoredFile", "Survey", "User", "Visit", "VisitFeedback", "VisitFile", "WebLink", "WebSession",
 ]
