@@ -21,6 +21,7 @@ from domain.policy import Policy
 from domain.reports import periods
 from locales import Translator
 from services.assessment import Assessment
+from services.assessment_texts import basis, failures_heading
 from services.charts import monthly_bars, visit_map
 from services.reports import period_label
 from storage.evidence_store import EvidenceStore
@@ -99,6 +100,7 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
         t=t, lang=t.lang, css=stylesheet(), c=c, year=year, policy_title=policy.title(t.lang),
         generated=generated.astimezone(zone).strftime("%Y-%m-%d %H:%M"), agreements=agreements, graded=graded,
         grade_label=next(g.text(t.lang) for g in policy.grades if g.key == graded.grade), decision=decision,
+        basis=basis(t, policy, graded.reason), failures_heading=failures_heading(t, policy),
         weights=policy.assessment.weights, visits=rows,
         monthly_svg=monthly_bars(months, [t("dossier.month", m=m) for m in range(1, 13)]),
         map_svg=visit_map(sites, points), summary=summary,

@@ -6,6 +6,7 @@ from pathlib import Path
 from domain.policy import Policy
 from locales import Translator
 from services.assessment import Assessment
+from services.assessment_texts import basis
 from services.xlsx import table
 
 COLUMNS = ("rank", "code", "name", "unit", "county", "services", "verified", "disputed", "enterprises",
@@ -26,7 +27,7 @@ def rows(policy: Policy, t: Translator, assessment: Assessment, county: str | No
                     x.verified_services, x.disputed, x.enterprises_served, x.reports_on_time, x.reports_late,
                     x.reports_missing, duty_inputs["response_rate"], x.mean_rating, x.survey_mean, x.outcomes,
                     comps["duty"], comps["effect"], comps["transfer"], comps["satisfaction"], g.scored.total,
-                    labels[g.grade], t(f"assess.reason_{g.reason}"),
+                    labels[g.grade], basis(t, policy, g.reason),
                     t("report.list_join").join(t(f"assess.failure_{f}") for f in g.scored.failures)])
     return out
 
