@@ -7,6 +7,7 @@ templates/dossier.html with SVG charts and embedded thumbnails, and WeasyPrint m
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -42,6 +43,12 @@ def _environment() -> Environment:
 def stylesheet() -> str:
     """The dossier's CSS (digests use it too)."""
     return resources.files("templates").joinpath("dossier.css").read_text("utf-8")
+
+
+@lru_cache(maxsize=1)
+def font_family() -> str:
+    """The stylesheet's font list, for SVG charts (WeasyPrint draws their text with its own default)."""
+    return re.search(r"font-family:\s*([^;]+);", stylesheet()).group(1).strip()
 
 
 @dataclass(frozen=True)
@@ -102,8 +109,8 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
         grade_label=next(g.text(t.lang) for g in policy.grades if g.key == graded.grade), decision=decision,
         basis=basis(t, policy, graded.reason), failures_heading=failures_heading(t, policy),
         weights=policy.assessment.weights, visits=rows,
-        monthly_svg=monthly_bars(months, [t("dossier.month", m=m) for m in range(1, 13)]),
-        map_svg=visit_map(sites, points), summary=summary,
+        monthly_svg=monthly_bars(months, [t("dossier.month", m=m) for m in range(1, 13)], font=font_family()),
+        map_svg=visit_map(sites, points, font=font_family()), summary=summary,
         survey_labels={q.key: q.text(t.lang) for q in (policy.survey.questions if policy.survey else ())},
         reports=_report_rows(t, policy, agreements, reports, year, assessment.as_of, zone),
         outcomes=[{"achieved_on": o.achieved_on.isoformat(), "kind": outcome_kinds.get(o.kind, o.kind),
