@@ -10,10 +10,10 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares import DbSessionMiddleware, DedupeMiddleware, UserMiddleware
+from bot.middlewares.ordering import UpdateOrderMiddleware
 from bot.settings import DEFAULT_API_SERVER
 from domain.clock import Clock
 from domain.policy import Policy
@@ -41,8 +41,6 @@ def create_dispatcher(
 ) -> Dispatcher:
     dp = Dispatcher(
         storage=storage or DatabaseStorage(sessionmaker, clock),
-        # One update per user at a time: two quick taps must not race on the same draft.
-        events_isolation=SimpleEventIsolation(),
         policy=policy,
         clock=clock,
         zone=zone,
@@ -52,6 +50,11 @@ def create_dispatcher(
     # handler's and every write share one transaction (aiogram's own FSM middleware is moved
     # behind ours through the public register/unregister API).
     dp.update.outer_middleware.unregister(dp.fsm)
+    # One update per person at a time, in update order, around everything that awaits (the
+    # session, the dedupe claim, the state): two quick taps must not race on the same draft, and
+    # a backlog must be answered in the order it was sent. aiogram's own isolation stays off: it
+    # would lock only inside its FSM middleware, after the database was already touched.
+    dp.update.outer_middleware(UpdateOrderMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(DedupeMiddleware(clock))
     dp.update.outer_middleware(dp.fsm)

@@ -8,6 +8,7 @@ from handlers import (
     assessment,
     change,
     common,
+    conversation_guard,
     disqualify,
     fallback,
     feedback,
@@ -24,7 +25,7 @@ from handlers import (
 )
 
 ROUTERS: tuple[Router, ...] = (
-    start.router, language.router, common.router, admin.router,
+    conversation_guard.router, start.router, language.router, common.router, admin.router,
     visit.router, visit_evidence.router, visits.router, feedback.router, report.router, outcome.router,
     assessment.router, change.router, disqualify.router, selection.router, profile.router,
     need.router,

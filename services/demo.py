@@ -18,6 +18,7 @@ from services.digest import collect, last_month, last_week, monthly_html, weekly
 from services.dossier import build, to_pdf, write_dossier
 from services.importer import import_file
 from services.roster import write_roster
+from services.xlsx import workbook_of
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker, sqlite_url
 from storage.evidence_store import EvidenceStore
@@ -32,15 +33,7 @@ class DemoResult:
 
 
 def write_workbook(path: Path, sheets: dict[str, list[list]]) -> None:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, rows in sheets.items():
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    workbook.save(path)
+    workbook_of(sheets).save(path)
 
 
 DEMO_DOSSIERS = 3  # sample dossiers written; `tepai dossier` makes the rest

