@@ -44,6 +44,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("pairings", frozenset({Role.BUREAU})),
     CommandSpec("notice", frozenset(Role)),
     CommandSpec("sign", frozenset({Role.COMMISSIONER, Role.ENTERPRISE, Role.UNIT})),
+    CommandSpec("web", ADMINS),
 )
 
 GATED: dict[str, frozenset[Role]] = {c.name: c.roles for c in COMMANDS if c.roles is not None}

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares import DbSessionMiddleware, DedupeMiddleware, UserMiddleware
 from bot.middlewares.ordering import UpdateOrderMiddleware
-from bot.settings import DEFAULT_API_SERVER
+from bot.settings import DEFAULT_API_SERVER, DEFAULT_WEB_URL
 from domain.clock import Clock
 from domain.policy import Policy
 from handlers import build_root_router
@@ -38,6 +38,7 @@ def create_dispatcher(
     default_language: str = "zh",
     evidence_store: EvidenceStore,
     storage: BaseStorage | None = None,
+    web_url: str = DEFAULT_WEB_URL,
 ) -> Dispatcher:
     dp = Dispatcher(
         storage=storage or DatabaseStorage(sessionmaker, clock),
@@ -45,6 +46,7 @@ def create_dispatcher(
         clock=clock,
         zone=zone,
         evidence_store=evidence_store,
+        web_url=web_url,
     )
     # The update's session opens before aiogram reads the conversation state, so that read, the
     # handler's and every write share one transaction (aiogram's own FSM middleware is moved

@@ -9,8 +9,9 @@ from domain.clock import Clock, SystemClock, local_today
 from domain.invites import deep_link
 from domain.policy import Policy
 from domain.roles import Role
+from domain.web_access import BUREAU
 from locales import Translator
-from services import onboarding
+from services import onboarding, web_access
 from services.assessment import assess
 from services.demo_activity import seed_activity
 from services.demo_data import demo_counties, demo_records
@@ -40,7 +41,7 @@ DEMO_DOSSIERS = 3  # sample dossiers written; `tepai dossier` makes the rest
 
 
 async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Policy, zone: ZoneInfo,
-                     clock: Clock | None = None) -> DemoResult:
+                     web_url: str = "http://127.0.0.1:8080", clock: Clock | None = None) -> DemoResult:
     """A year up to today (`clock`'s, the system's by default) under the policy's city and rules."""
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "tepai.db"
@@ -66,6 +67,7 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
                 new = await onboarding.create_invite(repos, clock, target, "demo")
                 links.append(f"  {t(f'roles.{role.value}')} {target.display_name}: "
                              f"{deep_link(bot_username, new.token)}")
+            web_token = await web_access.create_link(repos, clock, BUREAU, t("web.bureau_name"), "demo")
             await repos.commit()
             today = local_today(clock, zone)
             store = EvidenceStore(folder / "evidence")
@@ -95,4 +97,5 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
     result.lines.append(t("demo.activity", **activity))
     result.lines += [t("demo.outputs"), *(f"  {path}" for path in outputs)]
     result.lines += [t("demo.invites"), *links, t("demo.run", folder=folder)]
+    result.lines += [t("web.demo_link", folder=folder), f"  {web_access.link_url(web_url, web_token)}"]
     return result

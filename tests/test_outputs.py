@@ -34,7 +34,7 @@ def demo(request, tmp_path_factory) -> DemoOutputs:  # noqa: ANN001
     policy = load_policy(request.param)
     folder = tmp_path_factory.mktemp(f"demo-{policy.key}")
     result = asyncio.run(build_demo(folder, "tepai_demo_bot", Translator("zh"), policy, ZoneInfo("Asia/Shanghai"),
-                                    FrozenClock(DEMO_NOW)))
+                                    clock=FrozenClock(DEMO_NOW)))
     files = [Path(line.strip()) for line in result.lines if line.strip().startswith(str(folder))]
     return DemoOutputs(policy, folder, files)
 

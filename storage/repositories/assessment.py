@@ -6,7 +6,17 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Agreement, GradeDecision, Outcome, Report, Survey, Visit, VisitFeedback
+from storage.models import (
+    Agreement,
+    Disqualification,
+    GradeDecision,
+    Opinion,
+    Outcome,
+    Report,
+    Survey,
+    Visit,
+    VisitFeedback,
+)
 
 
 class AssessmentRepo:
@@ -52,3 +62,19 @@ class AssessmentRepo:
 
     def add(self, row: object) -> None:
         self.session.add(row)
+
+    async def disqualifications_of(self, commissioner_id: int) -> list[Disqualification]:
+        stmt = (select(Disqualification).where(Disqualification.commissioner_id == commissioner_id)
+                .order_by(Disqualification.decided_at))
+        return list((await self.session.scalars(stmt)).all())
+
+    async def opinions(self, year: int, commissioner_id: int) -> list[Opinion]:
+        stmt = (select(Opinion).where(Opinion.year == year, Opinion.commissioner_id == commissioner_id)
+                .order_by(Opinion.kind, Opinion.enterprise_id, Opinion.id))
+        return list((await self.session.scalars(stmt)).all())
+
+    async def opinion(self, year: int, commissioner_id: int, kind: str, enterprise_id: int | None) -> Opinion | None:
+        stmt = select(Opinion).where(Opinion.year == year, Opinion.commissioner_id == commissioner_id,
+                                     Opinion.kind == kind, Opinion.enterprise_id.is_(None) if enterprise_id is None
+                                     else Opinion.enterprise_id == enterprise_id)
+        return await self.session.scalar(stmt)
