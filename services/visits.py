@@ -38,7 +38,7 @@ async def keep_upload(store: EvidenceStore, repos: Repos, clock: Clock, data: by
                       file_name: str | None = None) -> StoredFile:
     """Store an uploaded image or document; raises UploadRejected with the reason."""
     if as_image:
-        facts = await asyncio.to_thread(store.put_image, data)  # decoding is CPU work: off the loop
+        facts = await store.keep_image(data)  # decoding is CPU work: off the loop, a few at a time
         values = dict(sha256=facts.sha256, kind="image", ext=facts.ext, size_bytes=facts.size_bytes,
                       width=facts.width, height=facts.height, phash=f"{facts.phash:016x}",
                       taken_at=facts.taken_at.isoformat() if facts.taken_at else None,
