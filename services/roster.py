@@ -1,7 +1,11 @@
 """The bureau's roster as XLSX: a row per commissioner with the year's figures, score and grade."""
 from __future__ import annotations
 
+import io
+from collections.abc import Collection
 from pathlib import Path
+
+from openpyxl import Workbook
 
 from domain.policy import Policy
 from locales import Translator
@@ -13,12 +17,15 @@ COLUMNS = ("rank", "code", "name", "unit", "county", "services", "verified", "di
            "outcomes", "duty", "effect", "transfer", "satisfaction", "total", "grade", "basis", "failures")
 
 
-def rows(policy: Policy, t: Translator, assessment: Assessment, county: str | None = None) -> list[list]:
+def rows(policy: Policy, t: Translator, assessment: Assessment, county: str | Collection[str] | None = None) -> list[list]:
+    """One row per graded commissioner; `county` (a name, or the names a console admin covers)
+    keeps only those counties' commissioners."""
+    counties = {county} if isinstance(county, str) else county
     labels = {g.key: g.text(t.lang) for g in policy.grades}
     out = []
     for g in assessment.graded:
         x, c = g.scored.inputs, assessment.commissioners[g.scored.inputs.code]
-        if county is not None and c.county != county:
+        if counties is not None and c.county not in counties:
             continue  # a county admin gets only their county
         comps = {comp.key: comp.score for comp in g.scored.components}
         duty_inputs = g.scored.components[0].inputs
@@ -31,10 +38,24 @@ def rows(policy: Policy, t: Translator, assessment: Assessment, county: str | No
     return out
 
 
-def write_roster(path: Path, policy: Policy, t: Translator, assessment: Assessment, county: str | None = None) -> int:
+def roster_workbook(policy: Policy, t: Translator, assessment: Assessment,
+                    county: str | Collection[str] | None = None) -> tuple[Workbook, int]:
     data = rows(policy, t, assessment, county)
     workbook = table(t("assess.sheet", year=assessment.year), [t(f"assess.col_{c}") for c in COLUMNS], data,
                      width=lambda index: 14 if index > 5 else 18, freeze="D2")
+    return workbook, len(data)
+
+
+def roster_bytes(policy: Policy, t: Translator, assessment: Assessment,
+                 county: str | Collection[str] | None = None) -> bytes:
+    """The roster as an .xlsx file's bytes (the web console's download)."""
+    out = io.BytesIO()
+    roster_workbook(policy, t, assessment, county)[0].save(out)
+    return out.getvalue()
+
+
+def write_roster(path: Path, policy: Policy, t: Translator, assessment: Assessment, county: str | None = None) -> int:
+    workbook, count = roster_workbook(policy, t, assessment, county)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
-    return len(data)
+    return count
