@@ -35,6 +35,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("record", ADMINS),
     CommandSpec("assessment", ADMINS),
     CommandSpec("dossier", ADMINS),
+    CommandSpec("opinion", ADMINS),
     CommandSpec("grade", frozenset({Role.BUREAU})),
     CommandSpec("change", frozenset({Role.COMMISSIONER, Role.ENTERPRISE})),
     CommandSpec("changes", frozenset({Role.BUREAU})),

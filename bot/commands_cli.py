@@ -180,6 +180,7 @@ async def invite(settings: Settings, policy: Policy, t: Translator, kind: str, c
 async def assess(settings: Settings, policy: Policy, t: Translator, year: int, roster: Path | None,
                  county: str | None) -> int:
     from services.assessment import assess as assess_year
+    from services.assessment_texts import basis
     from services.roster import write_roster
 
     as_of = local_today(SystemClock(), settings.zone)
@@ -195,7 +196,7 @@ async def assess(settings: Settings, policy: Policy, t: Translator, year: int, r
                 percent=round(policy.top_grade_cap * 100)))
     for g in result.graded:
         print(t("assess.row", rank=g.rank, code=g.scored.inputs.code, name=g.scored.inputs.name,
-                total=g.scored.total, grade=labels[g.grade], basis=t(f"assess.reason_{g.reason}")))
+                total=g.scored.total, grade=labels[g.grade], basis=basis(t, policy, g.reason)))
     if roster is not None:
         count = write_roster(roster, policy, t, result, county)
         print(t("assess.written", path=roster, rows=count))

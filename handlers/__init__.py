@@ -14,6 +14,7 @@ from handlers import (
     feedback,
     language,
     need,
+    opinion,
     outcome,
     profile,
     report,
@@ -27,7 +28,7 @@ from handlers import (
 ROUTERS: tuple[Router, ...] = (
     conversation_guard.router, start.router, language.router, common.router, admin.router,
     visit.router, visit_evidence.router, visits.router, feedback.router, report.router, outcome.router,
-    assessment.router, change.router, disqualify.router, selection.router, profile.router,
+    assessment.router, opinion.router, change.router, disqualify.router, selection.router, profile.router,
     need.router,
     fallback.router,
 )

@@ -97,7 +97,8 @@ async def grade(message: Message, command: CommandObject, repos: Repos, user: Us
     """/grade YEAR CODE GRADE REASON, or /grade YEAR CODE GRADE final REASON."""
     parts = (command.args or "").split(maxsplit=3)
     if len(parts) < 4 or not parts[0].isdigit():
-        await message.answer(t("assess.grade_usage", grades=" | ".join(g.key for g in policy.grades)))
+        await message.answer(t("assess.grade_usage", grades=" | ".join(g.key for g in policy.grades),
+                                     example=policy.grades[1].key))
         return
     year, code, key, rest = int(parts[0]), parts[1], parts[2], parts[3]
     final = rest == "final" or rest.startswith("final ")

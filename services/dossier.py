@@ -22,6 +22,7 @@ from domain.scoring import top_grade_places
 from locales import Translator
 from services import dossier_rows as rows_of
 from services.assessment import Assessment
+from services.assessment_texts import basis
 from services.charts import monthly_bars, visit_map
 from storage.evidence_store import EvidenceStore
 from storage.models import Outcome, Report
@@ -91,7 +92,7 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
         t=t, lang=t.lang, css=stylesheet(), c=c, year=year, policy=policy, policy_title=policy.title(t.lang),
         articles=policy.dossier.basis(t.lang),
         generated=rows_of.local_time(generated, zone), agreements=agreements, graded=graded,
-        grades=grades, grade_label=grades[graded.grade], reason=_reason(t, policy, graded),
+        grades=grades, grade_label=grades[graded.grade], reason=basis(t, policy, graded.reason),
         cap=_cap(t, policy, assessment, graded), decision=assessment.decisions.get(code),
         weights=policy.assessment.weights, visits=rows, photos=[p for r in rows for p in r.photos],
         disputes=[r for r in rows if r.dispute_reason],
@@ -110,13 +111,6 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
         host_opinions=[o for o in opinions if o.kind == "host"],
     )
     return Dossier(code, c.name, html)
-
-
-def _reason(t: Translator, policy: Policy, graded) -> str:  # noqa: ANN001 - a domain.scoring.Graded
-    """Why this grade, in the policy's own grade words (a Jincheng 称职 is not "合格")."""
-    labels = [g.text(t.lang) for g in policy.grades]
-    return t(f"assess.reason_{graded.reason}", grade=labels[[g.key for g in policy.grades].index(graded.grade)],
-             top=labels[0], middle=labels[1], lowest=labels[-1])
 
 
 def _cap(t: Translator, policy: Policy, assessment: Assessment, graded) -> str | None:  # noqa: ANN001
