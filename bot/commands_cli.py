@@ -222,7 +222,8 @@ async def dossiers(settings: Settings, policy: Policy, t: Translator, year: int,
                     return EXIT_FAILED
                 codes = [code]
             for done, each in enumerate(codes, start=1):
-                dossier = await build(repos, policy, store, t, result, each, clock.now())
+                dossier = await build(repos, policy, store, t, result, each, clock.now(),
+                                      map_tiles=settings.map_tiles)
                 await asyncio.to_thread(write_dossier, out, dossier)
                 _progress(done, len(codes), each)
     print(t("cli.dossiers_written", count=len(codes), path=out.resolve()))

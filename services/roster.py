@@ -23,7 +23,7 @@ from services.xlsx import append_rows, fit_widths, print_setup, style_header, ta
 COLUMNS = ("rank", "code", "name", "unit", "county", "services", "verified", "disputed", "enterprises",
            "reports_on_time", "reports_late", "reports_missing", "response_rate", "mean_rating", "survey_mean",
            "outcomes", "duty", "effect", "transfer", "satisfaction", "total", "grade", "final_grade", "basis",
-           "failures")
+           "failures", "county_opinion")
 SUMMED = ("services", "verified", "disputed", "enterprises", "reports_on_time", "reports_late", "reports_missing",
           "outcomes")  # the totals row adds these up …
 AVERAGED = ("response_rate", "mean_rating", "survey_mean", "duty", "effect", "transfer", "satisfaction", "total")
@@ -52,7 +52,8 @@ def rows(policy: Policy, t: Translator, assessment: Assessment,
                     comps["duty"], comps["effect"], comps["transfer"], comps["satisfaction"], g.scored.total,
                     labels[g.grade], labels[decision.grade] if decision is not None and decision.final else "",
                     basis(t, policy, g.reason),
-                    t("report.list_join").join(t(f"assess.failure_{f}") for f in g.scored.failures)])
+                    t("report.list_join").join(t(f"assess.failure_{f}") for f in g.scored.failures),
+                    assessment.county_opinions.get(x.code, "")])
     return out
 
 
