@@ -8,6 +8,7 @@ from storage.repositories.audit import AuditRepo
 from storage.repositories.changes import ChangeRepo
 from storage.repositories.feedback import FeedbackRepo
 from storage.repositories.invites import InviteRepo
+from storage.repositories.lease import LeaseRepo
 from storage.repositories.people import PeopleRepo
 from storage.repositories.reports import ReportRepo
 from storage.repositories.selection import SelectionRepo
@@ -29,6 +30,7 @@ class Repos:
         self.visits = VisitRepo(session)
         self.feedback = FeedbackRepo(session)
         self.reports = ReportRepo(session)
+        self.lease = LeaseRepo(session)
         self.assessment = AssessmentRepo(session)
         self.selection = SelectionRepo(session)
         self.changes = ChangeRepo(session)
@@ -40,4 +42,4 @@ class Repos:
         await self.session.rollback()
 
 
-__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "FeedbackRepo", "InviteRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo", "VisitRepo"]
+__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "FeedbackRepo", "InviteRepo", "LeaseRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo", "VisitRepo"]
