@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from storage.db import sqlite_url
 
 DEFAULT_API_SERVER = "https://api.telegram.org"
+DEFAULT_WEB_URL = "http://127.0.0.1:8080"
 
 
 class Settings(BaseSettings):
@@ -28,9 +29,14 @@ class Settings(BaseSettings):
     scheduler: str = "inline"  # inline: `tepai run` also schedules and sends; off: run `tepai scheduler`
     send_rate: float = 30.0  # messages a second, all chats together
     chat_interval: float = 1.0  # seconds between two messages to one chat
+<<<<<<< HEAD
     # The scheduler lease: how long a holder that stopped renewing keeps it (so how soon another
     # process takes over after a crash); it is renewed, and tried by the others, every third of it.
     lease_seconds: float = Field(default=90.0, ge=0.3)
+=======
+    web_url: str = DEFAULT_WEB_URL  # the console's public base URL, for sign-in links
+    map_tiles: str | None = None  # a tile URL template ({z}/{x}/{y}) for the console's maps; none: plain
+>>>>>>> main
 
     @field_validator("scheduler")
     @classmethod
@@ -64,6 +70,13 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/") or DEFAULT_API_SERVER
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("web_url must start with http:// or https://")
+        return value.rstrip("/")
 
     @property
     def db_url(self) -> str:
