@@ -29,14 +29,11 @@ class Settings(BaseSettings):
     scheduler: str = "inline"  # inline: `tepai run` also schedules and sends; off: run `tepai scheduler`
     send_rate: float = 30.0  # messages a second, all chats together
     chat_interval: float = 1.0  # seconds between two messages to one chat
-<<<<<<< HEAD
     # The scheduler lease: how long a holder that stopped renewing keeps it (so how soon another
     # process takes over after a crash); it is renewed, and tried by the others, every third of it.
     lease_seconds: float = Field(default=90.0, ge=0.3)
-=======
     web_url: str = DEFAULT_WEB_URL  # the console's public base URL, for sign-in links
     map_tiles: str | None = None  # a tile URL template ({z}/{x}/{y}) for the console's maps; none: plain
->>>>>>> main
 
     @field_validator("scheduler")
     @classmethod
