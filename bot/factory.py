@@ -39,6 +39,7 @@ def create_dispatcher(
     evidence_store: EvidenceStore,
     storage: BaseStorage | None = None,
     web_url: str = DEFAULT_WEB_URL,
+    map_tiles: str | None = None,
 ) -> Dispatcher:
     dp = Dispatcher(
         storage=storage or DatabaseStorage(sessionmaker, clock),
@@ -47,6 +48,7 @@ def create_dispatcher(
         zone=zone,
         evidence_store=evidence_store,
         web_url=web_url,
+        map_tiles=map_tiles,
     )
     # The update's session opens before aiogram reads the conversation state, so that read, the
     # handler's and every write share one transaction (aiogram's own FSM middleware is moved

@@ -70,7 +70,8 @@ async def run_polling(settings: Settings, policy: Policy, token: str, t: Transla
     bot = create_bot(token, settings.api_server)
     dp = create_dispatcher(sessionmaker=sessionmaker, policy=policy, clock=clock, zone=settings.zone,
                            default_language=settings.language,
-                           evidence_store=EvidenceStore(settings.evidence_dir), web_url=settings.web_url)
+                           evidence_store=EvidenceStore(settings.evidence_dir), web_url=settings.web_url,
+                           map_tiles=settings.map_tiles)
     background = [asyncio.create_task(_prune_processed_updates(sessionmaker, clock))]
     if settings.scheduler == "inline":  # schedule and send whenever this process holds the lease
         background.append(asyncio.create_task(runtime.serve(*scheduling(settings, sessionmaker, bot, clock, policy))))

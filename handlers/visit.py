@@ -211,7 +211,9 @@ async def confirm(query: CallbackQuery, ctx: VisitCtx, draft: VisitDraft) -> Non
 
 def _result_text(t: Translator, logged: visits.Logged) -> str:
     p = logged.progress
-    if p.services_target:
+    if logged.number < logged.year_total:  # a visit logged after later ones: its place is no news
+        lines = [t("visit.saved_backfill", date=logged.visit.visit_date, total=logged.year_total)]
+    elif p.services_target:
         lines = [t("visit.saved_target", number=logged.number, target=p.services_target)]
     else:
         lines = [t("visit.saved", number=logged.number)]

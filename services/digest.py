@@ -81,7 +81,7 @@ def weekly_text(t: Translator, digest: Digest, limit: int = 8) -> str:
 
     by_county = "，".join(f"{k} {v}" for k, v in digest.by_county.most_common()) if digest.by_county else "—"
     return "\n".join([
-        t("digest.title", since=digest.since.isoformat(), until=digest.until.isoformat()),
+        t("digest.title", since=digest.since, until=digest.until),
         t("digest.visits", count=digest.visits, by_county=by_county),
         t("digest.flagged", count=len(digest.flagged)), listing(digest.flagged),
         t("digest.disputed", count=len(digest.disputed)), listing(digest.disputed),

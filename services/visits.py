@@ -38,7 +38,7 @@ async def keep_upload(store: EvidenceStore, repos: Repos, clock: Clock, data: by
                       file_name: str | None = None) -> StoredFile:
     """Store an uploaded image or document; raises UploadRejected with the reason."""
     if as_image:
-        facts = await asyncio.to_thread(store.put_image, data)  # decoding is CPU work: off the loop
+        facts = await store.keep_image(data)  # decoding is CPU work: off the loop, a few at a time
         values = dict(sha256=facts.sha256, kind="image", ext=facts.ext, size_bytes=facts.size_bytes,
                       width=facts.width, height=facts.height, phash=f"{facts.phash:016x}",
                       taken_at=facts.taken_at.isoformat() if facts.taken_at else None,
@@ -83,7 +83,8 @@ async def evaluate(repos: Repos, policy: Policy, draft: VisitDraft, today: date)
     earlier = [EarlierPhoto(v, uid, int(ph, 16) if ph else None)
                for v, uid, ph in await repos.visits.earlier_images(draft.key)]
     if draft.date is not None:
-        hits += evidence.check_photos(photos, draft.date, shared or site, radius, earlier)
+        hits += evidence.check_photos(photos, draft.date, shared or site, radius, earlier,
+                                      on_site=draft.mode == Mode.ON_SITE)
     return Evaluation(hits, evidence.overall_status(hits), distance)
 
 
@@ -92,6 +93,7 @@ class Logged:
     visit: Visit
     created: bool  # False: this draft was stored before (a repeated confirm)
     number: int  # the visit's number in its year
+    year_total: int  # all live visits of the visit's year: more than `number` if it was backfilled
     progress: YearProgress
 
 
@@ -145,9 +147,10 @@ async def progress_of(repos: Repos, policy: Policy, commissioner_id: int, today:
 async def _logged(repos: Repos, policy: Policy, visit: Visit, today: date, created: bool) -> Logged:
     progress = await progress_of(repos, policy, visit.commissioner_id, today)
     # The visit's number in its own year: live visits up to and including its date.
-    number, _ = await repos.visits.year_counts(visit.commissioner_id, date(visit.visit_date.year, 1, 1),
-                                               visit.visit_date)
-    return Logged(visit, created, number, progress)
+    year = visit.visit_date.year
+    number, _ = await repos.visits.year_counts(visit.commissioner_id, date(year, 1, 1), visit.visit_date)
+    total, _ = await repos.visits.year_counts(visit.commissioner_id, date(year, 1, 1), date(year, 12, 31))
+    return Logged(visit, created, number, total, progress)
 
 
 def may_amend(visit: Visit, user_id: int, now: datetime) -> bool:
