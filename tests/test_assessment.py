@@ -267,7 +267,7 @@ async def test_roster_xlsx(seeded, policy, tmp_path: Path) -> None:  # noqa: ANN
         assert row[column["services"]] == g.scored.inputs.all_services
     zhang = next(row for row in data if row[column["code"]] == "C001")
     assert (zhang[column["name"]], zhang[column["unit"]], zhang[column["county"]]) == ("张伟", "太原理工大学", "城区")
-    assert sheet.auto_filter.ref == f"A1:Y{len(CODES) + 1}"
+    assert sheet.auto_filter.ref == f"A1:Z{len(CODES) + 1}"
 
 
 async def test_roster_for_one_county(seeded, policy, tmp_path: Path) -> None:  # noqa: ANN001
@@ -277,7 +277,7 @@ async def test_roster_for_one_county(seeded, policy, tmp_path: Path) -> None:  #
     sheet = load_workbook(path).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2, max_row=2)]
     assert [(row[1], row[2], row[4]) for row in rows] == [("C001", "张伟", "城区")]
-    assert sheet.auto_filter.ref == "A1:Y2"
+    assert sheet.auto_filter.ref == "A1:Z2"
     # A county with nobody in it: the header alone.
     assert write_roster(tmp_path / "none.xlsx", policy, Translator("zh"), result, county="郊区") == 0
     assert load_workbook(tmp_path / "none.xlsx").active.max_row == 1

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from domain.policy import load_policy
 from locales import Translator
+from services import opinions
 from services.assessment import decide
 from services.roster import COLUMNS, write_roster
 from services.xlsx import display_width
@@ -22,11 +23,16 @@ def _column(name: str) -> int:
     return COLUMNS.index(name) + 1
 
 
-async def test_rates_totals_and_final_grades(seeded, policy, clock, tmp_path: Path) -> None:  # noqa: ANN001, F811
+async def test_rates_totals_final_grades_and_county_opinions(seeded, policy, clock,  # noqa: ANN001, F811
+                                                             tmp_path: Path) -> None:
     async with seeded.sessionmaker() as session:
         repos = Repos(session)
         await decide(repos, clock, policy, year=2026, code="C003", grade="pass", reason="经县区核实", actor="user:7",
                      final=True)
+        await opinions.record(repos, clock, opinions.OpinionInput(2026, "C002", "county", "服务认真，企业反映良好"),
+                              actor="user:8")
+        await opinions.record(repos, clock, opinions.OpinionInput(2025, "C004", "county", "上一年的意见"),
+                              actor="user:8")
         await repos.commit()
     result = await assessed(seeded, policy)
     path = tmp_path / "roster.xlsx"
@@ -39,6 +45,8 @@ async def test_rates_totals_and_final_grades(seeded, policy, clock, tmp_path: Pa
     final = [sheet.cell(row=r, column=_column("final_grade")).value for r in rows.values()]
     assert sheet.cell(row=rows["C003"], column=_column("final_grade")).value == "合格"
     assert final.count("合格") == 1 and final.count(None) == len(CODES) - 1  # proposals are not final
+    said = {code: sheet.cell(row=r, column=_column("county_opinion")).value for code, r in rows.items()}
+    assert said == {code: "服务认真，企业反映良好" if code == "C002" else None for code in CODES}  # this year's only
     totals = len(CODES) + 2
     assert sheet.cell(row=totals, column=1).value.startswith(f"合计 {len(CODES)} 人")
     assert f"A{totals}:E{totals}" in {str(r) for r in sheet.merged_cells.ranges}

@@ -7,6 +7,8 @@ from storage.repositories.assessment import AssessmentRepo
 from storage.repositories.audit import AuditRepo
 from storage.repositories.changes import ChangeRepo
 from storage.repositories.console import ConsoleRepo
+from storage.repositories.console_lists import ConsoleListRepo
+from storage.repositories.console_people import ConsolePeopleRepo
 from storage.repositories.feedback import FeedbackRepo
 from storage.repositories.invites import InviteRepo
 from storage.repositories.lease import LeaseRepo
@@ -38,6 +40,8 @@ class Repos:
         self.changes = ChangeRepo(session)
         self.web = WebRepo(session)
         self.console = ConsoleRepo(session)
+        self.console_people = ConsolePeopleRepo(session)
+        self.console_lists = ConsoleListRepo(session)
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -46,4 +50,4 @@ class Repos:
         await self.session.rollback()
 
 
-__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "ConsoleRepo", "FeedbackRepo", "InviteRepo", "LeaseRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo", "VisitRepo", "WebRepo"]
+__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "ConsoleRepo", "ConsoleListRepo", "ConsolePeopleRepo", "FeedbackRepo", "InviteRepo", "LeaseRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo", "VisitRepo", "WebRepo"]
