@@ -7,8 +7,11 @@ from storage.repositories.assessment import AssessmentRepo
 from storage.repositories.audit import AuditRepo
 from storage.repositories.changes import ChangeRepo
 from storage.repositories.console import ConsoleRepo
+from storage.repositories.console_lists import ConsoleListRepo
+from storage.repositories.console_people import ConsolePeopleRepo
 from storage.repositories.feedback import FeedbackRepo
 from storage.repositories.invites import InviteRepo
+from storage.repositories.lease import LeaseRepo
 from storage.repositories.people import PeopleRepo
 from storage.repositories.reports import ReportRepo
 from storage.repositories.selection import SelectionRepo
@@ -31,11 +34,14 @@ class Repos:
         self.visits = VisitRepo(session)
         self.feedback = FeedbackRepo(session)
         self.reports = ReportRepo(session)
+        self.lease = LeaseRepo(session)
         self.assessment = AssessmentRepo(session)
         self.selection = SelectionRepo(session)
         self.changes = ChangeRepo(session)
         self.web = WebRepo(session)
         self.console = ConsoleRepo(session)
+        self.console_people = ConsolePeopleRepo(session)
+        self.console_lists = ConsoleListRepo(session)
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -44,4 +50,4 @@ class Repos:
         await self.session.rollback()
 
 
-__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "ConsoleRepo", "FeedbackRepo", "InviteRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo", "VisitRepo", "WebRepo"]
+__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "ConsoleRepo", "ConsoleListRepo", "ConsolePeopleRepo", "FeedbackRepo", "InviteRepo", "LeaseRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo", "VisitRepo", "WebRepo"]
