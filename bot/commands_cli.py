@@ -56,12 +56,9 @@ def _serve(settings: Settings, policy: Policy, t: Translator, serve) -> int:  # 
         return EXIT_USAGE
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        result = asyncio.run(serve(settings, policy, token, t))
+        asyncio.run(serve(settings, policy, token, t))
     except KeyboardInterrupt:
         return EXIT_OK
-    if result is False:  # the scheduler runs elsewhere
-        print(t("cli.scheduler_elsewhere"), file=sys.stderr)
-        return EXIT_USAGE
     return EXIT_OK
 
 

@@ -11,6 +11,7 @@ from storage.repositories.console_lists import ConsoleListRepo
 from storage.repositories.console_people import ConsolePeopleRepo
 from storage.repositories.feedback import FeedbackRepo
 from storage.repositories.invites import InviteRepo
+from storage.repositories.lease import LeaseRepo
 from storage.repositories.people import PeopleRepo
 from storage.repositories.reports import ReportRepo
 from storage.repositories.selection import SelectionRepo
@@ -33,6 +34,7 @@ class Repos:
         self.visits = VisitRepo(session)
         self.feedback = FeedbackRepo(session)
         self.reports = ReportRepo(session)
+        self.lease = LeaseRepo(session)
         self.assessment = AssessmentRepo(session)
         self.selection = SelectionRepo(session)
         self.changes = ChangeRepo(session)
@@ -48,4 +50,4 @@ class Repos:
         await self.session.rollback()
 
 
-__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "ConsoleRepo", "ConsoleListRepo", "ConsolePeopleRepo", "FeedbackRepo", "InviteRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo", "VisitRepo", "WebRepo"]
+__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "ConsoleRepo", "ConsoleListRepo", "ConsolePeopleRepo", "FeedbackRepo", "InviteRepo", "LeaseRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo", "VisitRepo", "WebRepo"]
