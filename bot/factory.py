@@ -10,22 +10,26 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.memory import DisabledEventIsolation, SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.middlewares import DbSessionMiddleware, DedupeMiddleware, UserMiddleware
+from bot.middlewares import DbSessionMiddleware, DedupeMiddleware, OneUpdatePerUser, Retry, UserMiddleware
+from bot.replies import QueueReplies
 from bot.settings import DEFAULT_API_SERVER
 from domain.clock import Clock
 from domain.policy import Policy
 from handlers import build_root_router
 from storage.evidence_store import EvidenceStore
+from storage.failed_updates import FailedUpdates
 from storage.fsm import DatabaseStorage
 
 
 def create_bot(token: str, api_server: str = DEFAULT_API_SERVER, session: BaseSession | None = None) -> Bot:
-    """A Bot speaking to Telegram, or to a self-hosted Bot API server at `api_server`."""
+    """A Bot speaking to Telegram, or to a self-hosted Bot API server at `api_server`. During an
+    update, its replies are queued until the update commits (bot/replies.py)."""
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_server))
+    session.middleware(QueueReplies())
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
@@ -38,11 +42,14 @@ def create_dispatcher(
     default_language: str = "zh",
     evidence_store: EvidenceStore,
     storage: BaseStorage | None = None,
+    failed_updates: FailedUpdates | None = None,
+    retry: Retry | None = None,
 ) -> Dispatcher:
+    """`failed_updates`: where updates that could not be handled are kept (default: beside the
+    evidence directory); `retry`: how an update failing on a lock is tried again."""
     dp = Dispatcher(
         storage=storage or DatabaseStorage(sessionmaker, clock),
-        # One update per user at a time: two quick taps must not race on the same draft.
-        events_isolation=SimpleEventIsolation(),
+        events_isolation=DisabledEventIsolation(),  # OneUpdatePerUser below, around the commit too
         policy=policy,
         clock=clock,
         zone=zone,
@@ -52,7 +59,10 @@ def create_dispatcher(
     # handler's and every write share one transaction (aiogram's own FSM middleware is moved
     # behind ours through the public register/unregister API).
     dp.update.outer_middleware.unregister(dp.fsm)
-    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    # One update per user at a time: two quick taps must not race on the same draft.
+    dp.update.outer_middleware(OneUpdatePerUser(dp.fsm, SimpleEventIsolation()))
+    dp.update.outer_middleware(DbSessionMiddleware(
+        sessionmaker, clock, failed_updates or FailedUpdates(evidence_store.root.parent), default_language, retry))
     dp.update.outer_middleware(DedupeMiddleware(clock))
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(UserMiddleware(clock, default_language))

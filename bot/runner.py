@@ -15,8 +15,9 @@ from locales import Translator
 from scheduler import runtime
 from scheduler.sender import OutboxSender
 from storage import migrate
-from storage.db import create_engine, create_sessionmaker
+from storage.db import create_engine, create_sessionmaker, reach
 from storage.evidence_store import EvidenceStore
+from storage.failed_updates import FailedUpdates
 from storage.repositories.updates import UpdateRepo
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,13 @@ PRUNE_EVERY_S = 6 * 3600
 
 async def _prune_processed_updates(sessionmaker, clock) -> None:  # noqa: ANN001
     while True:
-        async with sessionmaker() as session, session.begin():
-            removed = await UpdateRepo(session).forget_before(clock.now() - REMEMBER_UPDATES)
+        try:
+            async with sessionmaker() as session, session.begin():
+                removed = await UpdateRepo(session).forget_before(clock.now() - REMEMBER_UPDATES)
+        except Exception:  # the database away for a while: the loop must outlive it
+            log.exception("forgetting old update ids failed; trying again in a minute")
+            await asyncio.sleep(60)
+            continue
         log.info("forgot %d old update ids", removed)
         await asyncio.sleep(PRUNE_EVERY_S)
 
@@ -42,6 +48,11 @@ def sender_for(settings: Settings, sessionmaker, bot, clock, policy) -> OutboxSe
 async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Translator) -> bool:
     """`tepai scheduler`: schedule and send, answer no updates. False if another process schedules."""
     engine = create_engine(settings.db_url)
+    try:
+        await reach(engine)  # DatabaseUnreachable: one line from the CLI, not a traceback
+    except BaseException:
+        await engine.dispose()
+        raise
     await migrate.upgrade(engine)
     sessionmaker = create_sessionmaker(engine)
     clock = SystemClock()
@@ -67,13 +78,19 @@ async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Trans
 
 async def run_polling(settings: Settings, policy: Policy, token: str, t: Translator) -> None:
     engine = create_engine(settings.db_url)
+    try:
+        await reach(engine)  # DatabaseUnreachable: one line from the CLI, not a traceback
+    except BaseException:
+        await engine.dispose()
+        raise
     await migrate.upgrade(engine)
     sessionmaker = create_sessionmaker(engine)
     clock = SystemClock()
     bot = create_bot(token, settings.api_server)
     dp = create_dispatcher(sessionmaker=sessionmaker, policy=policy, clock=clock, zone=settings.zone,
                            default_language=settings.language,
-                           evidence_store=EvidenceStore(settings.evidence_dir))
+                           evidence_store=EvidenceStore(settings.evidence_dir),
+                           failed_updates=FailedUpdates(settings.data_dir.resolve()))
     background = [asyncio.create_task(_prune_processed_updates(sessionmaker, clock))]
     rt = None
     if settings.scheduler == "inline":
