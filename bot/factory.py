@@ -10,12 +10,12 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import DisabledEventIsolation, SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.middlewares import DbSessionMiddleware, DedupeMiddleware, OneUpdatePerUser, Retry, UserMiddleware
+from bot.middlewares import DbSessionMiddleware, DedupeMiddleware, Retry, UserMiddleware
+from bot.middlewares.ordering import UpdateOrderMiddleware
 from bot.replies import QueueReplies
-from bot.settings import DEFAULT_API_SERVER
+from bot.settings import DEFAULT_API_SERVER, DEFAULT_WEB_URL
 from domain.clock import Clock
 from domain.policy import Policy
 from handlers import build_root_router
@@ -44,23 +44,30 @@ def create_dispatcher(
     storage: BaseStorage | None = None,
     failed_updates: FailedUpdates | None = None,
     retry: Retry | None = None,
+    web_url: str = DEFAULT_WEB_URL,
+    map_tiles: str | None = None,
 ) -> Dispatcher:
     """`failed_updates`: where updates that could not be handled are kept (default: beside the
-    evidence directory); `retry`: how an update failing on a lock is tried again."""
+    evidence directory); `retry`: how an update failing on a lock is tried again. Its replies
+    leave after the commit, so the per-person order below also covers them."""
     dp = Dispatcher(
         storage=storage or DatabaseStorage(sessionmaker, clock),
-        events_isolation=DisabledEventIsolation(),  # OneUpdatePerUser below, around the commit too
         policy=policy,
         clock=clock,
         zone=zone,
         evidence_store=evidence_store,
+        web_url=web_url,
+        map_tiles=map_tiles,
     )
     # The update's session opens before aiogram reads the conversation state, so that read, the
     # handler's and every write share one transaction (aiogram's own FSM middleware is moved
     # behind ours through the public register/unregister API).
     dp.update.outer_middleware.unregister(dp.fsm)
-    # One update per user at a time: two quick taps must not race on the same draft.
-    dp.update.outer_middleware(OneUpdatePerUser(dp.fsm, SimpleEventIsolation()))
+    # One update per person at a time, in update order, around everything that awaits (the
+    # session, the dedupe claim, the state): two quick taps must not race on the same draft, and
+    # a backlog must be answered in the order it was sent. aiogram's own isolation stays off: it
+    # would lock only inside its FSM middleware, after the database was already touched.
+    dp.update.outer_middleware(UpdateOrderMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(
         sessionmaker, clock, failed_updates or FailedUpdates(evidence_store.root.parent), default_language, retry))
     dp.update.outer_middleware(DedupeMiddleware(clock))

@@ -69,7 +69,7 @@ async def assessment(message: Message, command: CommandObject, repos: Repos, gra
 @router.message(Command("dossier"))
 async def dossier(message: Message, command: CommandObject, repos: Repos, grants: list[RoleGrant],
                   policy: Policy, clock: Clock, zone: ZoneInfo, evidence_store: EvidenceStore,
-                  t: Translator) -> None:
+                  t: Translator, map_tiles: str | None = None) -> None:
     parts = (command.args or "").split()
     year = _year(parts[1] if len(parts) > 1 else None, clock, zone)
     if not parts or year is None:
@@ -86,7 +86,7 @@ async def dossier(message: Message, command: CommandObject, repos: Repos, grants
         await progress.edit_text(t("visits.not_your_county"))
         return
     await now(progress.edit_text(t("assess.rendering", name=commissioner.name)))  # before the long part
-    built = await build(repos, policy, evidence_store, t, result, code, clock.now())
+    built = await build(repos, policy, evidence_store, t, result, code, clock.now(), map_tiles=map_tiles)
     pdf = await asyncio.to_thread(to_pdf, built.html)
     await message.answer_document(BufferedInputFile(pdf, filename=f"{code}-{commissioner.name}-{year}.pdf"))
     await progress.edit_text(t("assess.done"))
@@ -98,7 +98,8 @@ async def grade(message: Message, command: CommandObject, repos: Repos, user: Us
     """/grade YEAR CODE GRADE REASON, or /grade YEAR CODE GRADE final REASON."""
     parts = (command.args or "").split(maxsplit=3)
     if len(parts) < 4 or not parts[0].isdigit():
-        await message.answer(t("assess.grade_usage", grades=" | ".join(g.key for g in policy.grades)))
+        await message.answer(t("assess.grade_usage", grades=" | ".join(g.key for g in policy.grades),
+                                     example=policy.grades[1].key))
         return
     year, code, key, rest = int(parts[0]), parts[1], parts[2], parts[3]
     final = rest == "final" or rest.startswith("final ")

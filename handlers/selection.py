@@ -16,7 +16,6 @@ from bot.filters import TYPED, HasRole
 from bot.keyboards import selection as kb
 from bot.keyboards.layout import column
 from domain.roles import Role
-from domain.selection import may_object
 from locales import Translator
 from scheduler.need_notices import need_card
 from scheduler.selection_notices import (
@@ -210,13 +209,11 @@ async def export(query: CallbackQuery, ctx: service.Context, t: Translator) -> N
 @router.callback_query(kb.ObjectTo.filter())
 async def object_to(query: CallbackQuery, callback_data: kb.ObjectTo, state: FSMContext, ctx: service.Context,
                     t: Translator) -> None:
-    p = await ctx.repos.selection.pairing(callback_data.p)
-    if p is None or not may_object(p.status, ctx.today, p.notice_end):
-        await query.answer(t("selection.error_not_on_notice"), show_alert=True)
+    p = await _tap(query, t, service.open_to_objection(ctx, callback_data.p), done_with_buttons=False)
+    if p is None:
         return
     await state.set_state(ObjectionForm.reason)
     await state.set_data({"pairing": p.id})
-    await query.answer()
     await query.message.answer(t("selection.ask_objection", pairing=pairing_line(t, p)))
 
 
@@ -273,8 +270,8 @@ async def sign(query: CallbackQuery, callback_data: kb.Sign, ctx: service.Contex
         return
     if done.agreement is not None:
         a = done.agreement
-        await query.message.answer(t("selection.signed_all", start=a.start_date.isoformat(),
-                                     end=a.end_date.isoformat()))
+        await query.message.answer(t("selection.signed_all", start=a.start_date,
+                                     end=a.end_date))
         return
     waiting = t("report.list_join").join(t(f"selection.party_{p.value}") for p in done.missing)
     await query.message.answer(t("selection.signed_waiting", waiting=waiting))
@@ -289,8 +286,8 @@ async def renewal(query: CallbackQuery, callback_data: kb.Renewal, ctx: service.
     if answer is None:
         return
     if answer.renewed is not None:
-        text = t("selection.renewed", start=answer.renewed.start_date.isoformat(),
-                 end=answer.renewed.end_date.isoformat())
+        text = t("selection.renewed", start=answer.renewed.start_date,
+                 end=answer.renewed.end_date)
     else:
         text = t("selection.renewal_yes_waiting" if answer.accepted else "selection.renewal_no_done")
     await query.message.answer(text)

@@ -15,8 +15,9 @@ from bot.filters import HasRole, admin_covers
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
+from domain.visits import MAX_SUMMARY
 from handlers.visit_steps import flags_summary, status_icon
-from locales import Translator
+from locales import Translator, when
 from services import visits
 from storage.models import Commissioner, RoleGrant, User, Visit
 from storage.repositories import Repos
@@ -38,7 +39,7 @@ class AmendForm(StatesGroup):
 
 def _line(t: Translator, policy: Policy, visit: Visit) -> str:
     kind = next((k.text(t.lang) for k in policy.service_kinds if k.key == visit.kind), visit.kind)
-    line = t("visits.line", id=visit.id, date=visit.visit_date.strftime("%m-%d"), enterprise=visit.enterprise.name,
+    line = t("visits.line", id=visit.id, date=when.day(visit.visit_date, t.lang, year=False), enterprise=visit.enterprise.name,
              kind=kind, mode=t(f"visit.mode_{visit.mode}"), icon=status_icon(visit.evidence_status))
     if visit.voided_at is not None:
         return f"<s>{line}</s> " + t("visits.voided", reason=visit.void_reason or "")
@@ -116,8 +117,8 @@ async def amend_text(message: Message, state: FSMContext, repos: Repos, user: Us
         visit = await visits.amend_summary(repos, clock, policy, user_id=user.id, visit_id=visit_id,
                                            summary=message.text.strip())
     except visits.VisitError as exc:
-        await message.answer(t(f"visit.error_{exc.reason}", min=policy.visit.min_summary_chars))
-        if exc.reason != "summary_short":
+        await message.answer(t(f"visit.error_{exc.reason}", min=policy.visit.min_summary_chars, max=MAX_SUMMARY))
+        if exc.reason not in ("summary_short", "summary_long"):  # the author may try again
             await state.clear()
         return
     await state.clear()

@@ -38,14 +38,6 @@ async def selection_tick(repos: Repos, clock, policy, zone) -> dict[str, int]:  
             "renewal_offers": await offer_renewals(repos, clock, policy, zone)}
 
 
-async def lease_job() -> None:
-    """Renew this process's scheduler lease; stop scheduling if another process has it."""
-    rt = runtime.current()
-    if not await rt.renew_lease():
-        log.error("scheduler lease lost; this process stops scheduling")
-        rt.stop()
-
-
 async def _digest_for_each_admin(period, send) -> None:  # noqa: ANN001 - (today -> (since, until)), coroutine
     """Collect the period's digest for every admin (their county's, or everything for the bureau)
     and let `send` queue it; one transaction, so the outbox keys keep a rerun from repeating it."""

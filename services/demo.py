@@ -5,19 +5,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from domain.clock import SystemClock, local_today
+from domain.clock import Clock, SystemClock, local_today
 from domain.invites import deep_link
 from domain.policy import Policy
 from domain.roles import Role
+from domain.web_access import BUREAU
 from locales import Translator
-from services import onboarding
+from services import onboarding, web_access
 from services.assessment import assess
 from services.demo_activity import seed_activity
-from services.demo_data import demo_records
+from services.demo_data import demo_counties, demo_records
 from services.digest import collect, last_month, last_week, monthly_html, weekly_text
 from services.dossier import build, to_pdf, write_dossier
 from services.importer import import_file
 from services.roster import write_roster
+from services.xlsx import workbook_of
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker, sqlite_url
 from storage.evidence_store import EvidenceStore
@@ -32,28 +34,23 @@ class DemoResult:
 
 
 def write_workbook(path: Path, sheets: dict[str, list[list]]) -> None:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, rows in sheets.items():
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    workbook.save(path)
+    workbook_of(sheets).save(path)
 
 
 DEMO_DOSSIERS = 3  # sample dossiers written; `tepai dossier` makes the rest
 
 
-async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Policy, zone: ZoneInfo) -> DemoResult:
+async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Policy, zone: ZoneInfo,
+                     web_url: str = "http://127.0.0.1:8080", clock: Clock | None = None) -> DemoResult:
+    """A year up to today (`clock`'s, the system's by default) under the policy's city and rules."""
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "tepai.db"
     for stale in (database, folder / "tepai.db-wal", folder / "tepai.db-shm"):
         stale.unlink(missing_ok=True)  # the demo is rebuilt from scratch every time
-    clock = SystemClock()
+    clock = clock or SystemClock()
     workbook = folder / "demo-data.xlsx"
-    write_workbook(workbook, demo_records(clock.now().year))
+    counties = demo_counties(policy.key)
+    write_workbook(workbook, demo_records(clock.now().year, policy.city_zh, counties))
     result = DemoResult(database, workbook)
     engine = create_engine(sqlite_url(database))
     try:
@@ -63,13 +60,14 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
             report = await import_file(repos, clock, workbook, None, actor="demo")
             if not report.ok:  # pragma: no cover - the generator makes valid data
                 raise RuntimeError(f"demo data failed its own checks: {report.problems[:3]}")
-            links = []
+            links, county = [], next(iter(counties))
             for role, code, name in ((Role.COMMISSIONER, "C001", None), (Role.ENTERPRISE, "E001", None),
-                                     (Role.COUNTY, "城区", "城区管理员"), (Role.BUREAU, "市科技局管理员", None)):
+                                     (Role.COUNTY, county, f"{county}管理员"), (Role.BUREAU, "市科技局管理员", None)):
                 target = await onboarding.resolve_target(repos, role, code, name)
                 new = await onboarding.create_invite(repos, clock, target, "demo")
                 links.append(f"  {t(f'roles.{role.value}')} {target.display_name}: "
                              f"{deep_link(bot_username, new.token)}")
+            web_token = await web_access.create_link(repos, clock, BUREAU, t("web.bureau_name"), "demo")
             await repos.commit()
             today = local_today(clock, zone)
             store = EvidenceStore(folder / "evidence")
@@ -99,4 +97,5 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
     result.lines.append(t("demo.activity", **activity))
     result.lines += [t("demo.outputs"), *(f"  {path}" for path in outputs)]
     result.lines += [t("demo.invites"), *links, t("demo.run", folder=folder)]
+    result.lines += [t("web.demo_link", folder=folder), f"  {web_access.link_url(web_url, web_token)}"]
     return result

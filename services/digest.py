@@ -3,6 +3,7 @@ in December: new visits, flags and disputes, overdue reports, who is behind pace
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
@@ -31,15 +32,17 @@ class Digest:
 
 
 async def collect(repos: Repos, policy: Policy, t: Translator, since: date, until: date,
-                  county: str | None = None) -> Digest:
-    """The figures between two dates (inclusive); a county admin's digest covers their county."""
+                  county: str | Collection[str] | None = None) -> Digest:
+    """The figures between two dates (inclusive); a county admin's digest covers their county (the
+    web console passes the counties an admin covers)."""
+    counties = {county} if isinstance(county, str) else county
     digest = Digest(since, until)
     rows = (await repos.session.execute(
         select(Visit, VisitFeedback.status).outerjoin(VisitFeedback, VisitFeedback.visit_id == Visit.id)
         .where(Visit.voided_at.is_(None), Visit.visit_date >= since, Visit.visit_date <= until)
         .order_by(Visit.id))).all()
     for visit, answer in rows:
-        if county is not None and visit.enterprise.county != county:
+        if counties is not None and visit.enterprise.county not in counties:
             continue
         digest.visits += 1
         digest.by_county[visit.enterprise.county or "—"] += 1
@@ -52,7 +55,7 @@ async def collect(repos: Repos, policy: Policy, t: Translator, since: date, unti
     done = await repos.reports.submitted()
     by_commissioner: dict[int, list] = {}
     for a in agreements:
-        if county is None or a.commissioner.county == county:
+        if counties is None or a.commissioner.county in counties:
             by_commissioner.setdefault(a.commissioner_id, []).append(a)
     year_rows = (await repos.session.execute(
         select(Visit.commissioner_id).where(Visit.voided_at.is_(None), Visit.visit_date >= date(until.year, 1, 1),
@@ -81,7 +84,7 @@ def weekly_text(t: Translator, digest: Digest, limit: int = 8) -> str:
 
     by_county = "，".join(f"{k} {v}" for k, v in digest.by_county.most_common()) if digest.by_county else "—"
     return "\n".join([
-        t("digest.title", since=digest.since.isoformat(), until=digest.until.isoformat()),
+        t("digest.title", since=digest.since, until=digest.until),
         t("digest.visits", count=digest.visits, by_county=by_county),
         t("digest.flagged", count=len(digest.flagged)), listing(digest.flagged),
         t("digest.disputed", count=len(digest.disputed)), listing(digest.disputed),

@@ -19,7 +19,7 @@ from domain.visits import (
     Mode,
     VisitDraft,
     check_date,
-    summary_length,
+    summary_problem,
 )
 from services import feedback
 from services.errors import Refusal
@@ -45,7 +45,7 @@ async def store_upload(store: EvidenceStore, data: bytes, *, as_image: bool, fil
     values for `record_upload`. Decoding and disk writes happen here, before the update's
     transaction writes anything."""
     if as_image:
-        facts = await asyncio.to_thread(store.put_image, data)  # decoding is CPU work: off the loop
+        facts = await store.keep_image(data)  # decoding is CPU work: off the loop, a few at a time
         return dict(sha256=facts.sha256, kind="image", ext=facts.ext, size_bytes=facts.size_bytes,
                     width=facts.width, height=facts.height, phash=f"{facts.phash:016x}",
                     taken_at=facts.taken_at.isoformat() if facts.taken_at else None,
@@ -93,7 +93,8 @@ async def evaluate(repos: Repos, policy: Policy, draft: VisitDraft, today: date)
     earlier = [EarlierPhoto(v, uid, int(ph, 16) if ph else None)
                for v, uid, ph in await repos.visits.earlier_images(draft.key)]
     if draft.date is not None:
-        hits += evidence.check_photos(photos, draft.date, shared or site, radius, earlier)
+        hits += evidence.check_photos(photos, draft.date, shared or site, radius, earlier,
+                                      on_site=draft.mode == Mode.ON_SITE)
     return Evaluation(hits, evidence.overall_status(hits), distance)
 
 
@@ -102,6 +103,7 @@ class Logged:
     visit: Visit
     created: bool  # False: this draft was stored before (a repeated confirm)
     number: int  # the visit's number in its year
+    year_total: int  # all live visits of the visit's year: more than `number` if it was backfilled
     progress: YearProgress
 
 
@@ -156,9 +158,10 @@ async def progress_of(repos: Repos, policy: Policy, commissioner_id: int, today:
 async def _logged(repos: Repos, policy: Policy, visit: Visit, today: date, created: bool) -> Logged:
     progress = await progress_of(repos, policy, visit.commissioner_id, today)
     # The visit's number in its own year: live visits up to and including its date.
-    number, _ = await repos.visits.year_counts(visit.commissioner_id, date(visit.visit_date.year, 1, 1),
-                                               visit.visit_date)
-    return Logged(visit, created, number, progress)
+    year = visit.visit_date.year
+    number, _ = await repos.visits.year_counts(visit.commissioner_id, date(year, 1, 1), visit.visit_date)
+    total, _ = await repos.visits.year_counts(visit.commissioner_id, date(year, 1, 1), date(year, 12, 31))
+    return Logged(visit, created, number, total, progress)
 
 
 def may_amend(visit: Visit, user_id: int, now: datetime) -> bool:
@@ -172,8 +175,8 @@ async def amend_summary(repos: Repos, clock: Clock, policy: Policy, *, user_id: 
     visit = await repos.visits.get(visit_id)
     if visit is None or not may_amend(visit, user_id, clock.now()):
         raise VisitError("amend_closed")
-    if summary_length(summary) < policy.visit.min_summary_chars:
-        raise VisitError("summary_short")
+    if problem := summary_problem(summary, policy.visit.min_summary_chars):
+        raise VisitError(problem)
     repos.audit.record(clock.now(), f"user:{user_id}", "visit.amend", "visit", visit.id,
                        field="summary", old=visit.summary, new=summary)
     visit.summary = summary
@@ -181,7 +184,10 @@ async def amend_summary(repos: Repos, clock: Clock, policy: Policy, *, user_id: 
     return visit
 
 
-async def void_visit(repos: Repos, clock: Clock, *, admin_user_id: int, visit: Visit, reason: str) -> Visit:
+async def void_visit(repos: Repos, clock: Clock, *, admin_user_id: int | None, visit: Visit, reason: str,
+                     actor: str | None = None) -> Visit:
+    """An admin voids a visit (chat `/void`, the web console's review queue). `actor` names who
+    for the audit log when there is no account (a console signed in from the command line)."""
     if visit.voided_at is not None:
         raise VisitError("already_void")
     if not reason.strip():
@@ -189,5 +195,20 @@ async def void_visit(repos: Repos, clock: Clock, *, admin_user_id: int, visit: V
     visit.voided_at = clock.now()
     visit.void_reason = reason.strip()
     visit.voided_by_user_id = admin_user_id
-    repos.audit.record(clock.now(), f"user:{admin_user_id}", "visit.void", "visit", visit.id, reason=reason.strip())
+    repos.audit.record(clock.now(), actor or f"user:{admin_user_id}", "visit.void", "visit", visit.id,
+                       reason=reason.strip())
+    return visit
+
+
+async def accept_visit(repos: Repos, clock: Clock, *, visit: Visit, note: str, actor: str) -> Visit:
+    """A reviewer accepts a flagged or disputed visit with a note: it leaves the review queue, its
+    flags stay on record. Audited."""
+    if visit.voided_at is not None:
+        raise VisitError("already_void")
+    if not note.strip():
+        raise VisitError("accept_note")
+    visit.reviewed_at = clock.now()
+    visit.review_note = note.strip()
+    visit.reviewed_by = actor
+    repos.audit.record(clock.now(), actor, "visit.accept", "visit", visit.id, note=note.strip())
     return visit

@@ -2,7 +2,10 @@
 dir, images with a thumbnail.
 
 `analyse` decodes an image once, at reduced size (JPEG draft mode), and returns every fact the
-evidence checks need. Documents (an online visit's minutes) are checked by their first bytes.
+evidence checks need. PNG and WebP have no reduced decode: an image over MAX_PIXELS is refused
+from its header, before any pixel is decoded, and the decode holds one full-size copy at most
+(about 4 bytes a pixel: 200 MB at the cap). `EvidenceStore.keep_image` runs at most
+`decodes_at_once` decodes at a time, so a burst of uploads cannot multiply that. Documents (an online visit's minutes) are checked by their first bytes.
 Paths are built from the hash only, never from anything a user sent.
 
 Every file is on disk before its path is returned: its bytes are fsynced before the rename that
@@ -11,6 +14,7 @@ naming it, committed later, never outlives it through a power loss.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import os
@@ -25,7 +29,8 @@ import numpy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 20 * 1024 * 1024  # what a bot can download through getFile
-MAX_PIXELS = 120_000_000  # phones reach 108 MP; past this it is a decompression bomb to us
+MAX_PIXELS = 50_000_000  # a phone camera's largest output (50 MP); past this a decompression bomb to us
+DECODES_AT_ONCE = 2  # full-size decodes in flight per store; more uploads wait their turn
 THUMB_PX = 320  # JPEGs decode at the smallest scale still this large on both sides
 THUMB_MAX = 640  # the stored thumbnail's long side at most: what the reduced decode gives, kept as is
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -77,8 +82,7 @@ def _inspect(data: bytes) -> dict[str, object]:
             if img.format == "JPEG":
                 img.draft("RGB", (THUMB_PX, THUMB_PX))  # decode at 1/2…1/8 scale, never below THUMB_PX
             img.load()
-            thumb = ImageOps.exif_transpose(img.convert("RGB"))
-            thumb.thumbnail((THUMB_MAX, THUMB_MAX), Image.Resampling.BILINEAR)  # big PNGs, screenshots
+            thumb = ImageOps.exif_transpose(_reduced_rgb(img))
     except UploadRejected:
         raise
     except Image.DecompressionBombError:  # Pillow's own guard, for headers past twice its limit
@@ -91,6 +95,20 @@ def _inspect(data: bytes) -> dict[str, object]:
     thumb.save(out, "JPEG", quality=80)
     return dict(ext=ext, width=width, height=height, phash=perceptual_hash(thumb),
                 taken_at=taken_at, gps=gps, thumbnail_jpeg=out.getvalue())
+
+
+def _reduced_rgb(img: Image.Image) -> Image.Image:
+    """The decoded image as an RGB thumbnail, THUMB_MAX on its long side at most, without a second
+    full-size copy: Pillow's convert() copies the whole image, and its resize of an image with
+    alpha converts it to premultiplied alpha first, so a big image is cut down before either."""
+    factor = max(img.size) // (2 * THUMB_MAX)
+    if factor > 1 and img.mode in ("RGB", "L"):
+        img = img.reduce(factor)  # a box average, straight from the decoded pixels
+    elif factor > 1:  # alpha, palettes, 16-bit: every factor-th pixel, no converted copy first
+        img = img.resize((max(1, img.width // factor), max(1, img.height // factor)), Image.Resampling.NEAREST)
+    thumb = img.convert("RGB")
+    thumb.thumbnail((THUMB_MAX, THUMB_MAX), Image.Resampling.BILINEAR)  # big PNGs, screenshots
+    return thumb
 
 
 PHASH_INPUT_PX = 64  # the pHash reads a 32×32 image; a box reduction to about twice that comes first
@@ -170,8 +188,15 @@ def document_ext(data: bytes, file_name: str | None) -> str:
 
 
 class EvidenceStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, decodes_at_once: int = DECODES_AT_ONCE) -> None:
         self.root = root
+        # Its own few threads: an upload waits in this pool's queue (bytes only, no pixels) instead
+        # of decoding alongside every other upload in the loop's default executor.
+        self._decoders = ThreadPoolExecutor(max_workers=decodes_at_once, thread_name_prefix="evidence-decode")
+
+    async def keep_image(self, data: bytes) -> ImageFacts:
+        """`put_image` off the event loop, at most `decodes_at_once` at a time."""
+        return await asyncio.get_running_loop().run_in_executor(self._decoders, self.put_image, data)
 
     def original_path(self, sha256: str, ext: str) -> Path:
         _check_hash(sha256)

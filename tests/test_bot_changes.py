@@ -90,7 +90,7 @@ async def test_end_early_approved_from_the_notice(harness, bureau, clock) -> Non
     await harness.drain()
     for person in (ZHANG, LI_MING):
         [told] = received(harness, person, mark)
-        assert "已获市科技局批准" in told and "协议已终止，终止日期 2026-03-16" in told
+        assert "已获市科技局批准" in told and "协议已终止，终止日期 2026年3月16日" in told
     assert [e.action for e in await audit(harness)] == ["change.request", "change.approve"]
     approve = (await audit(harness))[-1]
     assert approve.details["end_date"] == "2026-03-16" and approve.entity_id == str(row.id)
@@ -187,3 +187,17 @@ async def test_role_limits(harness, bureau) -> None:  # noqa: F811
     walk = Walk(harness, WANG)
     await walk.send("/change")
     assert "阳泉晋阳煤化工有限公司" in walk.last_text() and "华鑫" not in walk.last_text()
+
+
+async def test_forged_kind_button_is_refused_and_keeps_the_draft(harness) -> None:  # noqa: F811
+    walk = Walk(harness, ZHANG)
+    await walk.send("/change")
+    await walk.press(HUAXIN)
+    assert "要申请哪一种变更" in walk.last_text()
+    state = await harness.dp.storage.get_data(harness.state_key(ZHANG))
+    forged = await walk.feed(harness.callback(ZHANG, "cr:kind:bogus"))
+    assert "没有这种变更类型" in alerts(forged)[0] and texts(forged) == []
+    assert await harness.dp.storage.get_data(harness.state_key(ZHANG)) == state  # the draft is unchanged
+    await walk.press("提前终止协议")  # the real buttons still work
+    assert "提前终止协议的理由" in walk.last_text()
+

