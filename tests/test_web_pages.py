@@ -159,7 +159,7 @@ async def test_the_dossier_opens_inline_and_as_pdf(web_world) -> None:  # noqa: 
 async def test_english_pages(web_world) -> None:  # noqa: ANN001
     csrf = await web_world.sign_in("bureau")
     await web_world.client.post("/lang", data={"csrf": csrf, "lang": "en", "next": "/commissioners"})
-    for path, text in (("/commissioners", "Commissioners in 2026"), ("/review", "To review"),
+    for path, text in (("/?year=2026", ">month 7: "), ("/commissioners", "Commissioners in 2026"), ("/review", "To review"),
                        ("/reports", "Reports in 2026"), ("/selection", "Open technical needs"),
                        ("/digests", "Last week")):
         assert text in await (await web_world.client.get(path)).text(), path
