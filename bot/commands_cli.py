@@ -18,7 +18,7 @@ from locales import Translator
 from services import onboarding
 from services.importer import ImportFileError, ImportReport, import_file
 from storage import migrate
-from storage.db import create_engine, create_sessionmaker
+from storage.db import create_engine, create_sessionmaker, reach
 from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
 
@@ -29,6 +29,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 async def _database(url: str, upgrade: bool = True) -> AsyncIterator:
     engine = create_engine(url)
     try:
+        await reach(engine)
         if upgrade:
             await migrate.upgrade(engine)
         yield engine
