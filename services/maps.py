@@ -173,7 +173,8 @@ def visit_map(t: Translator, sites: list[Site], spots: list[Spot], *, width: int
     mid_lat = sum(a.lat for a in anchors) / len(anchors)
     parts.append(_scale_bar(t, frame, mid_lat))
     if outside:
-        parts.append(f'<text x="{width - 6}" y="14" font-size="9" text-anchor="end" fill="#c0392b">'
+        # Bottom right, where no arrow points from the centre's edge to a corner label.
+        parts.append(f'<text x="{width - 6}" y="{height - 16}" font-size="9" text-anchor="end" fill="#c0392b">'
                      f'{escape(t("dossier.map_outside", n=len(outside)))}</text>')
     if basemap is not None:
         parts.append(f'<text x="{width - 4}" y="{height - 4}" font-size="7" text-anchor="end" fill="#555">'

@@ -3,7 +3,9 @@ score, proposed and final grade, a totals row; a second sheet counts the grades 
 top grade against the policy's cap (Yangquan: 优秀 at most 20%)."""
 from __future__ import annotations
 
+import io
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 from statistics import fmean
 
@@ -30,12 +32,16 @@ FORMATS = {"response_rate": "0.0%", "mean_rating": "0.00", "survey_mean": "0.00"
 LABEL_SPAN = COLUMNS.index("county") + 1  # the totals row's label spans rank … county
 
 
-def rows(policy: Policy, t: Translator, assessment: Assessment, county: str | None = None) -> list[list]:
+def rows(policy: Policy, t: Translator, assessment: Assessment,
+         county: str | Collection[str] | None = None) -> list[list]:
+    """One row per graded commissioner; `county` (a name, or the names a console admin covers)
+    keeps only those counties' commissioners."""
+    counties = {county} if isinstance(county, str) else county
     labels = {g.key: g.text(t.lang) for g in policy.grades}
     out = []
     for g in assessment.graded:
         x, c = g.scored.inputs, assessment.commissioners[g.scored.inputs.code]
-        if county is not None and c.county != county:
+        if counties is not None and c.county not in counties:
             continue  # a county admin gets only their county
         comps = {comp.key: comp.score for comp in g.scored.components}
         duty_inputs = g.scored.components[0].inputs
@@ -83,7 +89,7 @@ def grade_counts(policy: Policy, t: Translator, assessment: Assessment, data: li
 
 
 def workbook(policy: Policy, t: Translator, assessment: Assessment,
-             county: str | None = None) -> tuple[Workbook, int]:
+             county: str | Collection[str] | None = None) -> tuple[Workbook, int]:
     """The roster and how many commissioners it lists."""
     data = rows(policy, t, assessment, county)
     labels = [failures_heading(t, policy) if c == "failures" else t(f"assess.col_{c}") for c in COLUMNS]
@@ -110,6 +116,14 @@ def workbook(policy: Policy, t: Translator, assessment: Assessment,
     fit_widths(counts, most=60)
     print_setup(counts, f"{title} · {t('assess.grades_sheet')}")
     return book, len(data)
+
+
+def roster_bytes(policy: Policy, t: Translator, assessment: Assessment,
+                 county: str | Collection[str] | None = None) -> bytes:
+    """The roster as an .xlsx file's bytes (the web console's download)."""
+    out = io.BytesIO()
+    workbook(policy, t, assessment, county)[0].save(out)
+    return out.getvalue()
 
 
 def write_roster(path: Path, policy: Policy, t: Translator, assessment: Assessment, county: str | None = None) -> int:
