@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     web_url: str = DEFAULT_WEB_URL  # the console's public base URL, for sign-in links
     proxy: str | None = None  # http://, https:// or socks5:// proxy for the Bot API (aiohttp-socks)
     log_level: str = "INFO"  # DEBUG also shows APScheduler's line for every job run
-    map_tiles: str | None = None  # a tile URL template ({z}/{x}/{y}) for the console's maps; none: plain
+    map_tiles: str | None = None  # a tile URL template ({z}/{x}/{y}) for the console's and the dossier's maps; none: plain
 
     @field_validator("scheduler")
     @classmethod
