@@ -13,6 +13,7 @@ from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message
 
 from bot.keyboards import visit as kb
+from domain.policy import Policy
 from domain.visits import (
     MAX_SUMMARY,
     DateCheck,
@@ -206,17 +207,17 @@ async def confirm(query: CallbackQuery, ctx: VisitCtx, draft: VisitDraft) -> Non
     await ctx.repos.commit()
     await query.answer(ctx.t("visit.saved_short"))
     await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(_result_text(ctx.t, logged), reply_markup=kb.main_menu(ctx.t))
+    await query.message.answer(_result_text(ctx.t, ctx.policy, logged), reply_markup=kb.main_menu(ctx.t))
 
 
-def _result_text(t: Translator, logged: visits.Logged) -> str:
+def _result_text(t: Translator, policy: Policy, logged: visits.Logged) -> str:
     p = logged.progress
     if p.services_target:
         lines = [t("visit.saved_target", number=logged.number, target=p.services_target)]
     else:
         lines = [t("visit.saved", number=logged.number)]
     lines.append(t(f"visit.status_{logged.visit.evidence_status}"))
-    if suspicious := flags_summary(t, logged.visit.flags):
+    if suspicious := flags_summary(t, policy, logged.visit.flags):
         lines.append(suspicious)
     lines.append(t("visit.saved_footer"))
     return "\n".join(lines)
