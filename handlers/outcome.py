@@ -17,6 +17,7 @@ from domain.roles import Role
 from domain.visits import parse_date
 from locales import Translator
 from handlers.uploads import receive
+from services.assessment_texts import outcome_question
 from services.outcomes import OutcomeError, log_outcome
 from storage.evidence_store import EvidenceStore, UploadRejected
 from storage.models import RoleGrant, User
@@ -54,7 +55,7 @@ def _commissioner(grants: list[RoleGrant]) -> int:
 async def start(message: Message, state: FSMContext, policy: Policy, t: Translator) -> None:
     await state.set_state(OutcomeForm.kind)
     await state.set_data({"outcome": {}})
-    await message.answer(t("outcome.ask_kind"), reply_markup=_keyboard(
+    await message.answer(outcome_question(t, policy), reply_markup=_keyboard(
         [(k.text(t.lang), OutcomeAction(a="kind", v=k.key)) for k in policy.outcome_kinds]))
 
 

@@ -203,8 +203,7 @@ async def confirm(query: CallbackQuery, ctx: VisitCtx, draft: VisitDraft) -> Non
         notices = Notices(ctx.repos, ctx.clock, ctx.policy, ctx.zone)
         for contact in await enterprise_contacts(ctx.repos, logged.visit.enterprise_id):
             await notices.visit_prompt(contact, logged.visit)
-    await ctx.state.clear()
-    await ctx.repos.commit()
+    await ctx.state.clear()  # the replies below leave once this is committed (bot/replies.py)
     await query.answer(ctx.t("visit.saved_short"))
     await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(_result_text(ctx.t, ctx.policy, logged), reply_markup=kb.main_menu(ctx.t))
@@ -212,7 +211,9 @@ async def confirm(query: CallbackQuery, ctx: VisitCtx, draft: VisitDraft) -> Non
 
 def _result_text(t: Translator, policy: Policy, logged: visits.Logged) -> str:
     p = logged.progress
-    if p.services_target:
+    if logged.number < logged.year_total:  # a visit logged after later ones: its place is no news
+        lines = [t("visit.saved_backfill", date=logged.visit.visit_date, total=logged.year_total)]
+    elif p.services_target:
         lines = [t("visit.saved_target", number=logged.number, target=p.services_target)]
     else:
         lines = [t("visit.saved", number=logged.number)]

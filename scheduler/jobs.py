@@ -38,14 +38,6 @@ async def selection_tick(repos: Repos, clock, policy, zone) -> dict[str, int]:  
             "renewal_offers": await offer_renewals(repos, clock, policy, zone)}
 
 
-async def lease_job() -> None:
-    """Renew this process's scheduler lease; stop scheduling if another process has it."""
-    rt = runtime.current()
-    if not await rt.renew_lease():
-        log.error("scheduler lease lost; this process stops scheduling")
-        rt.stop()
-
-
 async def _digest_for_each_admin(period, send) -> None:  # noqa: ANN001 - (today -> (since, until)), coroutine
     """Collect the period's digest for every admin (their county's, or everything for the bureau)
     and let `send` queue it; one transaction, so the outbox keys keep a rerun from repeating it."""
@@ -76,17 +68,18 @@ async def weekly_digest_job() -> None:
 
 async def monthly_digest_job() -> None:
     """The first of the month: last month's digest as a PDF for every admin."""
-    from services.digest import last_month, monthly_html
+    from services.digest import last_month
+    from services.monthly_report import monthly_html
     from services.dossier import to_pdf
 
-    data_dir = runtime.current().data_dir
+    data_dir, policy = runtime.current().data_dir, runtime.current().policy
 
     async def send(notices, admin, county, t, digest) -> None:  # noqa: ANN001
         month = f"{digest.since:%Y-%m}"
         path = data_dir / "digests" / f"{month}-{county or 'all'}-{t.lang}.pdf"
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
-            path.write_bytes(to_pdf(monthly_html(t, digest)))
+            path.write_bytes(to_pdf(monthly_html(t, policy, digest, county)))
         await notices.queue(f"digest-month:{month}:{admin.id}", admin, t("digest.month_caption", month=month),
                             documents=({"path": str(path), "name": path.name},))
 

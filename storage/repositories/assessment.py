@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     Agreement,
     Disqualification,
+    ExpertReview,
     GradeDecision,
     Opinion,
     Outcome,
@@ -73,6 +74,12 @@ class AssessmentRepo:
                 .order_by(Opinion.kind, Opinion.enterprise_id, Opinion.id))
         return list((await self.session.scalars(stmt)).all())
 
+    async def county_opinions(self, year: int) -> dict[int, str]:
+        """The county's opinion of each commissioner's year, by commissioner id (for the roster)."""
+        rows = await self.session.execute(select(Opinion.commissioner_id, Opinion.text).where(
+            Opinion.year == year, Opinion.kind == "county"))
+        return {commissioner_id: text for commissioner_id, text in rows}
+
     async def opinions_by_keys(self, keys) -> dict[tuple, Opinion]:  # noqa: ANN001 - an iterable of keys
         """Stored opinions by (year, commissioner id, kind, enterprise id), for the import."""
         wanted = set(keys)
@@ -89,3 +96,8 @@ class AssessmentRepo:
                                      Opinion.kind == kind, Opinion.enterprise_id.is_(None) if enterprise_id is None
                                      else Opinion.enterprise_id == enterprise_id)
         return await self.session.scalar(stmt)
+
+    async def reviews(self, year: int, commissioner_id: int) -> list[ExpertReview]:
+        stmt = (select(ExpertReview).where(ExpertReview.year == year, ExpertReview.commissioner_id == commissioner_id)
+                .order_by(ExpertReview.id))
+        return list((await self.session.scalars(stmt)).all())

@@ -1,13 +1,12 @@
-"""Progress reports, and the scheduler lease."""
+"""Progress reports."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Report, SchedulerLease, Visit
-from storage.repositories._upsert import dialect_insert
+from storage.models import Report, Visit
 
 
 class ReportRepo:
@@ -31,18 +30,3 @@ class ReportRepo:
                                     Visit.visit_date >= start, Visit.visit_date <= end)
                 .order_by(Visit.visit_date, Visit.id))
         return list((await self.session.scalars(stmt)).all())
-
-    async def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
-        """Hold the lease if it is free, expired or already ours; False if someone else holds it."""
-        stmt = dialect_insert(self.session, SchedulerLease).values(name=name, holder=holder, expires_at=until)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[SchedulerLease.name],
-            set_={"holder": holder, "expires_at": until},
-            where=(SchedulerLease.expires_at < now) | (SchedulerLease.holder == holder),
-        )
-        result = await self.session.execute(stmt)
-        return result.rowcount == 1
-
-    async def release_lease(self, name: str, holder: str) -> None:
-        await self.session.execute(delete(SchedulerLease).where(SchedulerLease.name == name,
-                                                                SchedulerLease.holder == holder))
