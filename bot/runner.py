@@ -16,8 +16,9 @@ from scheduler import runtime
 from scheduler.lease import Lease
 from scheduler.sender import OutboxSender
 from storage import migrate
-from storage.db import create_engine, create_sessionmaker
+from storage.db import create_engine, create_sessionmaker, reach
 from storage.evidence_store import EvidenceStore
+from storage.failed_updates import FailedUpdates
 from storage.repositories.updates import UpdateRepo
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,13 @@ PRUNE_EVERY_S = 6 * 3600
 
 async def _prune_processed_updates(sessionmaker, clock) -> None:  # noqa: ANN001
     while True:
-        async with sessionmaker() as session, session.begin():
-            removed = await UpdateRepo(session).forget_before(clock.now() - REMEMBER_UPDATES)
+        try:
+            async with sessionmaker() as session, session.begin():
+                removed = await UpdateRepo(session).forget_before(clock.now() - REMEMBER_UPDATES)
+        except Exception:  # the database away for a while: the loop must outlive it
+            log.exception("forgetting old update ids failed; trying again in a minute")
+            await asyncio.sleep(60)
+            continue
         log.info("forgot %d old update ids", removed)
         await asyncio.sleep(PRUNE_EVERY_S)
 
@@ -51,6 +57,11 @@ async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Trans
     """`tepai scheduler`: schedule and send, answer no updates. While another process holds the
     lease this one stands by and takes over when that lease lapses."""
     engine = create_engine(settings.db_url)
+    try:
+        await reach(engine)  # DatabaseUnreachable: one line from the CLI, not a traceback
+    except BaseException:
+        await engine.dispose()
+        raise
     await migrate.upgrade(engine)
     sessionmaker = create_sessionmaker(engine)
     bot = create_bot(token, settings.api_server)
@@ -64,6 +75,11 @@ async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Trans
 
 async def run_polling(settings: Settings, policy: Policy, token: str, t: Translator) -> None:
     engine = create_engine(settings.db_url)
+    try:
+        await reach(engine)  # DatabaseUnreachable: one line from the CLI, not a traceback
+    except BaseException:
+        await engine.dispose()
+        raise
     await migrate.upgrade(engine)
     sessionmaker = create_sessionmaker(engine)
     clock = SystemClock()
@@ -71,7 +87,7 @@ async def run_polling(settings: Settings, policy: Policy, token: str, t: Transla
     dp = create_dispatcher(sessionmaker=sessionmaker, policy=policy, clock=clock, zone=settings.zone,
                            default_language=settings.language,
                            evidence_store=EvidenceStore(settings.evidence_dir), web_url=settings.web_url,
-                           map_tiles=settings.map_tiles)
+                           map_tiles=settings.map_tiles, failed_updates=FailedUpdates(settings.data_dir.resolve()))
     background = [asyncio.create_task(_prune_processed_updates(sessionmaker, clock))]
     if settings.scheduler == "inline":  # schedule and send whenever this process holds the lease
         background.append(asyncio.create_task(runtime.serve(*scheduling(settings, sessionmaker, bot, clock, policy))))

@@ -14,6 +14,7 @@ from aiogram.types import BufferedInputFile, FSInputFile, Message
 
 from bot.commands import ADMINS
 from bot.filters import HasRole, admin_covers
+from bot.replies import now
 from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
@@ -49,7 +50,7 @@ async def assessment(message: Message, command: CommandObject, repos: Repos, gra
     if year is None:
         await message.answer(t("assess.usage"))
         return
-    progress = await message.answer(t("assess.working"))
+    progress = await now(message.answer(t("assess.working")))  # shown while the work runs
     result = await assessing.assess(repos, policy, year, local_today(clock, zone))
     county = _my_county(grants)
     counts = Counter(g.grade for g in result.graded
@@ -75,7 +76,7 @@ async def dossier(message: Message, command: CommandObject, repos: Repos, grants
         await message.answer(t("assess.dossier_usage"))
         return
     code = parts[0]
-    progress = await message.answer(t("assess.working"))
+    progress = await now(message.answer(t("assess.working")))  # shown while the work runs
     result = await assessing.assess(repos, policy, year, local_today(clock, zone))
     commissioner = result.commissioners.get(code)
     if commissioner is None:
@@ -84,7 +85,7 @@ async def dossier(message: Message, command: CommandObject, repos: Repos, grants
     if not admin_covers(grants, commissioner.county):
         await progress.edit_text(t("visits.not_your_county"))
         return
-    await progress.edit_text(t("assess.rendering", name=commissioner.name))
+    await now(progress.edit_text(t("assess.rendering", name=commissioner.name)))  # before the long part
     built = await build(repos, policy, evidence_store, t, result, code, clock.now(), map_tiles=map_tiles)
     pdf = await asyncio.to_thread(to_pdf, built.html)
     await message.answer_document(BufferedInputFile(pdf, filename=f"{code}-{commissioner.name}-{year}.pdf"))

@@ -202,8 +202,7 @@ async def confirm(query: CallbackQuery, ctx: VisitCtx, draft: VisitDraft) -> Non
         notices = Notices(ctx.repos, ctx.clock, ctx.policy, ctx.zone)
         for contact in await enterprise_contacts(ctx.repos, logged.visit.enterprise_id):
             await notices.visit_prompt(contact, logged.visit)
-    await ctx.state.clear()
-    await ctx.repos.commit()
+    await ctx.state.clear()  # the replies below leave once this is committed (bot/replies.py)
     await query.answer(ctx.t("visit.saved_short"))
     await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(_result_text(ctx.t, logged), reply_markup=kb.main_menu(ctx.t))

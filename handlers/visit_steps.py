@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.filters import HasRole
 from bot.keyboards import visit as kb
+from bot.replies import now
 from domain.clock import Clock, local_today
 from domain.evidence import NOTES, Status
 from domain.policy import Policy
@@ -151,9 +152,10 @@ def date_choices(t: Translator, today: date) -> list[tuple[str, str]]:
 
 
 async def show_card(message: Message, ctx: VisitCtx, draft: VisitDraft) -> None:
-    """Send the summary card; the caller saves the draft, which remembers the card's message."""
+    """Send the summary card; the caller saves the draft, which remembers the card's message (so it
+    is sent at once: the steps that reach it write nothing before it)."""
     result = await visits.evaluate(ctx.repos, ctx.policy, draft, ctx.today)
-    sent = await message.answer(card_text(ctx, draft, result), reply_markup=kb.card(ctx.t, draft.key))
+    sent = await now(message.answer(card_text(ctx, draft, result), reply_markup=kb.card(ctx.t, draft.key)))
     draft.card_message_id = sent.message_id
 
 

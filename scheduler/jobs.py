@@ -68,17 +68,18 @@ async def weekly_digest_job() -> None:
 
 async def monthly_digest_job() -> None:
     """The first of the month: last month's digest as a PDF for every admin."""
-    from services.digest import last_month, monthly_html
+    from services.digest import last_month
+    from services.monthly_report import monthly_html
     from services.dossier import to_pdf
 
-    data_dir = runtime.current().data_dir
+    data_dir, policy = runtime.current().data_dir, runtime.current().policy
 
     async def send(notices, admin, county, t, digest) -> None:  # noqa: ANN001
         month = f"{digest.since:%Y-%m}"
         path = data_dir / "digests" / f"{month}-{county or 'all'}-{t.lang}.pdf"
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
-            path.write_bytes(to_pdf(monthly_html(t, digest)))
+            path.write_bytes(to_pdf(monthly_html(t, policy, digest, county)))
         await notices.queue(f"digest-month:{month}:{admin.id}", admin, t("digest.month_caption", month=month),
                             documents=({"path": str(path), "name": path.name},))
 

@@ -15,9 +15,10 @@ from services import onboarding, web_access
 from services.assessment import assess
 from services.demo_activity import seed_activity
 from services.demo_data import demo_counties, demo_records
-from services.digest import collect, last_month, last_week, monthly_html, weekly_text
+from services.digest import collect, last_month, last_week, weekly_text
 from services.dossier import build, to_pdf, write_dossier
 from services.importer import import_file
+from services.monthly_report import monthly_html
 from services.roster import write_roster
 from services.xlsx import workbook_of
 from storage import migrate
@@ -82,7 +83,8 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
             weekly.write_text(weekly_text(t, await collect(repos, policy, t, since, until)), "utf-8")
             month_start, month_end = last_month(today)
             monthly = folder / f"digest-{month_start:%Y-%m}.pdf"
-            monthly.write_bytes(to_pdf(monthly_html(t, await collect(repos, policy, t, month_start, month_end))))
+            month_digest = await collect(repos, policy, t, month_start, month_end)
+            monthly.write_bytes(to_pdf(monthly_html(t, policy, month_digest)))
             outputs += [weekly, monthly]
             for graded in assessment.graded[:DEMO_DOSSIERS]:
                 dossier = await build(repos, policy, store, t, assessment, graded.scored.inputs.code, clock.now())

@@ -13,7 +13,6 @@ from functools import lru_cache
 from importlib import resources
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
 from domain import feedback as feedback_rules
@@ -28,12 +27,7 @@ from services.charts import monthly_bars
 from storage.evidence_store import EvidenceStore
 from storage.models import Outcome, Report
 from storage.repositories import Repos
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    folder = resources.files("templates")
-    return Environment(loader=FileSystemLoader(str(folder)), autoescape=select_autoescape(["html"]))
+from templates import environment
 
 
 @lru_cache(maxsize=1)
@@ -73,6 +67,7 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
     surveys = await repos.feedback.surveys_of_commissioner(c.id, str(year))
     disqualifications = await repos.assessment.disqualifications_of(c.id)
     opinions = await repos.assessment.opinions(year, c.id)
+    reviews = await repos.assessment.reviews(year, c.id) if policy.review else []
 
     zone = ZoneInfo(policy.timezone)  # times are stored in UTC and shown in the policy's zone
     outcome_kinds = {k.key: k.text(t.lang) for k in policy.outcome_kinds}
@@ -93,7 +88,7 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
         survey_answers=[s.answers for s in surveys if s.answered_at], surveys_sent=len(surveys))
     grades = {g.key: g.text(t.lang) for g in policy.grades}
     report_rows = rows_of.report_rows(t, policy, agreements, reports, year, assessment.as_of, zone)
-    html = _environment().get_template("dossier.html").render(
+    html = environment().get_template("dossier.html").render(
         t=t, lang=t.lang, css=stylesheet(), c=c, year=year, policy=policy, policy_title=policy.title(t.lang),
         articles=policy.dossier.basis(t.lang),
         generated=rows_of.local_time(generated, zone), agreements=agreements, graded=graded,
@@ -112,7 +107,7 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
         integrity=policy.dossier.integrity(t.lang), integrity_article=policy.dossier.integrity_article,
         disqualifications=[{"on": rows_of.local_time(d.decided_at, zone)[:10], "reason": _reason_text(t, policy, d.reason),
                             "article": d.article} for d in disqualifications],
-        signoff=policy.dossier.signoff, review=policy.review,
+        signoff=policy.dossier.signoff, review=policy.review, sheet=rows_of.review_sheet(t, policy, reviews),
         county_opinion=next((o.text for o in opinions if o.kind == "county"), None),
         host_opinions=[o for o in opinions if o.kind == "host"],
     )

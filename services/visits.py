@@ -27,7 +27,7 @@ from storage.evidence_store import EvidenceStore, UploadRejected
 from storage.models import Agreement, Enterprise, StoredFile, Visit, VisitFile
 from storage.repositories import Repos
 
-__all__ = ["UploadRejected", "VisitError", "keep_upload", "evaluate", "log_visit", "progress_of"]
+__all__ = ["UploadRejected", "VisitError", "keep_upload", "store_upload", "record_upload", "evaluate", "log_visit", "progress_of"]
 
 
 class VisitError(Refusal):
@@ -37,15 +37,25 @@ class VisitError(Refusal):
 async def keep_upload(store: EvidenceStore, repos: Repos, clock: Clock, data: bytes, *, as_image: bool,
                       file_name: str | None = None) -> StoredFile:
     """Store an uploaded image or document; raises UploadRejected with the reason."""
+    return await record_upload(repos, clock, await store_upload(store, data, as_image=as_image, file_name=file_name))
+
+
+async def store_upload(store: EvidenceStore, data: bytes, *, as_image: bool, file_name: str | None = None) -> dict:
+    """Check and keep the bytes in the evidence store (synced to disk), no database: the row's
+    values for `record_upload`. Decoding and disk writes happen here, before the update's
+    transaction writes anything."""
     if as_image:
         facts = await store.keep_image(data)  # decoding is CPU work: off the loop, a few at a time
-        values = dict(sha256=facts.sha256, kind="image", ext=facts.ext, size_bytes=facts.size_bytes,
-                      width=facts.width, height=facts.height, phash=f"{facts.phash:016x}",
-                      taken_at=facts.taken_at.isoformat() if facts.taken_at else None,
-                      exif_lat=facts.gps[0] if facts.gps else None, exif_lon=facts.gps[1] if facts.gps else None)
-    else:
-        doc = await asyncio.to_thread(store.put_document, data, file_name)
-        values = dict(sha256=doc.sha256, kind="document", ext=doc.ext, size_bytes=doc.size_bytes)
+        return dict(sha256=facts.sha256, kind="image", ext=facts.ext, size_bytes=facts.size_bytes,
+                    width=facts.width, height=facts.height, phash=f"{facts.phash:016x}",
+                    taken_at=facts.taken_at.isoformat() if facts.taken_at else None,
+                    exif_lat=facts.gps[0] if facts.gps else None, exif_lon=facts.gps[1] if facts.gps else None)
+    doc = await asyncio.to_thread(store.put_document, data, file_name)
+    return dict(sha256=doc.sha256, kind="document", ext=doc.ext, size_bytes=doc.size_bytes)
+
+
+async def record_upload(repos: Repos, clock: Clock, values: dict) -> StoredFile:
+    """The stored_files row for bytes `store_upload` kept (one short write)."""
     return await repos.visits.keep_file(values, clock.now())
 
 
@@ -135,6 +145,7 @@ async def log_visit(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, 
     repos.audit.record(clock.now(), f"user:{user_id}", "visit.log", "visit", visit.id,
                        status=visit.evidence_status, flags=[h.flag.value for h in result.hits])
     feedback.open_prompt(repos, clock, visit)  # the enterprise is asked in the same transaction
+    repos.durable()  # on disk when the commit returns, before anyone is told it is stored
     return await _logged(repos, policy, visit, today, created=True)
 
 

@@ -7,6 +7,10 @@ from its header, before any pixel is decoded, and the decode holds one full-size
 (about 4 bytes a pixel: 200 MB at the cap). `EvidenceStore.keep_image` runs at most
 `decodes_at_once` decodes at a time, so a burst of uploads cannot multiply that. Documents (an online visit's minutes) are checked by their first bytes.
 Paths are built from the hash only, never from anything a user sent.
+
+Every file is on disk before its path is returned: its bytes are fsynced before the rename that
+places it, and its directory (with any directory made for it) after, so the `stored_files` row
+naming it, committed later, never outlives it through a power loss.
 """
 from __future__ import annotations
 
@@ -229,6 +233,8 @@ class EvidenceStore:
         fd, tmp = tempfile.mkstemp(dir=staging, prefix=".up-")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+            f.flush()
+            os.fsync(f.fileno())  # here, overlapping the decode, not after it
         return digest, Path(tmp)
 
     def put_document(self, data: bytes, file_name: str | None) -> DocumentFacts:
@@ -243,23 +249,48 @@ def _check_hash(sha256: str) -> None:
 
 
 def _place(tmp: Path, path: Path) -> None:
-    """Move a staged file to its content address (atomic); drop it if that file already exists."""
+    """Move a staged (synced) file to its content address (atomic), and sync the directory that
+    now names it; drop it if that file already exists."""
     if path.exists():
         tmp.unlink(missing_ok=True)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_dirs(path.parent)
     os.replace(tmp, path)
+    _fsync_dir(path.parent)
 
 
 def _write_once(path: Path, data: bytes) -> None:
     if path.exists():
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_dirs(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)  # atomic: a reader never sees half a file
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)
+
+
+def _make_dirs(directory: Path) -> None:
+    """`mkdir -p`, syncing the parent of each directory made (a new directory is an entry in it)."""
+    if directory.is_dir():
+        return
+    _make_dirs(directory.parent)
+    try:
+        directory.mkdir()
+    except FileExistsError:  # made meanwhile by another upload
+        return
+    _fsync_dir(directory.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

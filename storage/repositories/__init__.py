@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import commit, durable
 from storage.repositories.assessment import AssessmentRepo
 from storage.repositories.audit import AuditRepo
 from storage.repositories.changes import ChangeRepo
@@ -45,8 +46,12 @@ class Repos:
         self.console_people = ConsolePeopleRepo(session)
         self.console_lists = ConsoleListRepo(session)
 
+    def durable(self) -> None:
+        """This unit of work must survive power loss once committed (storage.db.durable)."""
+        durable(self.session)
+
     async def commit(self) -> None:
-        await self.session.commit()
+        await commit(self.session)
 
     async def rollback(self) -> None:
         await self.session.rollback()
