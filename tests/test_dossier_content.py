@@ -111,8 +111,12 @@ async def test_jincheng_dossier_has_the_expert_review_sheet(seeded, policy) -> N
     assert "（第二十条）" in sheet
     for criterion in policy.review.criteria:
         assert f'<td class="nowrap">{criterion.zh}</td><td class="num">{criterion.points}</td>' in sheet
-    assert [f"专家 {n}" for n in range(1, policy.review.reviewers + 1)] == re.findall(r"专家 \d", sheet)
-    assert re.findall(r'<span class="box"></span>([^<]+)', sheet) == ["优秀", "称职", "不称职"]
+    header = re.search(r"<tr><th>评审指标</th>.*?</tr>", sheet).group(0)
+    assert [f"专家 {n}" for n in range(1, policy.review.reviewers + 1)] == re.findall(r"专家 \d", header)
+    # The demo year has two reviewers' points; the third column is left for the panel.
+    assert re.findall(r'<span class="box(?: on)?"></span>([^<]+)', sheet) == ["优秀", "称职", "不称职"]
+    assert sheet.count('<span class="box on">') == 1
+    assert "专家 1：李振华" in sheet and "专家 2：王晓东" in sheet and re.search(r"专家 3</td>", sheet)
     signoff = html[html.index("<h2>审核意见"):]
     assert [box.zh for box in policy.dossier.signoff] == re.findall(r'<div class="title">([^<]+?) <span', signoff)
     assert "市中小企业发展促进中心、市科学技术局考核评定意见" in signoff

@@ -231,6 +231,12 @@ def test_cli_demo_works_without_a_token(tmp_path):
         assert db.execute("select count(*) from invites").fetchone()[0] == 4
         assert db.execute("select count(*) from needs where status = 'open'").fetchone()[0] == 8
         assert db.execute("select count(*) from commissioners where status = 'applicant'").fetchone()[0] == 4
+    # Its last lines say how the next commands read it, and they do.
+    demo_dir = f"TEPAI_DATA_DIR={(tmp_path / 'X').resolve()}"
+    assert any(line.strip().startswith(f"{demo_dir} tepai assess --year") for line in result.stdout.splitlines()[-3:])
+    year = result.stdout.split(f"{demo_dir} tepai assess --year ", 1)[1].split()[0]
+    assessed = _tepai(tmp_path, "assess", "--year", year, TEPAI_DATA_DIR=str(tmp_path / "X"))
+    assert assessed.returncode == 0 and "：0 人" not in assessed.stdout, assessed.stderr
 
 
 def test_cli_unknown_policy_exits_2_with_one_line(tmp_path):

@@ -2,7 +2,7 @@
 the translator; and the collaborators the app was made with."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.web_access import Scope
+from services.console.cache import VersionedCache
 from locales import Translator
 from storage.evidence_store import EvidenceStore
 from storage.models import WebSession
@@ -28,6 +29,7 @@ class Console:
     store: EvidenceStore
     base_url: str
     map_tiles: str | None = None
+    kept: VersionedCache = field(default_factory=VersionedCache, compare=False)  # figures until data changes
 
     @property
     def secure_cookies(self) -> bool:

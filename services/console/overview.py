@@ -9,6 +9,7 @@ from domain.policy import Policy
 from domain.progress import year_progress
 from domain.reports import periods
 from domain.web_access import Scope
+from services.console.cache import VersionedCache
 from storage.repositories import Repos
 
 ENDING_DAYS = 30  # the reminders' "agreement ending" window
@@ -53,6 +54,13 @@ async def overview(repos: Repos, policy: Policy, scope: Scope, year: int, today:
         o.behind_pace = await repos.console.behind_pace(counties, year, today, progress.expected_by_today)
     o.reports_overdue = sum(row.missing for row in await report_periods(repos, policy, scope, year, today))
     return o
+
+
+async def kept_overview(cache: VersionedCache, repos: Repos, policy: Policy, scope: Scope, year: int,
+                        today: date) -> Overview:
+    """The overview, counted again only when the data has changed since it was last counted."""
+    key = ("overview", scope.stored() and tuple(scope.stored()), year, today)
+    return await cache.get(repos, key, lambda: overview(repos, policy, scope, year, today))
 
 
 @dataclass(frozen=True)
