@@ -9,6 +9,7 @@ from datetime import timedelta
 from bot.commands import set_default_menus
 from bot.factory import create_bot, create_dispatcher
 from bot.settings import Settings
+from bot.telegram_reach import wait_for_telegram
 from domain.clock import SystemClock
 from domain.policy import Policy
 from locales import Translator
@@ -64,7 +65,7 @@ async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Trans
         raise
     await migrate.upgrade(engine)
     sessionmaker = create_sessionmaker(engine)
-    bot = create_bot(token, settings.api_server)
+    bot = create_bot(token, settings.api_server, proxy=settings.proxy)
     try:
         log.info(t("cli.scheduler_running"))
         await runtime.serve(*scheduling(settings, sessionmaker, bot, SystemClock(), policy))
@@ -83,7 +84,7 @@ async def run_polling(settings: Settings, policy: Policy, token: str, t: Transla
     await migrate.upgrade(engine)
     sessionmaker = create_sessionmaker(engine)
     clock = SystemClock()
-    bot = create_bot(token, settings.api_server)
+    bot = create_bot(token, settings.api_server, proxy=settings.proxy)
     dp = create_dispatcher(sessionmaker=sessionmaker, policy=policy, clock=clock, zone=settings.zone,
                            default_language=settings.language,
                            evidence_store=EvidenceStore(settings.evidence_dir), web_url=settings.web_url,
@@ -92,7 +93,7 @@ async def run_polling(settings: Settings, policy: Policy, token: str, t: Transla
     if settings.scheduler == "inline":  # schedule and send whenever this process holds the lease
         background.append(asyncio.create_task(runtime.serve(*scheduling(settings, sessionmaker, bot, clock, policy))))
     try:
-        me = await bot.me()
+        me = await wait_for_telegram(bot, settings.api_server, t)
         await set_default_menus(bot)
         log.info(t("cli.starting", username=me.username, policy=policy.key, url=settings.db_url.split("@")[-1]))
         await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
