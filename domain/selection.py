@@ -21,14 +21,14 @@ NEED_STATUSES = ("open", "matched", "closed")
 
 class PairingStatus(StrEnum):
     INTEREST = "interest"
-    NOTICE = "notice"
+    PUBLICITY = "notice"  # 公示 (the stored value keeps its first name)
     HELD = "held"
     SIGNING = "signing"
     AGREED = "agreed"
     REJECTED = "rejected"
 
 
-OPEN_PAIRING = (PairingStatus.INTEREST, PairingStatus.NOTICE, PairingStatus.HELD, PairingStatus.SIGNING)
+OPEN_PAIRING = (PairingStatus.INTEREST, PairingStatus.PUBLICITY, PairingStatus.HELD, PairingStatus.SIGNING)
 
 
 class Party(StrEnum):
@@ -52,7 +52,7 @@ def add_working_days(start: date, days: int, holidays: tuple[date, ...] = ()) ->
     return day
 
 
-def notice_period(confirmed_on: date, working_days: int,
+def publicity_period(confirmed_on: date, working_days: int,
                   holidays: tuple[date, ...] = ()) -> tuple[date, date] | None:
     """The public notice runs from the next working day for `working_days` working days;
     None when the policy has no notice."""
@@ -62,7 +62,7 @@ def notice_period(confirmed_on: date, working_days: int,
     return first, add_working_days(confirmed_on, working_days, holidays)
 
 
-def notice_over(today: date, notice_end: date | None) -> bool:
+def publicity_over(today: date, notice_end: date | None) -> bool:
     return notice_end is None or today > notice_end
 
 
@@ -100,7 +100,7 @@ def objection_problem(reason: str | None) -> str | None:
 
 def may_object(status: str, today: date, notice_end: date | None) -> bool:
     """Objections are taken while the pairing is on notice (or already held by another objection)."""
-    return status in (PairingStatus.NOTICE, PairingStatus.HELD) and notice_end is not None and today <= notice_end
+    return status in (PairingStatus.PUBLICITY, PairingStatus.HELD) and notice_end is not None and today <= notice_end
 
 
 def missing_signatures(required: tuple[Party, ...], signed: dict[Party, bool]) -> tuple[Party, ...]:

@@ -14,7 +14,7 @@ from domain.invites import deep_link
 from domain.policy import Policy
 from domain.roles import INVITE_KINDS, Role
 from locales import Translator
-from scheduler.notices import Notices
+from messages.notices import Notices
 from services import feedback, onboarding
 from services.feedback import FeedbackError, Responder
 from storage.models import RoleGrant, User

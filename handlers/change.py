@@ -12,14 +12,14 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.filters import TYPED, HasRole
-from bot.keyboards import changes as kb
-from bot.keyboards.layout import column
 from domain import changes as rules
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
+from keyboards import changes as kb
+from keyboards.layout import column
 from locales import Translator
-from scheduler.change_notices import agreement_line, request_card
+from messages.changes import agreement_line, request_card
 from services import changes as service
 from storage.models import Agreement, RoleGrant, User
 from storage.repositories import Repos

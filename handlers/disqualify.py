@@ -9,13 +9,13 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.filters import HasRole
-from bot.keyboards import changes as kb
-from bot.keyboards.layout import column
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
+from keyboards import changes as kb
+from keyboards.layout import column
 from locales import Translator
-from scheduler.change_notices import reason_text
+from messages.changes import reason_text
 from services import disqualification as service
 from storage.models import User
 from storage.repositories import Repos

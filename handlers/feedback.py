@@ -10,12 +10,12 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.filters import HasRole
-from bot.keyboards import feedback as kb
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
+from keyboards import feedback as kb
 from locales import Translator
-from scheduler.notices import Notices, survey_question
+from messages.notices import Notices, survey_question
 from services import feedback, surveys
 from services.feedback import FeedbackError, Responder
 from storage.models import RoleGrant, User

@@ -6,8 +6,8 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.commands import set_chat_menu
-from bot.keyboards import LanguageChoice, language_keyboard
 from domain.roles import Role
+from keyboards import LanguageChoice, language_keyboard
 from locales import LANGUAGES, Translator
 from storage.models import User
 

@@ -17,17 +17,18 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.filters import NOT_COMMAND, TYPED, HasRole
-from bot.keyboards import needs as kb
 from domain import needs as rules
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
 from domain.selection import URGENCIES
+from domain.uploads import MAX_BYTES, UploadRejected
 from handlers.uploads import receive, show_count, upload_of
+from keyboards import needs as kb
 from locales import Translator
-from scheduler.need_notices import need_line, urgency_text
+from messages.needs import need_line, urgency_text
 from services import needs as service
-from storage.evidence_store import MAX_BYTES, EvidenceStore, UploadRejected
+from storage.evidence_store import EvidenceStore
 from storage.models import RoleGrant, User
 from storage.repositories import Repos
 

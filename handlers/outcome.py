@@ -14,11 +14,12 @@ from bot.filters import HasRole
 from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
+from domain.uploads import UploadRejected
 from domain.visits import parse_date
-from locales import Translator
 from handlers.uploads import receive
+from locales import Translator
 from services.outcomes import OutcomeError, log_outcome
-from storage.evidence_store import EvidenceStore, UploadRejected
+from storage.evidence_store import EvidenceStore
 from storage.models import RoleGrant, User
 from storage.repositories import Repos
 

@@ -13,11 +13,11 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.filters import NOT_COMMAND, TYPED, HasRole
-from bot.keyboards import profile as kb
 from domain import expertise as rules
 from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
+from keyboards import profile as kb
 from locales import Translator
 from services import expertise as service
 from storage.models import RoleGrant, User

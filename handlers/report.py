@@ -15,12 +15,13 @@ from bot.filters import HasRole
 from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
+from domain.uploads import UploadRejected
 from domain.visits import summary_length
-from locales import Translator
-from scheduler.notices import Notices
 from handlers.uploads import receive
+from locales import Translator
+from messages.notices import Notices
 from services import reports
-from storage.evidence_store import EvidenceStore, UploadRejected
+from storage.evidence_store import EvidenceStore
 from storage.models import RoleGrant, User
 from storage.repositories import Repos
 

@@ -13,22 +13,22 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 
 from bot.filters import TYPED, HasRole
-from bot.keyboards import selection as kb
-from bot.keyboards.layout import column
 from domain.roles import Role
 from domain.selection import may_object
+from keyboards import selection as kb
+from keyboards.layout import column
 from locales import Translator
-from scheduler.need_notices import need_card
-from scheduler.selection_notices import (
+from messages.needs import need_card
+from messages.selection import (
     match_reasons,
     need_line,
-    notice_entry,
-    notice_period_text,
     pairing_line,
+    publicity_entry,
+    publicity_period_text,
     ready_card,
 )
 from services import selection as service
-from services.notice_list import notice_workbook
+from services.publicity_list import publicity_workbook
 from storage.models import Pairing
 
 router = Router(name="selection")
@@ -176,7 +176,7 @@ async def decide(query: CallbackQuery, callback_data: kb.PairingDecision, ctx: s
     if not approve:
         text = t("selection.rejected_done", pairing=pairing_line(t, p))
     elif p.notice_end is not None:
-        text = t("selection.confirmed_notice", pairing=pairing_line(t, p), period=notice_period_text(t, p))
+        text = t("selection.confirmed_notice", pairing=pairing_line(t, p), period=publicity_period_text(t, p))
     else:
         text = t("selection.confirmed_signing", pairing=pairing_line(t, p))
     await query.message.answer(text)
@@ -186,7 +186,7 @@ async def decide(query: CallbackQuery, callback_data: kb.PairingDecision, ctx: s
 
 @router.message(Command("notice"))
 async def notice(message: Message, ctx: service.Context, t: Translator) -> None:
-    rows = await service.on_notice(ctx.repos)
+    rows = await service.in_publicity(ctx.repos)
     if not rows:
         await message.answer(t("selection.notice_none"))
         return
@@ -194,16 +194,16 @@ async def notice(message: Message, ctx: service.Context, t: Translator) -> None:
     await message.answer(t("selection.notice_title", count=len(rows)), reply_markup=kb.one(
         t("selection.button_export"), kb.NoticeExport()) if admin else None)
     for p in rows[:SHOWN]:
-        await message.answer(notice_entry(t, p), reply_markup=kb.object_to(t, p.id))
+        await message.answer(publicity_entry(t, p), reply_markup=kb.object_to(t, p.id))
     await _more(message, t, rows)
 
 
 @router.callback_query(kb.NoticeExport.filter(), HasRole(*ADMINS))
 async def export(query: CallbackQuery, ctx: service.Context, t: Translator) -> None:
-    rows = await service.on_notice(ctx.repos)
+    rows = await service.in_publicity(ctx.repos)
     await query.answer()
     day = ctx.today.isoformat()
-    await query.message.answer_document(BufferedInputFile(notice_workbook(t, rows), filename=f"notice-{day}.xlsx"),
+    await query.message.answer_document(BufferedInputFile(publicity_workbook(t, rows), filename=f"notice-{day}.xlsx"),
                                         caption=t("selection.export_caption", count=len(rows)))
 
 

@@ -6,10 +6,10 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 
 from bot.commands import set_chat_menu
-from bot.keyboards.visit import main_menu
 from domain.clock import Clock
 from domain.roles import Role
 from handlers.texts import join, role_summary
+from keyboards.visit import main_menu
 from locales import Translator
 from services import onboarding
 from storage.models import User

@@ -6,8 +6,9 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import Document, InlineKeyboardMarkup, Message, PhotoSize
 
 from domain.clock import Clock
+from domain.uploads import MAX_BYTES, UploadRejected
 from services import visits
-from storage.evidence_store import MAX_BYTES, EvidenceStore, UploadRejected
+from storage.evidence_store import EvidenceStore
 from storage.models import StoredFile
 from storage.repositories import Repos
 

@@ -12,13 +12,11 @@ from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message
 
-from bot.keyboards import visit as kb
 from domain.visits import DateCheck, Step, VisitDraft, check_date, parse_date, summary_length
 from handlers.visit_steps import DRAFT, STATE_OF, VisitCtx, VisitForm, ask_next, flags_summary, visit_router
+from keyboards import visit as kb
 from locales import Translator
-from scheduler.notices import Notices
 from services import visits
-from services.notifications import enterprise_contacts
 from storage.models import Agreement
 
 router = visit_router("visit")
@@ -192,12 +190,7 @@ async def confirm(query: CallbackQuery, ctx: VisitCtx, draft: VisitDraft) -> Non
     except visits.VisitError as exc:
         await query.answer(ctx.t(f"visit.error_{exc.reason}"), show_alert=True)
         return
-    if logged.created:  # queued in the visit's own transaction: told exactly when it is stored
-        notices = Notices(ctx.repos, ctx.clock, ctx.policy, ctx.zone)
-        for contact in await enterprise_contacts(ctx.repos, logged.visit.enterprise_id):
-            await notices.visit_prompt(contact, logged.visit)
     await ctx.state.clear()
-    await ctx.repos.commit()
     await query.answer(ctx.t("visit.saved_short"))
     await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(_result_text(ctx.t, logged), reply_markup=kb.main_menu(ctx.t))

@@ -5,12 +5,13 @@ from aiogram import Bot, F
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message
 
-from bot.keyboards import visit as kb
+from domain.uploads import UploadRejected
 from domain.visits import VisitDraft
-from handlers.visit_steps import VisitCtx, VisitForm, ask_next, visit_router
-from locales import Translator
 from handlers.uploads import receive, show_count, upload_of
-from storage.evidence_store import EvidenceStore, UploadRejected
+from handlers.visit_steps import VisitCtx, VisitForm, ask_next, visit_router
+from keyboards import visit as kb
+from locales import Translator
+from storage.evidence_store import EvidenceStore
 
 router = visit_router("visit_evidence")
 

@@ -14,17 +14,17 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.filters import HasRole
-from bot.keyboards import visit as kb
 from domain.clock import Clock, local_today
 from domain.evidence import NOTES, Status
 from domain.policy import Policy
 from domain.roles import Role
 from domain.visits import Mode, Step, VisitDraft
 from handlers.texts import join
+from keyboards import visit as kb
 from locales import Translator
 from services import visits
-from storage.models import Agreement
 from storage.fsm import DatabaseStorage
+from storage.models import Agreement
 from storage.repositories import Repos
 
 DRAFT = "visit"

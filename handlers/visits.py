@@ -1,7 +1,6 @@
 """/visits: my recent visits (and a commissioner's, for admins), amending within 24 h, voiding."""
 from __future__ import annotations
 
-
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData

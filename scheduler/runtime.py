@@ -1,4 +1,5 @@
-"""The running scheduler: its collaborators for the job functions, its lease, its jobs.
+"""The running scheduler: its collaborators for the job functions, its lease, its jobs (registered
+by text reference, so this module imports none of them).
 
 Exactly one scheduler may run (APScheduler 3.x must not share a job store between two running
 schedulers): a lease row in the database says which process it is, renewed every 30 s.
@@ -26,6 +27,8 @@ from storage.repositories import Repos
 LEASE = "scheduler"
 LEASE_TTL = timedelta(seconds=90)
 REMINDERS_EVERY = timedelta(minutes=15)
+# The job functions, named (not imported): they import this module for their collaborators.
+JOBS = "scheduler.jobs"
 
 _current: Runtime | None = None
 
@@ -71,7 +74,7 @@ class Runtime:
         now = self.clock.now()
         async with self.sessionmaker() as session:
             repos = Repos(session)
-            taken = await repos.reports.take_lease(LEASE, self.holder, now, now + LEASE_TTL)
+            taken = await repos.lease.take(LEASE, self.holder, now, now + LEASE_TTL)
             await repos.commit()
         return taken
 
@@ -81,7 +84,7 @@ class Runtime:
     async def release_lease(self) -> None:
         async with self.sessionmaker() as session:
             repos = Repos(session)
-            await repos.reports.release_lease(LEASE, self.holder)
+            await repos.lease.release(LEASE, self.holder)
             await repos.commit()
 
     def stop(self) -> None:
@@ -95,13 +98,6 @@ async def start(rt: Runtime) -> bool:
     global _current
     if not await rt.take_lease():
         return False
-    from scheduler.jobs import (
-        lease_job,
-        monthly_digest_job,
-        reminders_job,
-        weekly_digest_job,
-    )
-
     scheduler = AsyncIOScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=create_sync_engine(jobstore_url(rt.database_url)),
                                                     tablename="apscheduler_jobs")},
@@ -110,11 +106,12 @@ async def start(rt: Runtime) -> bool:
                       "misfire_grace_time": 3600},
         timezone=rt.zone,
     )
-    scheduler.add_job(reminders_job, "interval", seconds=REMINDERS_EVERY.total_seconds(), id="reminders",
-                      replace_existing=True, next_run_time=rt.clock.now())
-    scheduler.add_job(lease_job, "interval", seconds=30, id="lease", replace_existing=True)
-    scheduler.add_job(weekly_digest_job, "cron", day_of_week="mon", hour=9, id="digest-weekly", replace_existing=True)
-    scheduler.add_job(monthly_digest_job, "cron", day=1, hour=9, minute=30, id="digest-monthly",
+    scheduler.add_job(f"{JOBS}:reminders_job", "interval", seconds=REMINDERS_EVERY.total_seconds(),
+                      id="reminders", replace_existing=True, next_run_time=rt.clock.now())
+    scheduler.add_job(f"{JOBS}:lease_job", "interval", seconds=30, id="lease", replace_existing=True)
+    scheduler.add_job(f"{JOBS}:weekly_digest_job", "cron", day_of_week="mon", hour=9, id="digest-weekly",
+                      replace_existing=True)
+    scheduler.add_job(f"{JOBS}:monthly_digest_job", "cron", day=1, hour=9, minute=30, id="digest-monthly",
                       replace_existing=True)
     scheduler.start()
     rt.scheduler = scheduler

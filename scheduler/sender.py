@@ -32,8 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.quiet import in_quiet_hours, parse_hhmm
-from domain.roles import Role
-from storage.models import Commissioner, Enterprise, OutboxMessage, User
+from messages.notices import Notices
+from messages.recipients import county_admins_of
+from storage.models import OutboxMessage, User
 from storage.repositories import Repos
 
 log = logging.getLogger(__name__)
@@ -249,10 +250,6 @@ class OutboxSender:
         await self._mark(row.id, attempts=attempts, next_attempt_at=self.clock.now() + delay, last_error=error[:500])
 
     async def _unreachable(self, row: OutboxMessage, error: str) -> None:
-        from scheduler.notices import (
-            Notices,  # notices queue through the outbox this sender serves
-        )
-
         now = self.clock.now()
         async with self.sessionmaker() as session:
             repos = Repos(session)
@@ -262,24 +259,6 @@ class OutboxSender:
             if user is not None and user.unreachable_at is None:
                 user.unreachable_at = now
                 notices = Notices(repos, self.clock, self.policy, self.zone, self.default_language)
-                for admin in await _county_admins_of(repos, user):
-                    t = notices.t(admin)
-                    await notices.queue(f"unreachable:{user.id}:{admin.id}", admin,
-                                        t("outbox.unreachable", name=user.full_name or str(user.telegram_id)))
+                for admin in await county_admins_of(repos, user):
+                    await notices.unreachable(admin, user)
             await session.commit()
-
-
-async def _county_admins_of(repos: Repos, user: User) -> list[User]:
-    counties = set()
-    for grant in await repos.users.grants_of(user.id):
-        if grant.role == Role.COMMISSIONER and grant.commissioner_id:
-            c = await repos.people.get(Commissioner, grant.commissioner_id)
-            counties.add(c.county if c else None)
-        elif grant.role == Role.ENTERPRISE and grant.enterprise_id:
-            e = await repos.people.get(Enterprise, grant.enterprise_id)
-            counties.add(e.county if e else None)
-    admins: list[User] = []
-    for county in sorted(c for c in counties if c):
-        holders = await repos.users.holders(Role.COUNTY.value, f"county:{county}")
-        admins += await repos.users.by_ids([g.user_id for g in holders])
-    return admins

@@ -10,7 +10,7 @@ from domain.evidence import Flag, Status
 from domain.feedback import Answer, Due, FeedbackSummary
 from domain.policy import Policy
 from domain.roles import Role
-from services import notifications
+from messages import recipients
 from services.errors import Refusal
 from storage.models import Enterprise, RoleGrant, User, Visit, VisitFeedback
 from storage.repositories import Repos
@@ -130,7 +130,7 @@ async def comment(repos: Repos, clock: Clock, *, visit_id: int, responder: Respo
 async def county_admins(repos: Repos, visit: Visit) -> list[User]:
     """The admins of the county of the visited enterprise."""
     enterprise = await repos.people.get(Enterprise, visit.enterprise_id)
-    return await notifications.county_admins(repos, enterprise.county if enterprise else None)
+    return await recipients.county_admins(repos, enterprise.county if enterprise else None)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from services import onboarding
 from services.digest import collect, last_month, last_week, weekly_text
 from storage.models import OutboxMessage, RoleGrant, User
 from storage.repositories import Repos
-from tests.test_assessment import ZONE, imported, seeded  # noqa: F401 - fixtures
+from testkit.years import ZONE, imported, seeded  # noqa: F401 - fixtures
 
 T = Translator("zh")
 

@@ -9,8 +9,8 @@ from domain.selection import (
     add_working_days,
     agreement_term,
     can_confirm,
-    notice_over,
-    notice_period,
+    publicity_over,
+    publicity_period,
     renewal_open,
     signers,
 )
@@ -26,11 +26,11 @@ def test_working_days_skip_weekends_and_holidays() -> None:
 def test_notice_period_from_the_policy() -> None:
     yangquan, jincheng = load_policy("yangquan"), load_policy("jincheng")
     confirmed = date(2026, 11, 20)  # a Friday
-    assert notice_period(confirmed, yangquan.selection.notice_working_days) == (date(2026, 11, 23), date(2026, 11, 27))
-    assert notice_period(confirmed, jincheng.selection.notice_working_days) is None  # no 公示 in Jincheng
-    assert not notice_over(date(2026, 11, 27), date(2026, 11, 27))
-    assert notice_over(date(2026, 11, 28), date(2026, 11, 27))
-    assert notice_over(date(2026, 11, 20), None)
+    assert publicity_period(confirmed, yangquan.selection.notice_working_days) == (date(2026, 11, 23), date(2026, 11, 27))
+    assert publicity_period(confirmed, jincheng.selection.notice_working_days) is None  # no 公示 in Jincheng
+    assert not publicity_over(date(2026, 11, 27), date(2026, 11, 27))
+    assert publicity_over(date(2026, 11, 28), date(2026, 11, 27))
+    assert publicity_over(date(2026, 11, 20), None)
 
 
 def test_confirmation_needs_both_sides() -> None:
@@ -78,7 +78,7 @@ def test_every_selection_state_and_refusal_has_a_text() -> None:
     import re
     from pathlib import Path
 
-    from domain.selection import Party, PairingStatus
+    from domain.selection import PairingStatus, Party
     from locales import LANGUAGES, catalogue
 
     root = Path(__file__).resolve().parent.parent

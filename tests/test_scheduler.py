@@ -14,7 +14,7 @@ from domain.roles import Role
 from scheduler import jobs, runtime
 from scheduler.runtime import LEASE, LEASE_TTL, Runtime, jobstore_url, sync_url
 from storage.models import OutboxMessage, SchedulerLease
-from tests.test_bot_visit import ZHANG, build, invite, world  # noqa: F401 - fixtures
+from testkit.worlds import ZHANG, build, invite, world  # noqa: F401 - fixtures
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

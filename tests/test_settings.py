@@ -4,8 +4,6 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,8 @@ from pydantic import ValidationError
 from bot.factory import create_bot
 from bot.settings import DEFAULT_API_SERVER, Settings
 from locales import Translator
-from tests.conftest import EXAMPLES
+from testkit.cli import tepai as _tepai
+from testkit.databases import EXAMPLES
 
 TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmn"
 LINK = re.compile(r"^https://t\.me/tepai_test_bot\?start=[A-Za-z0-9_-]{32,64}$")
@@ -125,17 +124,6 @@ async def test_create_bot_defaults_to_telegram():
 
 
 # --------------------------------------------------------------------------- the command line
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEPAI_")}
-    env.update(extra)
-    return env
-
-
-def _tepai(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=_env(**env),
-                          capture_output=True, text=True, timeout=120)
 
 
 def _lines(text: str) -> list[str]:

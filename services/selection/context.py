@@ -10,8 +10,8 @@ from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role, held_ids, holds
 from domain.selection import Party
-from scheduler.notices import Notices
-from services import notifications
+from messages import recipients
+from messages.notices import Notices
 from services.errors import Refusal
 from storage.models import Need, Pairing, RoleGrant, User
 from storage.repositories import Repos
@@ -59,20 +59,20 @@ def need_text(need: Need) -> str:
 
 
 async def parties(repos: Repos, pairing: Pairing) -> list[User]:
-    return await notifications.pair_accounts(repos, pairing.commissioner_id, pairing.need.enterprise_id)
+    return await recipients.pair_accounts(repos, pairing.commissioner_id, pairing.need.enterprise_id)
 
 
-async def notice_audience(repos: Repos, pairing: Pairing) -> list[User]:
+async def publicity_audience(repos: Repos, pairing: Pairing) -> list[User]:
     """The notice list goes to the bureau, the enterprise's county and both parties."""
-    return notifications.each_once(await notifications.bureau_admins(repos)
-                                   + await notifications.county_admins(repos, pairing.need.enterprise.county)
+    return recipients.each_once(await recipients.bureau_admins(repos)
+                                   + await recipients.county_admins(repos, pairing.need.enterprise.county)
                                    + await parties(repos, pairing))
 
 
 async def signers_of(repos: Repos, pairing: Pairing) -> dict[Party, list[User]]:
-    units = (await notifications.unit_contacts(repos, pairing.commissioner.unit_id)) if pairing.unit_signs else []
-    return {Party.COMMISSIONER: await notifications.commissioner_accounts(repos, pairing.commissioner_id),
-            Party.ENTERPRISE: await notifications.enterprise_contacts(repos, pairing.need.enterprise_id),
+    units = (await recipients.unit_contacts(repos, pairing.commissioner.unit_id)) if pairing.unit_signs else []
+    return {Party.COMMISSIONER: await recipients.commissioner_accounts(repos, pairing.commissioner_id),
+            Party.ENTERPRISE: await recipients.enterprise_contacts(repos, pairing.need.enterprise_id),
             Party.UNIT: units}
 
 

@@ -8,6 +8,7 @@ from storage.repositories.audit import AuditRepo
 from storage.repositories.changes import ChangeRepo
 from storage.repositories.feedback import FeedbackRepo
 from storage.repositories.invites import InviteRepo
+from storage.repositories.lease import LeaseRepo
 from storage.repositories.people import PeopleRepo
 from storage.repositories.reports import ReportRepo
 from storage.repositories.selection import SelectionRepo
@@ -32,6 +33,7 @@ class Repos:
         self.assessment = AssessmentRepo(session)
         self.selection = SelectionRepo(session)
         self.changes = ChangeRepo(session)
+        self.lease = LeaseRepo(session)
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -40,4 +42,4 @@ class Repos:
         await self.session.rollback()
 
 
-__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "FeedbackRepo", "InviteRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo", "VisitRepo"]
+__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "FeedbackRepo", "InviteRepo", "LeaseRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo", "VisitRepo"]

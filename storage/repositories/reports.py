@@ -1,13 +1,10 @@
-"""Progress reports, and the scheduler lease."""
+"""Progress reports."""
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Report, SchedulerLease, Visit
-from storage.repositories._upsert import dialect_insert
+from storage.models import Report
 
 
 class ReportRepo:
@@ -25,24 +22,3 @@ class ReportRepo:
         self.session.add(report)
         await self.session.flush()
         return report
-
-    async def visits_between(self, commissioner_id: int, start: date, end: date) -> list[Visit]:
-        stmt = (select(Visit).where(Visit.commissioner_id == commissioner_id, Visit.voided_at.is_(None),
-                                    Visit.visit_date >= start, Visit.visit_date <= end)
-                .order_by(Visit.visit_date, Visit.id))
-        return list((await self.session.scalars(stmt)).all())
-
-    async def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
-        """Hold the lease if it is free, expired or already ours; False if someone else holds it."""
-        stmt = dialect_insert(self.session, SchedulerLease).values(name=name, holder=holder, expires_at=until)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[SchedulerLease.name],
-            set_={"holder": holder, "expires_at": until},
-            where=(SchedulerLease.expires_at < now) | (SchedulerLease.holder == holder),
-        )
-        result = await self.session.execute(stmt)
-        return result.rowcount == 1
-
-    async def release_lease(self, name: str, holder: str) -> None:
-        await self.session.execute(delete(SchedulerLease).where(SchedulerLease.name == name,
-                                                                SchedulerLease.holder == holder))

@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.keyboards import feedback as kb
 from domain.clock import Clock
 from domain.policy import Policy
+from keyboards import feedback as kb
 from locales import Translator
-from services.outbox import Outgoing, enqueue
+from messages.outbox import Outgoing, enqueue
 from storage.models import Survey, User, Visit, VisitFeedback
 from storage.repositories import Repos
 
@@ -71,3 +71,9 @@ class Notices:
     async def survey_start(self, contact: User, survey: Survey) -> bool:
         text, markup = survey_question(self.t(contact), self.policy, survey, 0)
         return await self.queue(f"survey:{survey.id}:{contact.id}", contact, text, markup)
+
+    async def unreachable(self, admin: User, user: User) -> bool:
+        """A county admin learns that a person blocked the bot (the sender got 403)."""
+        t = self.t(admin)
+        return await self.queue(f"unreachable:{user.id}:{admin.id}", admin,
+                                t("outbox.unreachable", name=user.full_name or str(user.telegram_id)))

@@ -1,12 +1,12 @@
 """What Tepai tells people during two-way selection, public notice, signing and renewal (queued in
-the outbox, in the caller's transaction, like scheduler/notices.py). Keys make each notice once."""
+the outbox, in the caller's transaction, like messages/notices.py). Keys make each message once."""
 from __future__ import annotations
 
-from bot.keyboards import selection as kb
 from domain.matching import Candidate, Match
+from keyboards import selection as kb
 from locales import Translator
-from scheduler.need_notices import need_card
-from scheduler.notices import Notices
+from messages.needs import need_card
+from messages.notices import Notices
 from storage.models import Agreement, Need, Objection, Pairing, User
 
 
@@ -31,13 +31,13 @@ def match_reasons(t: Translator, m: Match) -> str:
     return t("selection.reasons_join").join(parts)
 
 
-def notice_period_text(t: Translator, p: Pairing) -> str:
+def publicity_period_text(t: Translator, p: Pairing) -> str:
     return t("selection.period", start=p.notice_start.isoformat(), end=p.notice_end.isoformat())
 
 
-def notice_entry(t: Translator, p: Pairing) -> str:
+def publicity_entry(t: Translator, p: Pairing) -> str:
     """A pairing on the notice list (公示): who with whom, the period, on notice or held."""
-    return t("selection.notice_entry", pairing=pairing_line(t, p), period=notice_period_text(t, p),
+    return t("selection.publicity_entry", pairing=pairing_line(t, p), period=publicity_period_text(t, p),
              status=t(f"selection.status_{p.status}"))
 
 
@@ -87,10 +87,10 @@ async def ask_bureau(notices: Notices, admin: User, p: Pairing, candidate: Candi
                                kb.confirm_or_reject(t, p.id))
 
 
-async def on_notice(notices: Notices, user: User, p: Pairing) -> bool:
+async def announce_publicity(notices: Notices, user: User, p: Pairing) -> bool:
     """The pairing is published for objections (公示)."""
     t = notices.t(user)
-    text = t("selection.notice_published", pairing=pairing_line(t, p), period=notice_period_text(t, p))
+    text = t("selection.notice_published", pairing=pairing_line(t, p), period=publicity_period_text(t, p))
     return await notices.queue(f"pairing-notice:{p.id}:{user.id}", user, text, kb.object_to(t, p.id))
 
 
