@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from domain.workdays import WorkCalendar
+
 PRESETS = ("yangquan", "jincheng")
 
 
@@ -109,11 +111,18 @@ class SelectionRules(_Strict):
     """Two-way selection to agreement (Yangquan 第十四条; Jincheng 第六–九条)."""
 
     notice_working_days: int = Field(default=5, ge=0, le=30)  # 公示: 0 means no public notice
-    holidays: tuple[date, ...] = ()  # days off besides weekends, for counting working days
+    # Working days for the notice follow China's public holiday schedule (domain.workdays); these
+    # lists override it: local days off, and working days for a year the schedule does not cover.
+    national_calendar: bool = True
+    holidays: tuple[date, ...] = ()
+    workdays: tuple[date, ...] = ()
     unit_signs: bool = True  # the dispatching unit signs too (三方协议), where its contact is registered
     default_capacity: int = Field(default=3, ge=1, le=50)  # enterprises a commissioner can serve
     renewal_days: int = Field(default=30, ge=1, le=120)  # 续签 is offered this many days before the end
     term_months: int = Field(default=12, ge=1, le=60)  # an agreement's length (一般为一年)
+
+    def work_calendar(self) -> WorkCalendar:
+        return WorkCalendar(frozenset(self.holidays), frozenset(self.workdays), self.national_calendar)
 
 
 class Reason(Label):

@@ -15,6 +15,8 @@ from calendar import monthrange
 from datetime import date, timedelta
 from enum import StrEnum
 
+from domain.workdays import WorkCalendar
+
 URGENCIES = ("low", "normal", "high")
 NEED_STATUSES = ("open", "matched", "closed")
 
@@ -37,29 +39,14 @@ class Party(StrEnum):
     UNIT = "unit"
 
 
-def is_working_day(day: date, holidays: tuple[date, ...] = ()) -> bool:
-    return day.weekday() < 5 and day not in holidays
-
-
-def add_working_days(start: date, days: int, holidays: tuple[date, ...] = ()) -> date:
-    """The `days`-th working day after `start` (`start` itself does not count)."""
-    day = start
-    left = days
-    while left > 0:
-        day += timedelta(days=1)
-        if is_working_day(day, holidays):
-            left -= 1
-    return day
-
-
 def publicity_period(confirmed_on: date, working_days: int,
-                  holidays: tuple[date, ...] = ()) -> tuple[date, date] | None:
-    """The public notice runs from the next working day for `working_days` working days;
-    None when the policy has no notice."""
+                  calendar: WorkCalendar = WorkCalendar()) -> tuple[date, date] | None:
+    """The public notice runs from the next working day for `working_days` working days (国庆,
+    春节 and the other public holidays do not count, a 调休 Saturday does); None when the policy
+    has no notice."""
     if working_days <= 0:
         return None
-    first = add_working_days(confirmed_on, 1, holidays)
-    return first, add_working_days(confirmed_on, working_days, holidays)
+    return calendar.add(confirmed_on, 1), calendar.add(confirmed_on, working_days)
 
 
 def publicity_over(today: date, notice_end: date | None) -> bool:

@@ -52,9 +52,22 @@ def parse_date(text: str, today: date) -> date | None:
     return None
 
 
+MAX_SUMMARY = 3000  # characters: the text and the card's own lines fit one 4,096-character message
+
+
 def summary_length(text: str) -> int:
     """Characters that carry meaning: whitespace does not count towards the minimum."""
     return len(re.sub(r"\s+", "", text))
+
+
+def summary_problem(text: str, min_chars: int) -> str | None:
+    """Why a visit's text may not be stored ("summary_short", "summary_long"); None when it may.
+    The same rule for a new visit and an amended one."""
+    if summary_length(text) < min_chars:
+        return "summary_short"
+    if len(text) > MAX_SUMMARY:
+        return "summary_long"
+    return None
 
 
 class Step(StrEnum):

@@ -83,6 +83,9 @@ async def chose_agreement(query: CallbackQuery, callback_data: kb.ChangeStep, st
 
 @router.callback_query(StateFilter(ChangeForm.kind), kb.ChangeStep.filter(F.a == "kind"))
 async def chose_kind(query: CallbackQuery, callback_data: kb.ChangeStep, state: FSMContext, t: Translator) -> None:
+    if callback_data.v not in rules.CHANGE_KINDS:  # a forged or outdated button: nothing changes
+        await query.answer(t("change.error_kind"), show_alert=True)
+        return
     draft = await _draft(state)
     draft["kind"] = callback_data.v
     await _keep(state, ChangeForm.reason, draft)

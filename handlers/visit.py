@@ -12,7 +12,16 @@ from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message
 
-from domain.visits import DateCheck, Step, VisitDraft, check_date, parse_date, summary_length
+from domain.visits import (
+    MAX_SUMMARY,
+    DateCheck,
+    Step,
+    VisitDraft,
+    check_date,
+    parse_date,
+    summary_length,
+    summary_problem,
+)
 from handlers.visit_steps import DRAFT, STATE_OF, VisitCtx, VisitForm, ask_next, flags_summary, visit_router
 from keyboards import visit as kb
 from locales import Translator
@@ -22,7 +31,6 @@ from storage.models import Agreement
 router = visit_router("visit")
 
 MENU_TEXTS = {Translator(lang)("menu.log_visit") for lang in ("zh", "en")}
-MAX_SUMMARY = 3000
 
 
 @router.message(Command("visit"))
@@ -142,12 +150,10 @@ async def typed_date(message: Message, ctx: VisitCtx, draft: VisitDraft) -> None
 @router.message(StateFilter(VisitForm.summary), F.text)
 async def typed_summary(message: Message, ctx: VisitCtx, draft: VisitDraft) -> None:
     text = message.text.strip()
-    length, minimum = summary_length(text), ctx.policy.visit.min_summary_chars
-    if length < minimum:
-        await message.answer(ctx.t("visit.summary_short", min=minimum, length=length))
-        return
-    if len(text) > MAX_SUMMARY:
-        await message.answer(ctx.t("visit.summary_long", max=MAX_SUMMARY, length=len(text)))
+    minimum = ctx.policy.visit.min_summary_chars
+    if problem := summary_problem(text, minimum):
+        length = summary_length(text) if problem == "summary_short" else len(text)
+        await message.answer(ctx.t(f"visit.{problem}", min=minimum, max=MAX_SUMMARY, length=length))
         return
     draft.summary = text
     await ask_next(message, ctx, draft)

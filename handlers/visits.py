@@ -14,6 +14,7 @@ from bot.filters import HasRole, admin_covers
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
+from domain.visits import MAX_SUMMARY
 from handlers.visit_steps import flags_summary, status_icon
 from locales import Translator
 from services import visits
@@ -115,8 +116,8 @@ async def amend_text(message: Message, state: FSMContext, repos: Repos, user: Us
         visit = await visits.amend_summary(repos, clock, policy, user_id=user.id, visit_id=visit_id,
                                            summary=message.text.strip())
     except visits.VisitError as exc:
-        await message.answer(t(f"visit.error_{exc.reason}", min=policy.visit.min_summary_chars))
-        if exc.reason != "summary_short":
+        await message.answer(t(f"visit.error_{exc.reason}", min=policy.visit.min_summary_chars, max=MAX_SUMMARY))
+        if exc.reason not in ("summary_short", "summary_long"):  # the author may try again
             await state.clear()
         return
     await state.clear()

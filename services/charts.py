@@ -5,13 +5,18 @@ from __future__ import annotations
 from html import escape
 
 
-def monthly_bars(counts: list[int], labels: list[str], width: int = 520, height: int = 160) -> str:
+def _svg_open(width: int, height: int, font: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" class="chart" font-family="{escape(font)}">')
+
+
+def monthly_bars(counts: list[int], labels: list[str], width: int = 520, height: int = 160,
+                 font: str = "sans-serif") -> str:
     top = max(max(counts, default=0), 1)
     pad_left, pad_bottom, pad_top = 28, 22, 12
     bar_area = width - pad_left - 8
     step = bar_area / max(len(counts), 1)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" class="chart">',
+    parts = [_svg_open(width, height, font),
              f'<line x1="{pad_left}" y1="{height - pad_bottom}" x2="{width - 4}" y2="{height - pad_bottom}" '
              'stroke="#999" stroke-width="1"/>']
     usable = height - pad_bottom - pad_top
@@ -29,12 +34,11 @@ def monthly_bars(counts: list[int], labels: list[str], width: int = 520, height:
 
 
 def visit_map(sites: list[tuple[float, float, str]], points: list[tuple[float, float, bool]],
-              width: int = 520, height: int = 260) -> str:
+              width: int = 520, height: int = 260, font: str = "sans-serif") -> str:
     """Enterprises (squares, named) and visit locations (dots; red when flagged far), projected
     equirectangularly into the box around them."""
     all_points = [(lat, lon) for lat, lon, _ in sites] + [(lat, lon) for lat, lon, _ in points]
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" class="chart">',
+    parts = [_svg_open(width, height, font),
              f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f4f7fa" stroke="#ccd"/>']
     if not all_points:
         parts.append("</svg>")

@@ -7,6 +7,7 @@ templates/dossier.html with SVG charts and embedded thumbnails, and WeasyPrint m
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -41,6 +42,12 @@ def _environment() -> Environment:
 def stylesheet() -> str:
     """The dossier's CSS (digests use it too)."""
     return resources.files("templates").joinpath("dossier.css").read_text("utf-8")
+
+
+@lru_cache(maxsize=1)
+def font_family() -> str:
+    """The stylesheet's font list, for SVG charts (WeasyPrint draws their text with its own default)."""
+    return re.search(r"font-family:\s*([^;]+);", stylesheet()).group(1).strip()
 
 
 @dataclass(frozen=True)
@@ -100,8 +107,8 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
         generated=generated.astimezone(zone).strftime("%Y-%m-%d %H:%M"), agreements=agreements, graded=graded,
         grade_label=next(g.text(t.lang) for g in policy.grades if g.key == graded.grade), decision=decision,
         weights=policy.assessment.weights, visits=rows,
-        monthly_svg=monthly_bars(months, [t("dossier.month", m=m) for m in range(1, 13)]),
-        map_svg=visit_map(sites, points), summary=summary,
+        monthly_svg=monthly_bars(months, [t("dossier.month", m=m) for m in range(1, 13)], font=font_family()),
+        map_svg=visit_map(sites, points, font=font_family()), summary=summary,
         survey_labels={q.key: q.text(t.lang) for q in (policy.survey.questions if policy.survey else ())},
         reports=_report_rows(t, policy, agreements, reports, year, assessment.as_of, zone),
         outcomes=[{"achieved_on": o.achieved_on.isoformat(), "kind": outcome_kinds.get(o.kind, o.kind),

@@ -20,7 +20,7 @@ from domain.visits import (
     Mode,
     VisitDraft,
     check_date,
-    summary_length,
+    summary_problem,
 )
 from messages.notices import Notices
 from messages.recipients import enterprise_contacts
@@ -172,8 +172,8 @@ async def amend_summary(repos: Repos, clock: Clock, policy: Policy, *, user_id: 
     visit = await repos.visits.get(visit_id)
     if visit is None or not may_amend(visit, user_id, clock.now()):
         raise VisitError("amend_closed")
-    if summary_length(summary) < policy.visit.min_summary_chars:
-        raise VisitError("summary_short")
+    if problem := summary_problem(summary, policy.visit.min_summary_chars):
+        raise VisitError(problem)
     repos.audit.record(clock.now(), f"user:{user_id}", "visit.amend", "visit", visit.id,
                        field="summary", old=visit.summary, new=summary)
     visit.summary = summary

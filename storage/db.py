@@ -1,5 +1,8 @@
 """Engine and session factory. SQLite gets WAL, a busy timeout and foreign keys on every connection,
-through aiosqlite with one thread trip per statement (storage/sqlite_driver.py)."""
+through aiosqlite with one thread trip per statement (storage/sqlite_driver.py).
+
+No engine writes statement parameters (names, Telegram ids, phone numbers) into its error messages
+or logs: `hide_parameters=True` everywhere."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,19 +27,19 @@ def create_engine(url: str) -> AsyncEngine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, module=sqlite_driver.dbapi(),
+        engine = create_async_engine(url, module=sqlite_driver.dbapi(), hide_parameters=True,
                                      connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def create_sync_engine(url: str) -> Engine:
     """A blocking engine (APScheduler's job store) with the same SQLite settings as ours: without
     the busy timeout it gave up with "database is locked" while the bot migrated at start-up."""
     if make_url(url).get_backend_name() != "sqlite":
-        return create_blocking_engine(url, pool_pre_ping=True)
-    engine = create_blocking_engine(url)
+        return create_blocking_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_blocking_engine(url, hide_parameters=True)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

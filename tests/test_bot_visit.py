@@ -312,3 +312,20 @@ async def test_visits_list_amend_and_void(harness, world, clock) -> None:
 async def test_only_commissioners_log_visits(harness) -> None:
     assert "仅限科技特派员" in (await harness.send(LI_MING, "/visit"))[0]
     assert "仅限" in (await harness.send(Person(9999), "/visit"))[0]
+
+
+async def test_amend_keeps_the_length_limit(harness, world) -> None:
+    walk = Walk(harness, ZHANG)
+    await to_summary(walk, "阳泉华鑫耐火材料有限公司")
+    assert "最多 3000 个字" in (await walk.send("很" * 3001))[0]
+    await walk.send(SUMMARY)
+    await walk.feed(harness.photo(ZHANG, images.jpeg(71), "p71"))
+    await finish_on_site(walk)
+    [visit] = await stored_visits(world)
+    await walk.send("/visits")
+    await walk.press(f"修改 #{visit.id}")
+    assert "最多 3000 个字" in (await walk.send("补充：" + "很" * 3000))[0]
+    [visit] = await stored_visits(world)
+    assert visit.summary == SUMMARY and visit.amended_at is None  # nothing changed
+    new_text = "补充：更换了温控传感器并重新标定，连续运行四小时温度稳定。"
+    assert f"#{visit.id} 已修改" in (await walk.send(new_text))[0]  # still asked: a shorter text is taken

@@ -6,7 +6,6 @@ from datetime import date
 from domain.policy import load_policy
 from domain.selection import (
     Party,
-    add_working_days,
     agreement_term,
     can_confirm,
     publicity_over,
@@ -14,13 +13,33 @@ from domain.selection import (
     renewal_open,
     signers,
 )
+from domain.workdays import WorkCalendar
 
 
 def test_working_days_skip_weekends_and_holidays() -> None:
+    calendar = WorkCalendar()
     friday = date(2026, 11, 20)
-    assert add_working_days(friday, 1) == date(2026, 11, 23)  # Monday
-    assert add_working_days(friday, 5) == date(2026, 11, 27)
-    assert add_working_days(friday, 1, holidays=(date(2026, 11, 23),)) == date(2026, 11, 24)
+    assert calendar.add(friday, 1) == date(2026, 11, 23)  # Monday
+    assert calendar.add(friday, 5) == date(2026, 11, 27)
+    assert WorkCalendar(holidays=frozenset({date(2026, 11, 23)})).add(friday, 1) == date(2026, 11, 24)
+
+
+def test_working_days_follow_the_national_holidays_and_make_up_days() -> None:
+    calendar = load_policy("yangquan").selection.work_calendar()
+    assert not calendar.is_working_day(date(2026, 10, 1))  # 国庆, a Thursday
+    assert calendar.is_working_day(date(2026, 10, 10))  # the 调休 Saturday after 国庆
+    assert calendar.is_working_day(date(2026, 2, 28))  # a 调休 Saturday after 春节
+    assert not calendar.is_working_day(date(2026, 2, 17))  # 春节, a Tuesday
+    # Confirmed the day before 国庆: the notice starts after the holiday and counts the Saturday.
+    assert publicity_period(date(2026, 9, 30), 5, calendar) == (date(2026, 10, 8), date(2026, 10, 13))
+
+
+def test_the_policy_overrides_the_national_calendar() -> None:
+    calendar = WorkCalendar(holidays=frozenset({date(2026, 10, 8)}), workdays=frozenset({date(2027, 2, 20)}))
+    assert publicity_period(date(2026, 9, 30), 1, calendar) == (date(2026, 10, 9), date(2026, 10, 9))
+    assert calendar.is_working_day(date(2027, 2, 20))  # a Saturday the policy names for a year not yet known
+    assert not calendar.is_working_day(date(2027, 2, 21))
+    assert calendar.is_working_day(date(2027, 3, 1))  # past the schedule's years: Monday to Friday
 
 
 def test_notice_period_from_the_policy() -> None:

@@ -15,10 +15,11 @@ from sqlalchemy import select
 
 from locales import Translator
 from services.assessment import assess
-from services.dossier import build, to_pdf, write_dossier
+from services.dossier import build, stylesheet, to_pdf, write_dossier
 from storage.models import Commissioner, Outcome, Report
 from storage.repositories import Repos
 from testkit.databases import ROOT
+from testkit.rendering import pdf_fonts, pdf_pages, pdf_text, render_pages
 from testkit.years import AS_OF, ZONE, imported, seeded  # noqa: F401
 
 GENERATED = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
@@ -44,12 +45,7 @@ async def visits_of(seeded, code: str) -> list:  # noqa: ANN001, F811
     async with seeded.sessionmaker() as session:
         repos = Repos(session)
         commissioner = await repos.people.by_code(Commissioner, code)
-        return await repos.visits.between(commissioner.id, date(2026, 1, 1), date(2026, 12, 31))
-
-
-def pdf_text(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True,
-                          timeout=60).stdout.decode("utf-8")
+        return await repos.reports.visits_between(commissioner.id, date(2026, 1, 1), date(2026, 12, 31))
 
 
 async def test_dossier_html(seeded, policy) -> None:  # noqa: ANN001, F811
@@ -96,6 +92,18 @@ async def test_pdf_and_files(seeded, policy, tmp_path: Path) -> None:  # noqa: A
     text = pdf_text(pdf)
     assert "王芳" in text and "考核" in text and "C002" in text
     assert "阳泉晋阳煤化工有限公司" in text
+    # The stylesheet applies: every page has its number, and the fonts are the ones it names.
+    pages = pdf_pages(pdf)
+    assert pages >= 2
+    for n in range(1, pages + 1):
+        assert re.search(rf"(?m)^{n}\s*/\s*{pages}$", text), n
+    named = {_font_key(f) for f in re.search(r"font-family:([^;]+);", stylesheet()).group(1).split(",")}
+    assert {_font_key(f) for f in pdf_fonts(pdf)} <= named, pdf_fonts(pdf)
+    assert render_pages(pdf, "dossier-yangquan", 1, 3)
+
+
+def _font_key(name: str) -> str:
+    return re.sub(r"[^a-z]", "", name.lower())
 
 
 async def test_to_pdf_of_a_small_page() -> None:
@@ -128,8 +136,7 @@ TRUNCATED_AFTER_PDF = """
 import tempfile
 from pathlib import Path
 from services.dossier import to_pdf
-from domain.uploads import UploadRejected
-from storage.evidence_store import EvidenceStore
+from storage.evidence_store import EvidenceStore, UploadRejected
 from testkit.images import truncated_jpeg
 
 store = EvidenceStore(Path(tempfile.mkdtemp()))

@@ -93,7 +93,8 @@ async def decide_pairing(ctx: Context, *, pairing_id: int, approve: bool) -> Pai
         for person in await parties(repos, pairing):
             await say.tell_rejected(ctx.notices, person, pairing)
         return pairing
-    period = rules.publicity_period(ctx.today, ctx.policy.selection.notice_working_days, ctx.policy.selection.holidays)
+    period = rules.publicity_period(ctx.today, ctx.policy.selection.notice_working_days,
+                                 ctx.policy.selection.work_calendar())
     repos.audit.record(now, ctx.actor, "selection.confirm", "pairing", pairing.id, need=pairing.need_id,
                        notice_end=period[1].isoformat() if period else None)
     if period is None:
