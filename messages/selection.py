@@ -37,7 +37,7 @@ def publicity_period_text(t: Translator, p: Pairing) -> str:
 
 def publicity_entry(t: Translator, p: Pairing) -> str:
     """A pairing on the notice list (公示): who with whom, the period, on notice or held."""
-    return t("selection.publicity_entry", pairing=pairing_line(t, p), period=publicity_period_text(t, p),
+    return t("selection.notice_entry", pairing=pairing_line(t, p), period=publicity_period_text(t, p),
              status=t(f"selection.status_{p.status}"))
 
 
