@@ -1,6 +1,7 @@
 """Admin commands in the chat (county and bureau admins). Others are refused by the fallback."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
@@ -17,8 +18,10 @@ from locales import Translator
 from messages.notices import Notices
 from services import feedback, onboarding
 from services.feedback import FeedbackError, Responder
-from storage.models import RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="admin")
 router.message.filter(HasRole(*ADMINS))

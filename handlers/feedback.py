@@ -1,6 +1,7 @@
 """The enterprise's contact answers: 属实 / 不属实 for each visit, a rating, a comment, surveys."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -18,8 +19,10 @@ from locales import Translator
 from messages.notices import Notices, survey_question
 from services import feedback, surveys
 from services.feedback import FeedbackError, Responder
-from storage.models import RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="feedback")
 router.message.filter(HasRole(Role.ENTERPRISE))

@@ -2,6 +2,7 @@
 replaces it with their own text, adds files, and submits. Recipients get it through the outbox."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
@@ -22,8 +23,10 @@ from locales import Translator
 from messages.notices import Notices
 from services import reports
 from storage.evidence_store import EvidenceStore
-from storage.models import RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="report")
 router.message.filter(HasRole(Role.COMMISSIONER))

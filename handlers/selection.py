@@ -4,7 +4,7 @@ confirmation, /notice (公示) with objections, /sign, and renewal answers."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiogram import BaseMiddleware, Router
 from aiogram.filters import Command, StateFilter
@@ -29,7 +29,9 @@ from messages.selection import (
 )
 from services import selection as service
 from services.publicity_list import publicity_workbook
-from storage.models import Pairing
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import Pairing
 
 router = Router(name="selection")
 router.message.filter(HasRole(*Role))
