@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 from domain import selection as rules
 from domain.clock import Clock, local_today
 from domain.policy import Policy
-from domain.roles import Role
 from domain.selection import PairingStatus
 from messages import recipients
 from messages import selection as say
@@ -49,12 +48,8 @@ async def file_objection(ctx: Context, *, pairing_id: int, reason: str) -> Objec
 async def decide_objection(ctx: Context, *, objection_id: int, uphold: bool) -> Objection:
     """Upheld: the pairing is rejected. Dismissed: once no objection is pending, the notice runs on
     (or signing starts if it is over)."""
-    if not ctx.has(Role.BUREAU):
-        raise SelectionError("not_bureau")
     repos = ctx.repos
-    row = await repos.selection.objection(objection_id)
-    if row is None:
-        raise SelectionError("unknown_objection")
+    row = await ctx.for_bureau(repos.selection.objection, objection_id, "unknown_objection")
     if row.decision is not None:
         raise SelectionError("already_decided")
     now = ctx.clock.now()
