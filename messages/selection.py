@@ -1,4 +1,4 @@
-"""What Tepai tells people during two-way selection, public notice, signing and renewal (queued in
+"""What Tepai tells people during two-way selection, publicity (公示), signing and renewal (queued in
 the outbox, in the caller's transaction, like messages/notices.py). Keys make each message once."""
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def publicity_period_text(t: Translator, p: Pairing) -> str:
 
 
 def publicity_entry(t: Translator, p: Pairing) -> str:
-    """A pairing on the notice list (公示): who with whom, the period, on notice or held."""
+    """A pairing on the publicity list (公示): who with whom, the period, in publicity or held."""
     return t("selection.notice_entry", pairing=pairing_line(t, p), period=publicity_period_text(t, p),
              status=t(f"selection.status_{p.status}"))
 

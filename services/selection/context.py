@@ -78,7 +78,7 @@ async def parties(repos: Repos, pairing: Pairing) -> list[User]:
 
 
 async def publicity_audience(repos: Repos, pairing: Pairing) -> list[User]:
-    """The notice list goes to the bureau, the enterprise's county and both parties."""
+    """Publicity is announced to the bureau, the enterprise's county and both parties."""
     return recipients.each_once(await recipients.bureau_admins(repos)
                                    + await recipients.county_admins(repos, pairing.need.enterprise.county)
                                    + await parties(repos, pairing))

@@ -71,7 +71,7 @@ async def ready_pairings(ctx: Context) -> list[tuple[Pairing, Candidate | None]]
 
 
 async def decide_pairing(ctx: Context, *, pairing_id: int, approve: bool) -> Pairing:
-    """The bureau confirms (→ public notice, or signing where the policy has no notice) or rejects."""
+    """The bureau confirms (→ publicity, or signing where the policy has none) or rejects."""
     repos = ctx.repos
     pairing = await ctx.for_bureau(repos.selection.pairing, pairing_id, "unknown_pairing")
     if pairing.status != PairingStatus.INTEREST:
