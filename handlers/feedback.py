@@ -16,7 +16,7 @@ from domain.policy import Policy
 from domain.roles import Role
 from keyboards import feedback as kb
 from locales import Translator
-from messages.notices import Notices, survey_question
+from messages.notices import survey_question
 from services import feedback, surveys
 from services.feedback import FeedbackError, Responder
 from storage.repositories import Repos
@@ -75,16 +75,13 @@ async def dispute_reason(message: Message, repos: Repos, clock: Clock, user: Use
                          state: FSMContext, policy: Policy, zone: ZoneInfo, t: Translator) -> None:
     visit_id = (await state.get_data()).get("feedback_visit")
     try:
-        row = await feedback.dispute(repos, clock, visit_id=visit_id, responder=Responder.contact(user.id, grants),
-                                     reason=message.text)
+        await feedback.dispute(repos, clock, policy, zone, visit_id=visit_id,
+                               responder=Responder.contact(user.id, grants), reason=message.text)
     except FeedbackError as exc:
         await state.clear()
         await message.answer(t(f"feedback.error_{exc.reason}"))
         return
     await state.clear()
-    notices = Notices(repos, clock, policy, zone)
-    for admin in await feedback.county_admins(repos, row.visit):
-        await notices.dispute_alert(admin, row.visit, row)
     await message.answer(t("feedback.disputed"))
 
 

@@ -20,7 +20,6 @@ from domain.uploads import UploadRejected
 from domain.visits import summary_length
 from handlers.uploads import receive
 from locales import Translator
-from messages.notices import Notices
 from services import reports
 from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
@@ -155,7 +154,7 @@ async def send(query: CallbackQuery, callback_data: ReportAction, repos: Repos, 
     report = await reports.submit(repos, clock, policy, zone, commissioner_id=_commissioner(grants),
                                   user_id=user.id, owed_=owed, text=draft["text"],
                                   attachments=[{"file_id": f["id"], "name": f["name"]} for f in draft["files"]])
-    count = await reports.deliver(repos, Notices(repos, clock, policy, zone), owed.cycle, report, documents)
+    count = await reports.deliver(repos, clock, policy, zone, owed.cycle, report, documents)
     await state.clear()
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
