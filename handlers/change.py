@@ -3,6 +3,7 @@ reason → new targets → summary → submit). /changes and the buttons in the 
 approves or rejects."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -21,8 +22,10 @@ from keyboards.layout import column
 from locales import Translator
 from messages.changes import agreement_line, request_card
 from services import changes as service
-from storage.models import Agreement, RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import Agreement, RoleGrant, User
 
 router = Router(name="change")
 router.message.filter(HasRole(Role.COMMISSIONER, Role.ENTERPRISE, Role.BUREAU))

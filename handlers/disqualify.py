@@ -2,6 +2,7 @@
 effects spelled out with a Confirm button, then it is done."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -17,8 +18,10 @@ from keyboards.layout import column
 from locales import Translator
 from messages.changes import reason_text
 from services import disqualification as service
-from storage.models import User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import User
 
 router = Router(name="disqualify")
 router.message.filter(HasRole(Role.BUREAU))

@@ -7,7 +7,7 @@ button of an earlier draft is stale."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
@@ -29,8 +29,10 @@ from locales import Translator
 from messages.needs import need_line, urgency_text
 from services import needs as service
 from storage.evidence_store import EvidenceStore
-from storage.models import RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="need")
 router.message.filter(HasRole(Role.ENTERPRISE, Role.BUREAU))

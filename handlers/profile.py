@@ -4,6 +4,7 @@ the cancel button leaves it as it was. Someone holding several commissioner gran
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -20,8 +21,10 @@ from domain.roles import Role
 from keyboards import profile as kb
 from locales import Translator
 from services import expertise as service
-from storage.models import RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="profile")
 router.message.filter(HasRole(Role.COMMISSIONER))

@@ -2,6 +2,7 @@
 replaces it with their own text, adds files, and submits. Recipients get it through the outbox."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
@@ -19,11 +20,12 @@ from domain.uploads import UploadRejected
 from domain.visits import summary_length
 from handlers.uploads import receive
 from locales import Translator
-from messages.notices import Notices
 from services import reports
 from storage.evidence_store import EvidenceStore
-from storage.models import RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="report")
 router.message.filter(HasRole(Role.COMMISSIONER))
@@ -152,7 +154,7 @@ async def send(query: CallbackQuery, callback_data: ReportAction, repos: Repos, 
     report = await reports.submit(repos, clock, policy, zone, commissioner_id=_commissioner(grants),
                                   user_id=user.id, owed_=owed, text=draft["text"],
                                   attachments=[{"file_id": f["id"], "name": f["name"]} for f in draft["files"]])
-    count = await reports.deliver(repos, Notices(repos, clock, policy, zone), owed.cycle, report, documents)
+    count = await reports.deliver(repos, clock, policy, zone, owed.cycle, report, documents)
     await state.clear()
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)

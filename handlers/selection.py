@@ -4,7 +4,7 @@ confirmation, /notice (公示) with objections, /sign, and renewal answers."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiogram import BaseMiddleware, Router
 from aiogram.filters import Command, StateFilter
@@ -29,7 +29,9 @@ from messages.selection import (
 )
 from services import selection as service
 from services.publicity_list import publicity_workbook
-from storage.models import Pairing
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import Pairing
 
 router = Router(name="selection")
 router.message.filter(HasRole(*Role))
@@ -37,7 +39,7 @@ router.callback_query.filter(HasRole(*Role))
 
 ADMINS = (Role.COUNTY, Role.BUREAU)
 T = TypeVar("T")
-SHOWN = 20  # needs or notice entries per list
+SHOWN = 20  # needs or publicity entries per list
 
 
 class ObjectionForm(StatesGroup):
@@ -182,23 +184,23 @@ async def decide(query: CallbackQuery, callback_data: kb.PairingDecision, ctx: s
     await query.message.answer(text)
 
 
-# --- /notice and objections --------------------------------------------------------------------------
+# --- /notice (publicity) and objections -----------------------------------------------------------------
 
 @router.message(Command("notice"))
-async def notice(message: Message, ctx: service.Context, t: Translator) -> None:
+async def publicity(message: Message, ctx: service.Context, t: Translator) -> None:
     rows = await service.in_publicity(ctx.repos)
     if not rows:
         await message.answer(t("selection.notice_none"))
         return
     admin = any(ctx.has(role) for role in ADMINS)
     await message.answer(t("selection.notice_title", count=len(rows)), reply_markup=kb.one(
-        t("selection.button_export"), kb.NoticeExport()) if admin else None)
+        t("selection.button_export"), kb.PublicityExport()) if admin else None)
     for p in rows[:SHOWN]:
         await message.answer(publicity_entry(t, p), reply_markup=kb.object_to(t, p.id))
     await _more(message, t, rows)
 
 
-@router.callback_query(kb.NoticeExport.filter(), HasRole(*ADMINS))
+@router.callback_query(kb.PublicityExport.filter(), HasRole(*ADMINS))
 async def export(query: CallbackQuery, ctx: service.Context, t: Translator) -> None:
     rows = await service.in_publicity(ctx.repos)
     await query.answer()

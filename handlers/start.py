@@ -1,6 +1,8 @@
 """/start: redeem an invite from a deep link, or explain how to get one."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiogram import Bot, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
@@ -12,8 +14,10 @@ from handlers.texts import join, role_summary
 from keyboards.visit import main_menu
 from locales import Translator
 from services import onboarding
-from storage.models import User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import User
 
 router = Router(name="start")
 

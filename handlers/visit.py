@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from html import escape
+from typing import TYPE_CHECKING
 
 from aiogram import F
 from aiogram.filters import Command, StateFilter
@@ -26,7 +27,9 @@ from handlers.visit_steps import DRAFT, STATE_OF, VisitCtx, VisitForm, ask_next,
 from keyboards import visit as kb
 from locales import Translator
 from services import visits
-from storage.models import Agreement
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import Agreement
 
 router = visit_router("visit")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware, Router
@@ -24,8 +24,10 @@ from keyboards import visit as kb
 from locales import Translator
 from services import visits
 from storage.fsm import DatabaseStorage
-from storage.models import Agreement
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import Agreement
 
 DRAFT = "visit"
 

@@ -42,7 +42,7 @@ class Renewal(CallbackData, prefix="rn"):
     a: str  # yes, no
 
 
-class NoticeExport(CallbackData, prefix="nx"):
+class PublicityExport(CallbackData, prefix="nx"):
     pass
 
 

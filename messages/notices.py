@@ -2,6 +2,7 @@
 outbox, in the caller's transaction. The sender (scheduler/sender.py) delivers them."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
@@ -41,6 +42,12 @@ class Notices:
                     documents: tuple[dict, ...] = ()) -> bool:
         return await enqueue(self.repos, self.clock, self.policy, self.zone,
                              Outgoing(key, user, text, markup_json(markup), documents))
+
+    async def tell(self, key: str, user: User, text: Callable[[Translator], str],
+                   buttons: Callable[[Translator], InlineKeyboardMarkup] | None = None) -> bool:
+        """Queue a message rendered in `user`'s language: `text` (and `buttons`) given the Translator."""
+        t = self.t(user)
+        return await self.queue(key, user, text(t), buttons(t) if buttons is not None else None)
 
     def kind(self, t: Translator, key: str) -> str:
         return next((k.text(t.lang) for k in self.policy.service_kinds if k.key == key), key)

@@ -1,6 +1,12 @@
-"""What Tepai tells people during two-way selection, public notice, signing and renewal (queued in
+"""What Tepai tells people during two-way selection, publicity (公示), signing and renewal (queued in
 the outbox, in the caller's transaction, like messages/notices.py). Keys make each message once."""
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram.types import InlineKeyboardMarkup
 
 from domain.matching import Candidate, Match
 from keyboards import selection as kb
@@ -36,7 +42,7 @@ def publicity_period_text(t: Translator, p: Pairing) -> str:
 
 
 def publicity_entry(t: Translator, p: Pairing) -> str:
-    """A pairing on the notice list (公示): who with whom, the period, on notice or held."""
+    """A pairing on the publicity list (公示): who with whom, the period, in publicity or held."""
     return t("selection.notice_entry", pairing=pairing_line(t, p), period=publicity_period_text(t, p),
              status=t(f"selection.status_{p.status}"))
 
@@ -47,28 +53,29 @@ def agreement_text(t: Translator, a: Agreement) -> str:
 
 
 async def suggest_need(notices: Notices, account: User, need: Need, commissioner_id: int, m: Match) -> bool:
-    t = notices.t(account)
-    text = t("selection.notice_need_fits", card=need_card(t, need), reasons=match_reasons(t, m))
-    return await notices.queue(f"need-suggest:{need.id}:{account.id}", account, text,
-                               kb.interest(t, need.id, commissioner_id, "c"))
+    return await notices.tell(
+        f"need-suggest:{need.id}:{account.id}", account,
+        lambda t: t("selection.notice_need_fits", card=need_card(t, need), reasons=match_reasons(t, m)),
+        lambda t: kb.interest(t, need.id, commissioner_id, "c"))
 
 
 async def ask_enterprise(notices: Notices, contact: User, p: Pairing) -> bool:
     """A commissioner chose this need: the enterprise may choose them back."""
-    t = notices.t(contact)
-    text = t("selection.notice_commissioner_interested", commissioner=p.commissioner.name,
-             title=p.commissioner.title or "", expertise=p.commissioner.expertise or "", need=need_line(t, p.need))
-    return await notices.queue(f"interest-e:{p.id}:{contact.id}", contact, text,
-                               kb.interest(t, p.need_id, p.commissioner_id, "e"))
+    return await notices.tell(
+        f"interest-e:{p.id}:{contact.id}", contact,
+        lambda t: t("selection.notice_commissioner_interested", commissioner=p.commissioner.name,
+                    title=p.commissioner.title or "", expertise=p.commissioner.expertise or "",
+                    need=need_line(t, p.need)),
+        lambda t: kb.interest(t, p.need_id, p.commissioner_id, "e"))
 
 
 async def ask_commissioner(notices: Notices, account: User, p: Pairing) -> bool:
     """The enterprise chose this commissioner: they may choose the need back."""
-    t = notices.t(account)
-    text = t("selection.notice_enterprise_interested", need=need_line(t, p.need), description=p.need.description,
-             expected=p.need.expected_help or "—")
-    return await notices.queue(f"interest-c:{p.id}:{account.id}", account, text,
-                               kb.interest(t, p.need_id, p.commissioner_id, "c"))
+    return await notices.tell(
+        f"interest-c:{p.id}:{account.id}", account,
+        lambda t: t("selection.notice_enterprise_interested", need=need_line(t, p.need),
+                    description=p.need.description, expected=p.need.expected_help or "—"),
+        lambda t: kb.interest(t, p.need_id, p.commissioner_id, "c"))
 
 
 def ready_card(t: Translator, p: Pairing, candidate: Candidate | None) -> str:
@@ -81,64 +88,66 @@ def ready_card(t: Translator, p: Pairing, candidate: Candidate | None) -> str:
 
 
 async def ask_bureau(notices: Notices, admin: User, p: Pairing, candidate: Candidate | None) -> bool:
-    t = notices.t(admin)
-    return await notices.queue(f"pairing-ready:{p.id}:{admin.id}", admin,
-                               t("selection.notice_ready", pairing=ready_card(t, p, candidate)),
-                               kb.confirm_or_reject(t, p.id))
-
-
-async def announce_publicity(notices: Notices, user: User, p: Pairing) -> bool:
-    """The pairing is published for objections (公示)."""
-    t = notices.t(user)
-    text = t("selection.notice_published", pairing=pairing_line(t, p), period=publicity_period_text(t, p))
-    return await notices.queue(f"pairing-notice:{p.id}:{user.id}", user, text, kb.object_to(t, p.id))
-
-
-async def tell_rejected(notices: Notices, user: User, p: Pairing) -> bool:
-    t = notices.t(user)
-    return await notices.queue(f"pairing-rejected:{p.id}:{user.id}", user,
-                               t("selection.notice_rejected", pairing=pairing_line(t, p)))
+    return await notices.tell(f"pairing-ready:{p.id}:{admin.id}", admin,
+                              lambda t: t("selection.notice_ready", pairing=ready_card(t, p, candidate)),
+                              lambda t: kb.confirm_or_reject(t, p.id))
 
 
 async def ask_to_sign(notices: Notices, user: User, p: Pairing, party: str) -> bool:
-    t = notices.t(user)
-    text = t("selection.notice_sign", pairing=pairing_line(t, p), party=t(f"selection.party_{party}"),
-             targets=p.need.expected_help or "—", months=notices.policy.selection.term_months)
-    return await notices.queue(f"pairing-sign:{p.id}:{party}:{user.id}", user, text, kb.sign(t, p.id))
-
-
-async def tell_agreed(notices: Notices, user: User, a: Agreement) -> bool:
-    t = notices.t(user)
-    return await notices.queue(f"agreement-started:{a.id}:{user.id}", user,
-                               t("selection.notice_agreed", agreement=agreement_text(t, a)))
+    return await notices.tell(
+        f"pairing-sign:{p.id}:{party}:{user.id}", user,
+        lambda t: t("selection.notice_sign", pairing=pairing_line(t, p), party=t(f"selection.party_{party}"),
+                    targets=p.need.expected_help or "—", months=notices.policy.selection.term_months),
+        lambda t: kb.sign(t, p.id))
 
 
 async def ask_bureau_objection(notices: Notices, admin: User, o: Objection, objector: str) -> bool:
-    t = notices.t(admin)
-    text = t("selection.notice_objection", id=o.id, pairing=pairing_line(t, o.pairing), objector=objector,
-             reason=o.reason)
-    return await notices.queue(f"objection:{o.id}:{admin.id}", admin, text, kb.uphold_or_dismiss(t, o.id))
-
-
-async def tell_objection_decided(notices: Notices, user: User, o: Objection) -> bool:
-    t = notices.t(user)
-    return await notices.queue(f"objection-decided:{o.id}:{user.id}", user,
-                               t(f"selection.notice_objection_{o.decision}", id=o.id,
-                                 pairing=pairing_line(t, o.pairing)))
+    return await notices.tell(
+        f"objection:{o.id}:{admin.id}", admin,
+        lambda t: t("selection.notice_objection", id=o.id, pairing=pairing_line(t, o.pairing), objector=objector,
+                    reason=o.reason),
+        lambda t: kb.uphold_or_dismiss(t, o.id))
 
 
 async def offer_renewal(notices: Notices, user: User, a: Agreement) -> bool:
-    t = notices.t(user)
-    return await notices.queue(f"renewal-offer:{a.id}:{user.id}", user,
-                               t("selection.notice_renewal", agreement=agreement_text(t, a),
-                                 months=notices.policy.selection.term_months),
-                               kb.renew_or_not(t, a.id))
+    return await notices.tell(
+        f"renewal-offer:{a.id}:{user.id}", user,
+        lambda t: t("selection.notice_renewal", agreement=agreement_text(t, a),
+                    months=notices.policy.selection.term_months),
+        lambda t: kb.renew_or_not(t, a.id))
 
 
 async def tell_renewal(notices: Notices, user: User, old: Agreement, answer: str, by: str,
                        new: Agreement | None = None) -> bool:
     """answer: renewed (both said yes), declined (one said no)."""
-    t = notices.t(user)
-    text = t(f"selection.notice_renewal_{answer}", agreement=agreement_text(t, old), by=by,
-             new=agreement_text(t, new) if new is not None else "")
-    return await notices.queue(f"renewal-{answer}:{old.id}:{user.id}", user, text)
+    return await notices.tell(
+        f"renewal-{answer}:{old.id}:{user.id}", user,
+        lambda t: t(f"selection.notice_renewal_{answer}", agreement=agreement_text(t, old), by=by,
+                    new=agreement_text(t, new) if new is not None else ""))
+
+
+@dataclass(frozen=True)
+class Tell:
+    """A message about one row to one person, queued once under `{kind}:{row id}:{person id}`:
+    the text `text_key` (or the key made from the row) with `values(t, row)`, and `buttons(t, row)`."""
+
+    kind: str
+    text_key: str | Callable[[Any], str]
+    values: Callable[[Translator, Any], dict[str, object]]
+    buttons: Callable[[Translator, Any], InlineKeyboardMarkup] | None = None
+
+    async def __call__(self, notices: Notices, user: User, row: Any) -> bool:  # noqa: ANN401 - any row with an id
+        key = self.text_key if isinstance(self.text_key, str) else self.text_key(row)
+        buttons = self.buttons
+        return await notices.tell(f"{self.kind}:{row.id}:{user.id}", user, lambda t: t(key, **self.values(t, row)),
+                                  (lambda t: buttons(t, row)) if buttons is not None else None)
+
+
+announce_publicity = Tell(  # the pairing is published for objections (公示)
+    "pairing-notice", "selection.notice_published",
+    lambda t, p: {"pairing": pairing_line(t, p), "period": publicity_period_text(t, p)},
+    lambda t, p: kb.object_to(t, p.id))
+tell_rejected = Tell("pairing-rejected", "selection.notice_rejected", lambda t, p: {"pairing": pairing_line(t, p)})
+tell_agreed = Tell("agreement-started", "selection.notice_agreed", lambda t, a: {"agreement": agreement_text(t, a)})
+tell_objection_decided = Tell("objection-decided", lambda o: f"selection.notice_objection_{o.decision}",
+                              lambda t, o: {"id": o.id, "pairing": pairing_line(t, o.pairing)})

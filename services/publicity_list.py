@@ -1,4 +1,4 @@
-"""The public notice list (公示名单) as XLSX: one row per pairing on notice or held by an objection."""
+"""The publicity list (公示名单) as XLSX: one row per pairing in publicity or held by an objection."""
 from __future__ import annotations
 
 from io import BytesIO

@@ -6,7 +6,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from html import escape
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from domain.clock import Clock, local_today
@@ -17,8 +16,6 @@ from messages.recipients import bureau_admins, county_admins, unit_contacts
 from storage.models import Agreement, Commissioner, Report, User
 from storage.repositories import Repos
 
-if TYPE_CHECKING:  # the notices bring aiogram; dossiers and the CLI use this module without it
-    from messages.notices import Notices
 
 MAX_REPORT_TEXT = 3500  # a Telegram message holds 4096 characters; the header needs the rest
 
@@ -103,9 +100,12 @@ async def recipients(repos: Repos, cycle: ReportCycle, commissioner: Commissione
     return []
 
 
-async def deliver(repos: Repos, notices: Notices, cycle: ReportCycle, report: Report,
+async def deliver(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, cycle: ReportCycle, report: Report,
                   documents: tuple[dict, ...]) -> int:
     """Queue the report for each recipient, with its attachments; the number of recipients."""
+    from messages.notices import Notices  # it brings aiogram: dossiers and the CLI use this module without it
+
+    notices = Notices(repos, clock, policy, zone)
     people = await recipients(repos, cycle, report.commissioner)
     for person in people:
         t = notices.t(person)

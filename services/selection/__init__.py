@@ -1,10 +1,10 @@
 """Two-way selection to a signed agreement, and its renewal (Yangquan 第十四条; Jincheng 第六–九条).
 
-interest (either side) → the bureau confirms what both chose → public notice (公示) with objections
+interest (either side) → the bureau confirms what both chose → publicity (公示) with objections
 → every party signs in the bot → the agreement starts; 30 days before its end both parties are
 asked whether to renew. The rules are domain.selection's; these modules store, audit and tell:
 context (who acts, who is told), discovery (what each role sees; new needs to the best fits),
-pairing (interest, confirmation), notice (objections, the period's end), signing, renewal.
+pairing (interest, confirmation), publicity (objections, the period's end), tick (what the reminders job does), signing, renewal.
 """
 from services.selection.context import Context, SelectionError, need_text
 from services.selection.discovery import (

@@ -1,9 +1,11 @@
 """What every selection step shares: who acts (`Context`), its refusal, and who is told."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from domain.clock import Clock, local_today
@@ -15,6 +17,9 @@ from messages.notices import Notices
 from services.errors import Refusal
 from storage.models import Need, Pairing, RoleGrant, User
 from storage.repositories import Repos
+
+
+T = TypeVar("T")
 
 
 class SelectionError(Refusal):
@@ -53,6 +58,16 @@ class Context:
     def counties(self) -> set[str]:
         return {g.county for g in self.grants if g.role == Role.COUNTY and g.county}
 
+    async def for_bureau(self, load: Callable[[int], Awaitable[T | None]], row_id: int, unknown: str) -> T:
+        """The row the bureau is to decide on; refused to anyone else, and when there is no such row
+        (`unknown` names the refusal)."""
+        if not self.has(Role.BUREAU):
+            raise SelectionError("not_bureau")
+        row = await load(row_id)
+        if row is None:
+            raise SelectionError(unknown)
+        return row
+
 
 def need_text(need: Need) -> str:
     return "\n".join((need.field, need.description, need.expected_help or ""))
@@ -63,7 +78,7 @@ async def parties(repos: Repos, pairing: Pairing) -> list[User]:
 
 
 async def publicity_audience(repos: Repos, pairing: Pairing) -> list[User]:
-    """The notice list goes to the bureau, the enterprise's county and both parties."""
+    """Publicity is announced to the bureau, the enterprise's county and both parties."""
     return recipients.each_once(await recipients.bureau_admins(repos)
                                    + await recipients.county_admins(repos, pairing.need.enterprise.county)
                                    + await parties(repos, pairing))

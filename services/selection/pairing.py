@@ -71,13 +71,9 @@ async def ready_pairings(ctx: Context) -> list[tuple[Pairing, Candidate | None]]
 
 
 async def decide_pairing(ctx: Context, *, pairing_id: int, approve: bool) -> Pairing:
-    """The bureau confirms (→ public notice, or signing where the policy has no notice) or rejects."""
-    if not ctx.has(Role.BUREAU):
-        raise SelectionError("not_bureau")
+    """The bureau confirms (→ publicity, or signing where the policy has none) or rejects."""
     repos = ctx.repos
-    pairing = await repos.selection.pairing(pairing_id)
-    if pairing is None:
-        raise SelectionError("unknown_pairing")
+    pairing = await ctx.for_bureau(repos.selection.pairing, pairing_id, "unknown_pairing")
     if pairing.status != PairingStatus.INTEREST:
         raise SelectionError("already_decided")
     if approve and not rules.can_confirm(pairing.commissioner_interest_at is not None,

@@ -1,4 +1,4 @@
-"""The public notice (公示) of confirmed pairings, objections to them, and the close of the period."""
+"""Publicity (公示) of confirmed pairings, objections to them, and the close of the period."""
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 from domain import selection as rules
 from domain.clock import Clock, local_today
 from domain.policy import Policy
-from domain.roles import Role
 from domain.selection import PairingStatus
 from messages import recipients
 from messages import selection as say
@@ -18,12 +17,12 @@ from storage.repositories import Repos
 
 
 async def in_publicity(repos: Repos) -> list[Pairing]:
-    """The notice list: pairings on notice or held by an objection."""
+    """The publicity list: pairings in publicity or held by an objection."""
     return await repos.selection.pairings(statuses=(PairingStatus.PUBLICITY, PairingStatus.HELD))
 
 
 async def file_objection(ctx: Context, *, pairing_id: int, reason: str) -> Objection:
-    """Anyone registered may object while the notice runs; the pairing is held until the bureau decides."""
+    """Anyone registered may object while the publicity runs; the pairing is held until the bureau decides."""
     if not ctx.grants:
         raise SelectionError("not_registered")
     repos = ctx.repos
@@ -47,14 +46,10 @@ async def file_objection(ctx: Context, *, pairing_id: int, reason: str) -> Objec
 
 
 async def decide_objection(ctx: Context, *, objection_id: int, uphold: bool) -> Objection:
-    """Upheld: the pairing is rejected. Dismissed: once no objection is pending, the notice runs on
+    """Upheld: the pairing is rejected. Dismissed: once no objection is pending, the publicity runs on
     (or signing starts if it is over)."""
-    if not ctx.has(Role.BUREAU):
-        raise SelectionError("not_bureau")
     repos = ctx.repos
-    row = await repos.selection.objection(objection_id)
-    if row is None:
-        raise SelectionError("unknown_objection")
+    row = await ctx.for_bureau(repos.selection.objection, objection_id, "unknown_objection")
     if row.decision is not None:
         raise SelectionError("already_decided")
     now = ctx.clock.now()

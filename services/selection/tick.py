@@ -1,4 +1,4 @@
-"""The selection part of the reminders tick: public notice periods that are over go to signing;
+"""The selection part of the reminders tick: publicity periods that are over go to signing;
 agreements near their end are offered for renewal. The caller commits."""
 from __future__ import annotations
 
