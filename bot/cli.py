@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     dis.add_argument("code", help="the commissioner's code")
     dis.add_argument("--reason", required=True, help="a key of the policy's disqualification reasons")
     dis.add_argument("--note", default="", help="what happened, for the record")
+    web = sub.add_parser("web", help="serve the web console for the bureau and the county admins")
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port", type=int, default=8080)
+    link = sub.add_parser("web-link", help="print a one-time sign-in link to the web console (10 minutes)")
+    link.add_argument("--county", help="a county admin's view of this county (default: the bureau's)")
+    link.add_argument("--name", help="who signs in, for the audit log")
     demo = sub.add_parser("demo", help="build an offline demo database (no token needed)")
     demo.add_argument("--dir", type=Path, default=Path("tepai-demo"))
     return parser
@@ -110,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(commands_cli.notice(settings, t, args.xlsx))
     if args.command == "disqualify":
         return asyncio.run(commands_cli.disqualify(settings, policy, t, args.code, args.reason, args.note))
+    if args.command == "web":
+        return commands_cli.serve_web(settings, policy, t, args.host, args.port)
+    if args.command == "web-link":
+        return asyncio.run(commands_cli.web_link(settings, t, args.county, args.name))
     if args.command == "demo":
         return asyncio.run(commands_cli.demo(settings, policy, t, args.dir))
     return EXIT_USAGE  # pragma: no cover - argparse refuses unknown commands

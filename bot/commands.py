@@ -35,6 +35,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("record", ADMINS),
     CommandSpec("assessment", ADMINS),
     CommandSpec("dossier", ADMINS),
+    CommandSpec("opinion", ADMINS),
     CommandSpec("grade", frozenset({Role.BUREAU})),
     CommandSpec("change", frozenset({Role.COMMISSIONER, Role.ENTERPRISE})),
     CommandSpec("changes", frozenset({Role.BUREAU})),
@@ -44,6 +45,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("pairings", frozenset({Role.BUREAU})),
     CommandSpec("notice", frozenset(Role)),
     CommandSpec("sign", frozenset({Role.COMMISSIONER, Role.ENTERPRISE, Role.UNIT})),
+    CommandSpec("web", ADMINS),
 )
 
 GATED: dict[str, frozenset[Role]] = {c.name: c.roles for c in COMMANDS if c.roles is not None}

@@ -19,6 +19,7 @@ from services import onboarding
 from services.importer import ImportFileError, ImportReport, import_file
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker
+from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -205,7 +206,6 @@ async def dossiers(settings: Settings, policy: Policy, t: Translator, year: int,
                    out: Path) -> int:
     from services.assessment import assess as assess_year
     from services.dossier import build, write_dossier
-    from storage.evidence_store import EvidenceStore
 
     clock = SystemClock()
     as_of = local_today(clock, settings.zone)
@@ -292,10 +292,52 @@ async def disqualify(settings: Settings, policy: Policy, t: Translator, code: st
     return EXIT_OK
 
 
+def serve_web(settings: Settings, policy: Policy, t: Translator, host: str, port: int) -> int:
+    from aiohttp import web
+
+    from web.app import create_app
+    from web.context import Console
+
+    async def app() -> web.Application:
+        engine = create_engine(settings.db_url)
+        await migrate.upgrade(engine)
+        console = Console(create_sessionmaker(engine), policy, SystemClock(), settings.zone,
+                          EvidenceStore(settings.evidence_dir), settings.web_url, settings.map_tiles)
+        application = create_app(console)
+
+        async def close(_: web.Application) -> None:
+            await engine.dispose()
+
+        application.on_cleanup.append(close)
+        return application
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    print(t("web.serving", url=settings.web_url), file=sys.stderr)
+    web.run_app(app(), host=host, port=port, print=None)
+    return EXIT_OK
+
+
+async def web_link(settings: Settings, t: Translator, county: str | None, name: str | None) -> int:
+    from domain.web_access import BUREAU, Scope
+    from services import web_access
+
+    scope = Scope(frozenset({county})) if county else BUREAU
+    name = name or (t("web.county_name", county=county) if county else t("web.bureau_name"))
+    async with _database(settings.db_url) as engine:
+        async with create_sessionmaker(engine)() as session:
+            repos = Repos(session)
+            token = await web_access.create_link(repos, SystemClock(), scope, name, "cli")
+            await repos.commit()
+    print(t("web.cli_link", name=name, scope=county or t("web.scope_bureau")))
+    print(web_access.link_url(settings.web_url, token))
+    return EXIT_OK
+
+
 async def demo(settings: Settings, policy: Policy, t: Translator, folder: Path) -> int:
     from services.demo import build_demo
 
-    result = await build_demo(folder.resolve(), settings.bot_username or "tepai_demo_bot", t, policy, settings.zone)
+    result = await build_demo(folder.resolve(), settings.bot_username or "tepai_demo_bot", t, policy, settings.zone,
+                              settings.web_url)
     for line in result.lines:
         print(line)
     return EXIT_OK

@@ -10,11 +10,11 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares import DbSessionMiddleware, DedupeMiddleware, UserMiddleware
-from bot.settings import DEFAULT_API_SERVER
+from bot.middlewares.ordering import UpdateOrderMiddleware
+from bot.settings import DEFAULT_API_SERVER, DEFAULT_WEB_URL
 from domain.clock import Clock
 from domain.policy import Policy
 from handlers import build_root_router
@@ -38,20 +38,25 @@ def create_dispatcher(
     default_language: str = "zh",
     evidence_store: EvidenceStore,
     storage: BaseStorage | None = None,
+    web_url: str = DEFAULT_WEB_URL,
 ) -> Dispatcher:
     dp = Dispatcher(
         storage=storage or DatabaseStorage(sessionmaker, clock),
-        # One update per user at a time: two quick taps must not race on the same draft.
-        events_isolation=SimpleEventIsolation(),
         policy=policy,
         clock=clock,
         zone=zone,
         evidence_store=evidence_store,
+        web_url=web_url,
     )
     # The update's session opens before aiogram reads the conversation state, so that read, the
     # handler's and every write share one transaction (aiogram's own FSM middleware is moved
     # behind ours through the public register/unregister API).
     dp.update.outer_middleware.unregister(dp.fsm)
+    # One update per person at a time, in update order, around everything that awaits (the
+    # session, the dedupe claim, the state): two quick taps must not race on the same draft, and
+    # a backlog must be answered in the order it was sent. aiogram's own isolation stays off: it
+    # would lock only inside its FSM middleware, after the database was already touched.
+    dp.update.outer_middleware(UpdateOrderMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(DedupeMiddleware(clock))
     dp.update.outer_middleware(dp.fsm)

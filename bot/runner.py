@@ -90,7 +90,7 @@ async def run_polling(settings: Settings, policy: Policy, token: str, t: Transla
     async with _started(settings, token) as (sessionmaker, clock, bot), contextlib.AsyncExitStack() as stack:
         dp = create_dispatcher(sessionmaker=sessionmaker, policy=policy, clock=clock, zone=settings.zone,
                                default_language=settings.language,
-                               evidence_store=EvidenceStore(settings.evidence_dir))
+                               evidence_store=EvidenceStore(settings.evidence_dir), web_url=settings.web_url)
         pruning = asyncio.create_task(_prune_processed_updates(sessionmaker, clock))
         stack.push_async_callback(_cancel, pruning)
         if settings.scheduler == "inline" and \

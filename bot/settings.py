@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from storage.db import sqlite_url
 
 DEFAULT_API_SERVER = "https://api.telegram.org"
+DEFAULT_WEB_URL = "http://127.0.0.1:8080"
 
 
 class Settings(BaseSettings):
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
     scheduler: str = "inline"  # inline: `tepai run` also schedules and sends; off: run `tepai scheduler`
     send_rate: float = 30.0  # messages a second, all chats together
     chat_interval: float = 1.0  # seconds between two messages to one chat
+    web_url: str = DEFAULT_WEB_URL  # the console's public base URL, for sign-in links
+    map_tiles: str | None = None  # a tile URL template ({z}/{x}/{y}) for the console's maps; none: plain
 
     @field_validator("scheduler")
     @classmethod
@@ -60,6 +63,13 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/") or DEFAULT_API_SERVER
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("web_url must start with http:// or https://")
+        return value.rstrip("/")
 
     @property
     def db_url(self) -> str:

@@ -139,6 +139,51 @@ class DisqualificationRules(_Strict):
     fail_reason: str | None = None
 
 
+class SignOff(Label):
+    """One box of the dossier's sign-off block: who signs, under which article, and which stored
+    opinion (if any) is printed in it ("county": the county's opinion, "host": the host units')."""
+
+    article: str = ""
+    opinion: str | None = Field(default=None, pattern=r"^(county|host)$")
+
+
+class DossierRules(_Strict):
+    """What the assessment dossier cites and asks to be signed (Yangquan 第十七/十八条, Jincheng 第十八/二十条)."""
+
+    basis_zh: str = ""  # the articles the assessment rests on, printed under the title
+    basis_en: str = ""
+    integrity_zh: str = ""  # the integrity statement (廉洁自律) the commissioner signs
+    integrity_en: str = ""
+    integrity_article: str = ""
+    signoff: tuple[SignOff, ...] = ()
+
+    def basis(self, lang: str) -> str:
+        return self.basis_en if lang == "en" else self.basis_zh
+
+    def integrity(self, lang: str) -> str:
+        return self.integrity_en if lang == "en" else self.integrity_zh
+
+
+class Criterion(Label):
+    points: int = Field(gt=0, le=100)
+
+
+class ReviewRules(_Strict):
+    """An expert review at the end of the posting (Jincheng 第二十条): the sheet each reviewer scores."""
+
+    article: str = ""
+    reviewers: int = Field(default=3, ge=1, le=9)
+    criteria: tuple[Criterion, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _full_marks(self) -> "ReviewRules":
+        if sum(c.points for c in self.criteria) != 100:
+            raise ValueError("review criteria points must add up to 100")
+        if len({c.key for c in self.criteria}) != len(self.criteria):
+            raise ValueError("review criteria keys must be unique")
+        return self
+
+
 class Policy(_Strict):
     key: str
     city_zh: str
@@ -163,6 +208,8 @@ class Policy(_Strict):
     selection: SelectionRules = SelectionRules()
     disqualification: DisqualificationRules = DisqualificationRules(
         reasons=(Reason(key="other", zh="其他不适合继续担任科技特派员的情况", en="Other"),))
+    dossier: DossierRules = DossierRules()
+    review: ReviewRules | None = None
 
     @model_validator(mode="after")
     def _unique_keys(self) -> "Policy":

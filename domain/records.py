@@ -20,11 +20,13 @@ class Kind(StrEnum):
     COMMISSIONERS = "commissioners"
     APPLICANTS = "applicants"
     AGREEMENTS = "agreements"
+    OPINIONS = "opinions"  # the county's opinion, a host unit's evaluation (for the dossier)
 
 
 # Import order inside one workbook: later kinds refer to earlier ones. Applicants come after
 # commissioners, so a person on both sheets keeps the commissioner's status.
-KIND_ORDER = (Kind.UNITS, Kind.ENTERPRISES, Kind.NEEDS, Kind.COMMISSIONERS, Kind.APPLICANTS, Kind.AGREEMENTS)
+KIND_ORDER = (Kind.UNITS, Kind.ENTERPRISES, Kind.NEEDS, Kind.COMMISSIONERS, Kind.APPLICANTS, Kind.AGREEMENTS,
+              Kind.OPINIONS)
 
 KIND_ALIASES: dict[Kind, tuple[str, ...]] = {
     Kind.UNITS: ("units", "unit", "派出单位", "单位"),
@@ -35,6 +37,7 @@ KIND_ALIASES: dict[Kind, tuple[str, ...]] = {
     Kind.APPLICANTS: ("applicants", "applicant", "申报人员", "候选人", "报名人员", "科技特派员申报",
                       "特派员申报", "申报"),
     Kind.AGREEMENTS: ("agreements", "agreement", "协议", "服务协议", "派驻协议"),
+    Kind.OPINIONS: ("opinions", "opinion", "考核意见", "意见", "县区意见", "派驻单位评价", "意见与评价"),
 }
 
 # Stored value: the cell texts (lower case) that mean it.
@@ -54,6 +57,11 @@ NEED_STATUSES: dict[str, tuple[str, ...]] = {  # the keys are domain.selection.N
     "matched": ("matched", "已匹配", "已对接"),
     "closed": ("closed", "已关闭", "关闭", "已解决", "已完成"),
 }
+OPINION_KINDS: dict[str, tuple[str, ...]] = {  # the keys are services.opinions.KINDS
+    "county": ("county", "县区意见", "县（区）意见", "县区", "县（区）", "县区科技管理部门意见"),
+    "host": ("host", "派驻单位评价", "派驻单位", "企业评价", "入驻企业意见", "企业"),
+}
+OPINION_MAX_CHARS = 1000
 CAPACITY_RANGE = (1, 50)  # enterprises one commissioner can serve
 
 
@@ -100,10 +108,10 @@ def text_or_empty(value: object) -> str:
     return text_cell(value) or ""
 
 
-def choice_cell(choices: dict[str, tuple[str, ...]], default: str) -> Callable[[object], str]:
+def choice_cell(choices: dict[str, tuple[str, ...]], default: str | None) -> Callable[[object], str | None]:
     """A parser for a cell holding one of `choices` (any of its texts); blank is `default`."""
 
-    def parse(value: object) -> str:
+    def parse(value: object) -> str | None:
         text = text_cell(value)
         if text is None:
             return default
@@ -116,6 +124,15 @@ def choice_cell(choices: dict[str, tuple[str, ...]], default: str) -> Callable[[
 
 
 status_cell = choice_cell(AGREEMENT_STATUSES, "active")
+
+
+def year_cell(value: object) -> int | None:
+    number = number_cell(value)
+    if number is None:
+        return None
+    if not number.is_integer() or not 2000 <= number <= 2100:
+        raise ValueError(str(value))
+    return int(number)
 
 
 def capacity_cell(value: object) -> int | None:
@@ -191,6 +208,14 @@ COLUMNS: dict[Kind, tuple[Column, ...]] = {
         Column("start_date", ("start", "start_date", "开始日期", "起始日期"), True, **_AS_DATE),
         Column("end_date", ("end", "end_date", "结束日期", "截止日期"), True, **_AS_DATE),
         Column("status", ("status", "状态"), parse=status_cell, problem="status"),
+    ),
+    Kind.OPINIONS: (
+        Column("year", ("year", "年度", "考核年度", "年份"), True, parse=year_cell, problem="year"),
+        Column("commissioner_code", ("commissioner", "commissioner_code", "特派员编号", "特派员"), True),
+        Column("kind", ("kind", "类别", "意见类别", "类型"), True, parse=choice_cell(OPINION_KINDS, None),
+               problem="opinion_kind"),
+        Column("enterprise_code", ("enterprise", "enterprise_code", "企业编号", "派驻单位编号", "企业"),),
+        Column("text", ("text", "意见", "评价", "内容", "意见内容"), True, max_length=OPINION_MAX_CHARS),
     ),
 }
 
@@ -295,6 +320,8 @@ def read_sheet(kind: Kind, label: str, rows: list[list[object]]) -> Sheet:
 def _natural_key(kind: Kind, record: dict[str, Any]) -> tuple:
     if kind is Kind.AGREEMENTS:
         return (record["commissioner_code"], record["enterprise_code"], record["start_date"])
+    if kind is Kind.OPINIONS:
+        return (record["year"], record["commissioner_code"], record["kind"], record["enterprise_code"])
     return (record["code"],)
 
 
@@ -319,6 +346,8 @@ def _check_row(kind: Kind, row: int, values: dict[str, object]) -> tuple[dict[st
         return record, problems
     if kind is Kind.ENTERPRISES:
         problems.extend(_check_coordinates(row, record))
+    if kind is Kind.OPINIONS and record["kind"] == "host" and not record["enterprise_code"]:
+        problems.append(Problem(row, "missing_value", column="enterprise_code"))
     if kind is Kind.AGREEMENTS and record["end_date"] < record["start_date"]:
         problems.append(Problem(row, "end_before_start", value=f"{record['start_date']} > {record['end_date']}"))
     return record, problems

@@ -8,11 +8,13 @@ from handlers import (
     assessment,
     change,
     common,
+    conversation_guard,
     disqualify,
     fallback,
     feedback,
     language,
     need,
+    opinion,
     outcome,
     profile,
     report,
@@ -24,9 +26,9 @@ from handlers import (
 )
 
 ROUTERS: tuple[Router, ...] = (
-    start.router, language.router, common.router, admin.router,
+    conversation_guard.router, start.router, language.router, common.router, admin.router,
     visit.router, visit_evidence.router, visits.router, feedback.router, report.router, outcome.router,
-    assessment.router, change.router, disqualify.router, selection.router, profile.router,
+    assessment.router, opinion.router, change.router, disqualify.router, selection.router, profile.router,
     need.router,
     fallback.router,
 )

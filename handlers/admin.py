@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import LinkPreviewOptions, Message
 
 from bot.commands import ADMINS
 from bot.filters import HasRole, admin_covers
@@ -14,8 +14,9 @@ from domain.clock import Clock
 from domain.invites import deep_link
 from domain.policy import Policy
 from domain.roles import INVITE_KINDS, Role
+from domain.web_access import scope_of
 from locales import Translator
-from services import feedback, onboarding
+from services import feedback, onboarding, web_access
 from services.feedback import FeedbackError, Responder
 from storage.repositories import Repos
 
@@ -90,3 +91,18 @@ async def record_on_behalf(message: Message, command: CommandObject, repos: Repo
         await message.answer(t(f"feedback.error_{exc.reason}"))
         return
     await message.answer(t("feedback.recorded", id=visit.id, answer=t(f"feedback.answer_{row.status}")))
+
+
+@router.message(Command("web"))
+async def web_link(message: Message, repos: Repos, user: User, grants: list[RoleGrant], clock: Clock,
+                   web_url: str, t: Translator) -> None:
+    """A one-time link into the web console, scoped like this admin's grants."""
+    scope = scope_of(grants)
+    if scope is None:  # pragma: no cover - the router lets only admins in
+        await message.answer(t("web.chat_no_access"))
+        return
+    name = next((g.display_name for g in grants if g.role in (Role.BUREAU, Role.COUNTY)), user.full_name)
+    token = await web_access.create_link(repos, clock, scope, name, f"user:{user.id}", user_id=user.id)
+    # No preview: the link is a secret, and nothing but the admin's own browser should fetch it.
+    await message.answer(t("web.chat_link", link=web_access.link_url(web_url, token)),
+                         link_preview_options=LinkPreviewOptions(is_disabled=True))

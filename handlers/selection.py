@@ -14,7 +14,6 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 
 from bot.filters import TYPED, HasRole
 from domain.roles import Role
-from domain.selection import may_object
 from keyboards import selection as kb
 from keyboards.layout import column
 from locales import Translator
@@ -212,13 +211,11 @@ async def export(query: CallbackQuery, ctx: service.Context, t: Translator) -> N
 @router.callback_query(kb.ObjectTo.filter())
 async def object_to(query: CallbackQuery, callback_data: kb.ObjectTo, state: FSMContext, ctx: service.Context,
                     t: Translator) -> None:
-    p = await ctx.repos.selection.pairing(callback_data.p)
-    if p is None or not may_object(p.status, ctx.today, p.notice_end):
-        await query.answer(t("selection.error_not_on_notice"), show_alert=True)
+    p = await _tap(query, t, service.open_to_objection(ctx, callback_data.p), done_with_buttons=False)
+    if p is None:
         return
     await state.set_state(ObjectionForm.reason)
     await state.set_data({"pairing": p.id})
-    await query.answer()
     await query.message.answer(t("selection.ask_objection", pairing=pairing_line(t, p)))
 
 

@@ -9,8 +9,9 @@ from domain.clock import SystemClock, local_today
 from domain.invites import deep_link
 from domain.policy import Policy
 from domain.roles import Role
+from domain.web_access import BUREAU
 from locales import Translator
-from services import onboarding
+from services import onboarding, web_access
 from services.assessment import assess
 from services.demo_activity import seed_activity
 from services.demo_data import demo_records
@@ -18,6 +19,7 @@ from services.digest import collect, last_month, last_week, monthly_html, weekly
 from services.dossier import build, to_pdf, write_dossier
 from services.importer import import_file
 from services.roster import write_roster
+from services.xlsx import workbook_of
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker, sqlite_url
 from storage.evidence_store import EvidenceStore
@@ -32,21 +34,14 @@ class DemoResult:
 
 
 def write_workbook(path: Path, sheets: dict[str, list[list]]) -> None:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, rows in sheets.items():
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    workbook.save(path)
+    workbook_of(sheets).save(path)
 
 
 DEMO_DOSSIERS = 3  # sample dossiers written; `tepai dossier` makes the rest
 
 
-async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Policy, zone: ZoneInfo) -> DemoResult:
+async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Policy, zone: ZoneInfo,
+                     web_url: str = "http://127.0.0.1:8080") -> DemoResult:
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "tepai.db"
     for stale in (database, folder / "tepai.db-wal", folder / "tepai.db-shm"):
@@ -70,6 +65,7 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
                 new = await onboarding.create_invite(repos, clock, target, "demo")
                 links.append(f"  {t(f'roles.{role.value}')} {target.display_name}: "
                              f"{deep_link(bot_username, new.token)}")
+            web_token = await web_access.create_link(repos, clock, BUREAU, t("web.bureau_name"), "demo")
             await repos.commit()
             today = local_today(clock, zone)
             store = EvidenceStore(folder / "evidence")
@@ -99,4 +95,5 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
     result.lines.append(t("demo.activity", **activity))
     result.lines += [t("demo.outputs"), *(f"  {path}" for path in outputs)]
     result.lines += [t("demo.invites"), *links, t("demo.run", folder=folder)]
+    result.lines += [t("web.demo_link", folder=folder), f"  {web_access.link_url(web_url, web_token)}"]
     return result

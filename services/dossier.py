@@ -6,7 +6,6 @@ templates/dossier.html with SVG charts and embedded thumbnails, and WeasyPrint m
 """
 from __future__ import annotations
 
-import base64
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,17 +18,14 @@ from sqlalchemy import select
 
 from domain import feedback as feedback_rules
 from domain.policy import Policy
-from domain.reports import periods
+from domain.scoring import top_grade_places
 from locales import Translator
+from services import dossier_rows as rows_of
 from services.assessment import Assessment
 from services.charts import monthly_bars, visit_map
-from services.reports import period_label
 from storage.evidence_store import EvidenceStore
-from storage.models import Agreement, Outcome, Report, Survey
+from storage.models import Outcome, Report
 from storage.repositories import Repos
-
-STATUS_CSS = {"verified": "ok", "noted": "note", "flagged": "flag"}
-MAX_THUMBS = 3
 
 
 @lru_cache(maxsize=1)
@@ -66,30 +62,18 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
     agreements = await repos.people.agreements_of(commissioner_id=c.id)
     visits = await repos.visits.between(c.id, start, end)
     answers = {row.visit_id: row for row in await repos.feedback.of_commissioner(c.id, start, end)}
-    reports = list((await repos.session.scalars(select(Report).where(Report.commissioner_id == c.id))).all())
+    reports = list((await repos.session.scalars(select(Report).where(Report.commissioner_id == c.id)
+                                                 .order_by(Report.submitted_at))).all())
     outcomes = list((await repos.session.scalars(
         select(Outcome).where(Outcome.commissioner_id == c.id, Outcome.achieved_on >= start,
                               Outcome.achieved_on <= end).order_by(Outcome.achieved_on))).all())
-    surveys = list((await repos.session.scalars(
-        select(Survey).join(Agreement, Agreement.id == Survey.agreement_id)
-        .where(Agreement.commissioner_id == c.id, Survey.period == str(year)))).all())
+    surveys = await repos.feedback.surveys_of_commissioner(c.id, str(year))
+    disqualifications = await repos.assessment.disqualifications_of(c.id)
+    opinions = await repos.assessment.opinions(year, c.id)
 
     zone = ZoneInfo(policy.timezone)  # times are stored in UTC and shown in the policy's zone
-    kinds = {k.key: k.text(t.lang) for k in policy.service_kinds}
     outcome_kinds = {k.key: k.text(t.lang) for k in policy.outcome_kinds}
-    rows = []
-    for v in visits:
-        answer = answers.get(v.id)
-        rows.append({
-            "id": v.id, "date": v.visit_date.isoformat(), "enterprise": v.enterprise.name,
-            "kind": kinds.get(v.kind, v.kind), "mode": t(f"visit.mode_{v.mode}"),
-            "status": t(f"dossier.status_{v.evidence_status}"), "css": STATUS_CSS.get(v.evidence_status, ""),
-            "flags": [t(f"visit.flag_{f['flag']}", **{k: val for k, val in f.items() if k != "flag"})
-                      for f in v.flags if f["flag"] not in ("no_exif",)],
-            "answer": t(f"feedback.answer_{answer.status}")
-            + (" " + t("dossier.rating", n=answer.rating) if answer.rating else "") if answer else "",
-            "thumbs": [_thumb(store, vf.file.sha256) for vf in v.files[:MAX_THUMBS] if vf.file.kind == "image"],
-        })
+    rows = rows_of.visit_rows(t, policy, store, visits, answers)
     months = [0] * 12
     for v in visits:
         months[v.visit_date.month - 1] += 1
@@ -101,48 +85,50 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
         statuses=[a.status for a in answers.values()], ratings=[a.rating for a in answers.values() if a.rating],
         comments=[a.comment for a in answers.values() if a.comment],
         survey_answers=[s.answers for s in surveys if s.answered_at], surveys_sent=len(surveys))
-    decision = assessment.decisions.get(code)
+    grades = {g.key: g.text(t.lang) for g in policy.grades}
+    report_rows = rows_of.report_rows(t, policy, agreements, reports, year, assessment.as_of, zone)
     html = _environment().get_template("dossier.html").render(
-        t=t, lang=t.lang, css=stylesheet(), c=c, year=year, policy_title=policy.title(t.lang),
-        generated=generated.astimezone(zone).strftime("%Y-%m-%d %H:%M"), agreements=agreements, graded=graded,
-        grade_label=next(g.text(t.lang) for g in policy.grades if g.key == graded.grade), decision=decision,
-        weights=policy.assessment.weights, visits=rows,
+        t=t, lang=t.lang, css=stylesheet(), c=c, year=year, policy=policy, policy_title=policy.title(t.lang),
+        articles=policy.dossier.basis(t.lang),
+        generated=rows_of.local_time(generated, zone), agreements=agreements, graded=graded,
+        grades=grades, grade_label=grades[graded.grade], reason=_reason(t, policy, graded),
+        cap=_cap(t, policy, assessment, graded), decision=assessment.decisions.get(code),
+        weights=policy.assessment.weights, visits=rows, photos=[p for r in rows for p in r.photos],
+        disputes=[r for r in rows if r.dispute_reason],
         monthly_svg=monthly_bars(months, [t("dossier.month", m=m) for m in range(1, 13)], font=font_family()),
-        map_svg=visit_map(sites, points, font=font_family()), summary=summary,
+        map_svg=visit_map(sites, points, font=font_family()), summary=summary, scale=max(rows_of.RATING_SCALE),
+        comments=rows_of.comments(t, rows, answers, surveys),
         survey_labels={q.key: q.text(t.lang) for q in (policy.survey.questions if policy.survey else ())},
-        reports=_report_rows(t, policy, agreements, reports, year, assessment.as_of, zone),
+        reports=report_rows, report_texts=[r for r in report_rows if r.appendix],
         outcomes=[{"achieved_on": o.achieved_on.isoformat(), "kind": outcome_kinds.get(o.kind, o.kind),
                    "enterprise": o.enterprise.name, "title": o.title} for o in outcomes],
+        integrity=policy.dossier.integrity(t.lang), integrity_article=policy.dossier.integrity_article,
+        disqualifications=[{"on": rows_of.local_time(d.decided_at, zone)[:10], "reason": _reason_text(t, policy, d.reason),
+                            "article": d.article} for d in disqualifications],
+        signoff=policy.dossier.signoff, review=policy.review,
+        county_opinion=next((o.text for o in opinions if o.kind == "county"), None),
+        host_opinions=[o for o in opinions if o.kind == "host"],
     )
     return Dossier(code, c.name, html)
 
 
-def _thumb(store: EvidenceStore, sha256: str) -> str:
-    path = store.thumbnail_path(sha256)
-    data = path.read_bytes() if path.is_file() else b""
-    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+def _reason(t: Translator, policy: Policy, graded) -> str:  # noqa: ANN001 - a domain.scoring.Graded
+    """Why this grade, in the policy's own grade words (a Jincheng 称职 is not "合格")."""
+    labels = [g.text(t.lang) for g in policy.grades]
+    return t(f"assess.reason_{graded.reason}", grade=labels[[g.key for g in policy.grades].index(graded.grade)],
+             top=labels[0], middle=labels[1], lowest=labels[-1])
 
 
-def _report_rows(t: Translator, policy: Policy, agreements: list, reports: list[Report], year: int,
-                 as_of: date, zone: ZoneInfo) -> list[dict]:
-    done = {(r.cycle, r.period): r for r in reports}
-    out = []
-    for cycle in policy.report_cycles:
-        for period in periods(cycle, year):
-            if not any(a.start_date <= period.end and a.end_date >= period.start for a in agreements):
-                continue
-            report = done.get((cycle.key, period.key))
-            submitted_on = report.submitted_at.astimezone(zone).date() if report is not None else None
-            if report is not None:
-                state, css = (t("report.late", days=(submitted_on - report.due_on).days), "flag") \
-                    if report.late else (t("report.on_time"), "ok")
-            elif period.due < as_of:
-                state, css = t("dossier.missing"), "flag"
-            else:
-                state, css = t("dossier.not_due", due=period.due.isoformat()), "muted"
-            out.append({"label": period_label(t, cycle, period), "state": state, "css": css,
-                        "submitted": submitted_on.isoformat() if submitted_on else None})
-    return out
+def _cap(t: Translator, policy: Policy, assessment: Assessment, graded) -> str | None:  # noqa: ANN001
+    if policy.top_grade_cap is None:
+        return None
+    cohort = len(assessment.graded)
+    return t("dossier.cap", grade=policy.grades[0].text(t.lang), places=top_grade_places(policy, cohort),
+             percent=round(policy.top_grade_cap * 100), cohort=cohort, rank=graded.rank)
+
+
+def _reason_text(t: Translator, policy: Policy, key: str) -> str:
+    return next((r.text(t.lang) for r in policy.disqualification.reasons if r.key == key), key)
 
 
 def to_pdf(html: str) -> bytes:

@@ -27,7 +27,7 @@ from domain.records import (
     kind_from_name,
     read_sheet,
 )
-from storage.models import Agreement, Commissioner, DispatchingUnit, Enterprise, Need
+from storage.models import Agreement, Commissioner, DispatchingUnit, Enterprise, Need, Opinion
 from storage.repositories import Repos
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
@@ -39,6 +39,7 @@ _MODELS: dict[Kind, type] = {
     Kind.COMMISSIONERS: Commissioner,
     Kind.APPLICANTS: Commissioner,  # with status "applicant"
     Kind.AGREEMENTS: Agreement,
+    Kind.OPINIONS: Opinion,
 }
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -171,12 +172,13 @@ class Reference:
 
 _UNIT = Reference("unit_code", DispatchingUnit, "unit_id", "unknown_unit")
 _ENTERPRISE = Reference("enterprise_code", Enterprise, "enterprise_id", "unknown_enterprise")
+_COMMISSIONER = Reference("commissioner_code", Commissioner, "commissioner_id", "unknown_commissioner")
 REFERENCES: dict[Kind, tuple[Reference, ...]] = {
     Kind.NEEDS: (_ENTERPRISE,),
     Kind.COMMISSIONERS: (_UNIT,),
     Kind.APPLICANTS: (_UNIT,),
-    Kind.AGREEMENTS: (Reference("commissioner_code", Commissioner, "commissioner_id", "unknown_commissioner"),
-                      _ENTERPRISE),
+    Kind.AGREEMENTS: (_COMMISSIONER, _ENTERPRISE),
+    Kind.OPINIONS: (_COMMISSIONER, _ENTERPRISE),
 }
 
 
@@ -186,6 +188,8 @@ def _on_create(kind: Kind, now: datetime) -> dict[str, Any]:
         return {"status": "applicant"}  # an existing commissioner keeps "active" or "disqualified"
     if kind is Kind.NEEDS:
         return {"file_ids": [], "created_at": now, "created_by": "import"}
+    if kind is Kind.OPINIONS:
+        return {"written_by": "import", "written_at": now}
     return {}
 
 
@@ -234,6 +238,11 @@ async def _existing(repos: Repos, kind: Kind, records: list[dict[str, Any]]) -> 
             return (values["commissioner_id"], values["enterprise_id"], values["start_date"])
 
         return await repos.people.agreements_by_keys(key_of(v) for v in records), key_of
+    if kind is Kind.OPINIONS:
+        def opinion_key(values: dict[str, Any]) -> tuple:
+            return (values["year"], values["commissioner_id"], values["kind"], values["enterprise_id"])
+
+        return await repos.assessment.opinions_by_keys(opinion_key(v) for v in records), opinion_key
     return await repos.people.by_codes(_MODELS[kind], (v["code"] for v in records)), itemgetter("code")
 
 

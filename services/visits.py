@@ -181,7 +181,10 @@ async def amend_summary(repos: Repos, clock: Clock, policy: Policy, *, user_id: 
     return visit
 
 
-async def void_visit(repos: Repos, clock: Clock, *, admin_user_id: int, visit: Visit, reason: str) -> Visit:
+async def void_visit(repos: Repos, clock: Clock, *, admin_user_id: int | None, visit: Visit, reason: str,
+                     actor: str | None = None) -> Visit:
+    """An admin voids a visit (chat `/void`, the web console's review queue). `actor` names who
+    for the audit log when there is no account (a console signed in from the command line)."""
     if visit.voided_at is not None:
         raise VisitError("already_void")
     if not reason.strip():
@@ -189,5 +192,20 @@ async def void_visit(repos: Repos, clock: Clock, *, admin_user_id: int, visit: V
     visit.voided_at = clock.now()
     visit.void_reason = reason.strip()
     visit.voided_by_user_id = admin_user_id
-    repos.audit.record(clock.now(), f"user:{admin_user_id}", "visit.void", "visit", visit.id, reason=reason.strip())
+    repos.audit.record(clock.now(), actor or f"user:{admin_user_id}", "visit.void", "visit", visit.id,
+                       reason=reason.strip())
+    return visit
+
+
+async def accept_visit(repos: Repos, clock: Clock, *, visit: Visit, note: str, actor: str) -> Visit:
+    """A reviewer accepts a flagged or disputed visit with a note: it leaves the review queue, its
+    flags stay on record. Audited."""
+    if visit.voided_at is not None:
+        raise VisitError("already_void")
+    if not note.strip():
+        raise VisitError("accept_note")
+    visit.reviewed_at = clock.now()
+    visit.review_note = note.strip()
+    visit.reviewed_by = actor
+    repos.audit.record(clock.now(), actor, "visit.accept", "visit", visit.id, note=note.strip())
     return visit

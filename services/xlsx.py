@@ -1,11 +1,40 @@
-"""The house style of Tepai's spreadsheets: a bold blue header row, frozen panes, a filter."""
+"""The house style of Tepai's spreadsheets: a bold blue header row, frozen panes, a filter.
+
+Every workbook Tepai writes goes through `append_rows`, which stores text that a spreadsheet
+would read as a formula (OWASP's CSV-injection list: =, +, -, @, tab, CR) as text: typed by an
+enterprise or imported, a need's field must never run as `=HYPERLINK(…)` on a bureau's computer.
+"""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def append_rows(sheet: Worksheet, rows: Iterable[Sequence[object]]) -> None:
+    """Append each row; a text cell that starts like a formula is stored as text. The cell keeps
+    its exact value (no visible apostrophe) and carries Excel's quote prefix, so editing it in
+    Excel or LibreOffice does not turn it into a formula either."""
+    for row in rows:
+        sheet.append(list(row))
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
+def workbook_of(sheets: Mapping[str, Sequence[Sequence[object]]]) -> Workbook:
+    """A plain workbook, one sheet per title, rows as given (the demo's data file)."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        append_rows(workbook.create_sheet(title), rows)
+    return workbook
 
 
 def table(title: str, labels: Sequence[str], rows: Sequence[Sequence[object]], *,
@@ -14,9 +43,7 @@ def table(title: str, labels: Sequence[str], rows: Sequence[Sequence[object]], *
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title
-    sheet.append(list(labels))
-    for row in rows:
-        sheet.append(list(row))
+    append_rows(sheet, [labels, *rows])
     for cell in sheet[1]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="1F4E79")

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageReplyMarkup,
@@ -112,6 +113,10 @@ class Harness:
         bot = create_bot(BOT_TOKEN, session=session)
         return cls(dp=create_dispatcher(**dispatcher_kwargs), bot=bot, session=session,
                    sessionmaker=dispatcher_kwargs.get("sessionmaker"))
+
+    def state_key(self, person: Person) -> StorageKey:
+        """Where the person's conversation state (FSM) is kept, to read or forge it in tests."""
+        return StorageKey(bot_id=self.bot.id, chat_id=person.id, user_id=person.id)
 
     def message(self, person: Person, text: str | None, chat_type: str = "private", **extra: Any) -> Update:
         chat = Chat(id=person.id if chat_type == "private" else -100_000 - person.id, type=chat_type)

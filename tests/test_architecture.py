@@ -10,7 +10,7 @@ from pathlib import Path
 
 from testkit.databases import ROOT
 
-ROOMS = ("bot", "handlers", "keyboards", "messages", "services", "scheduler", "storage", "domain", "locales",
+ROOMS = ("bot", "handlers", "web", "keyboards", "messages", "services", "scheduler", "storage", "domain", "locales",
          "testkit", "tests", "bench")
 
 # Which of our rooms each room may import (itself always). `bot` is the composition root.
@@ -23,7 +23,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "services": {"messages", "domain", "storage", "locales"},
     "scheduler": {"services", "messages", "domain", "storage", "locales"},
     "handlers": {"bot", "keyboards", "messages", "services", "domain", "storage", "locales"},
-    "bot": {"handlers", "keyboards", "messages", "services", "scheduler", "domain", "storage", "locales"},
+    "web": {"messages", "services", "domain", "storage", "locales"},
+    "bot": {"handlers", "web", "keyboards", "messages", "services", "scheduler", "domain", "storage", "locales"},
     "testkit": set(ROOMS) - {"tests", "bench"},
     "bench": set(ROOMS) - {"tests"},
     "tests": set(ROOMS) - {"bench"},
@@ -36,6 +37,7 @@ FORBIDDEN: list[tuple[str, str, str]] = [
     ("handlers", "storage.models", "handlers speak to services and repositories, not to the tables"),
     ("handlers", "sqlalchemy", "handlers speak to services and repositories, not to the tables"),
     ("handlers", "bot.", "handlers use only the chat kit of bot/: bot.filters and bot.commands"),
+    ("web", "storage.models", "the console's pages speak to services and repositories, not to the tables"),
 ]
 BOT_KIT = ("bot.filters", "bot.commands")  # the exception to the last line above
 

@@ -188,14 +188,10 @@ async def test_forged_kind_button_is_refused_and_keeps_the_draft(harness) -> Non
     await walk.send("/change")
     await walk.press(HUAXIN)
     assert "要申请哪一种变更" in walk.last_text()
-    state = await harness.dp.storage.get_data(_key(harness, ZHANG))
+    state = await harness.dp.storage.get_data(harness.state_key(ZHANG))
     forged = await walk.feed(harness.callback(ZHANG, "cr:kind:bogus"))
     assert "没有这种变更类型" in alerts(forged)[0] and texts(forged) == []
-    assert await harness.dp.storage.get_data(_key(harness, ZHANG)) == state  # the draft is unchanged
+    assert await harness.dp.storage.get_data(harness.state_key(ZHANG)) == state  # the draft is unchanged
     await walk.press("提前终止协议")  # the real buttons still work
     assert "提前终止协议的理由" in walk.last_text()
 
-
-def _key(h: Harness, person: Person):  # noqa: ANN202
-    from aiogram.fsm.storage.base import StorageKey
-    return StorageKey(bot_id=h.bot.id, chat_id=person.id, user_id=person.id)

@@ -110,8 +110,8 @@ async def test_wrong_input_gets_a_clear_answer_and_keeps_the_draft(harness) -> N
     assert "至少需要 2 个字" in (await walk.send("窑"))[0]
     assert "这里需要文字" in texts(await walk.feed(harness.photo(LI_MING, images.jpeg(1), "early")))[0]
     assert "这里需要文字" in texts(await walk.feed(harness.sticker(LI_MING)))[0]
-    # A command is never taken as the answer: it goes to its own handler, the draft stays.
-    assert "没有这个命令" in (await walk.send("/frobnicate"))[0]
+    # A command is never taken as the answer: finish or /cancel first, the draft stays.
+    assert "请先完成它，或发送 /cancel" in (await walk.send("/frobnicate"))[0]
     assert "最多 60 个字（现在 61 个字）" in (await walk.send("材" * 61))[0]
     await walk.send(FIELD)
     assert "至少需要 10 个字" in (await walk.send("坏了"))[0]

@@ -142,7 +142,7 @@ async def test_wrong_input_and_stale_buttons(harness) -> None:  # noqa: F811
     assert "这里需要文字" in texts(await walk.feed(harness.sticker(ZHANG)))[0]
     # A command is never taken as the answer; the question stays open.
     assert "张伟" in (await walk.send("/me"))[0]
-    assert "没有这个命令" in (await walk.send("/窑炉节能"))[0]
+    assert "请先完成它" in (await walk.send("/窑炉节能"))[0]
     assert (await commissioner(harness, "C001")).keywords is None
     seen = await walk.send("窑炉节能")
     assert "已保存擅长方向" in seen[0]

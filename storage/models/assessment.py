@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -73,3 +74,23 @@ class GradeDecision(Base):
     decided_by: Mapped[str] = mapped_column(String(160))
     decided_at: Mapped[datetime]
     final: Mapped[bool] = mapped_column(default=False)  # locked: no more changes
+
+
+class Opinion(Base):
+    """What the assessment weighs besides the records (Yangquan 第十七条): the county's opinion of a
+    commissioner's year ("county"), and a host unit's evaluation ("host", one per enterprise),
+    entered by the county admin (/opinion or the import). Written again, the text is replaced."""
+
+    __tablename__ = "opinions"
+    __table_args__ = (Index("ix_opinions_year_commissioner", "year", "commissioner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    commissioner_id: Mapped[int] = mapped_column(ForeignKey("commissioners.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # "county" or "host"
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))  # the host unit, for "host"
+    text: Mapped[str] = mapped_column(Text)
+    written_by: Mapped[str] = mapped_column(String(160))
+    written_at: Mapped[datetime]
+
+    enterprise: Mapped[Enterprise | None] = relationship(lazy="joined")

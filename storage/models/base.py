@@ -21,5 +21,5 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {
         datetime: DateTime(timezone=True), dict[str, Any]: JSON, list[dict[str, Any]]: JSON,
-        dict[str, Any] | None: JSON,
+        dict[str, Any] | None: JSON, list[str] | None: JSON,
     }

@@ -107,9 +107,12 @@ class Agreement(Base):
     end_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="active")  # domain.records.AGREEMENT_STATUSES
     targets: Mapped[str | None] = mapped_column(Text)  # 任务目标, as agreed or changed by an approved request
-    # Renewal (续签) taps; both set: the next year's agreement exists.
+    # Renewal (续签) answers, one per party: both yes (…_at) make the next year's agreement; a
+    # party's no (…_declined_at) is kept too, so it is given, and told to the other side, once.
     renew_commissioner_at: Mapped[datetime | None]
     renew_enterprise_at: Mapped[datetime | None]
+    renew_commissioner_declined_at: Mapped[datetime | None]
+    renew_enterprise_declined_at: Mapped[datetime | None]
 
     commissioner: Mapped[Commissioner] = relationship(lazy="joined")
     enterprise: Mapped[Enterprise] = relationship(lazy="joined")

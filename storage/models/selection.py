@@ -67,6 +67,8 @@ class Objection(Base):
     """An objection (异议) to a pairing on public notice; it holds the pairing until decided."""
 
     __tablename__ = "objections"
+    # One objection per person per pairing: repeating it would hold a pairing on notice for good.
+    __table_args__ = (UniqueConstraint("pairing_id", "filed_by", name="uq_objections_pairing_filed_by"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)

@@ -76,6 +76,10 @@ class Visit(Base):
     voided_at: Mapped[datetime | None]
     void_reason: Mapped[str | None] = mapped_column(Text)
     voided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A reviewer accepted the visit despite its flags or dispute (the web console's review queue).
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str | None] = mapped_column(String(160))
 
     commissioner: Mapped[Commissioner] = relationship(lazy="joined")
     enterprise: Mapped[Enterprise] = relationship(lazy="joined")

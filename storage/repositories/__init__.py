@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.repositories.assessment import AssessmentRepo
 from storage.repositories.audit import AuditRepo
 from storage.repositories.changes import ChangeRepo
+from storage.repositories.console import ConsoleRepo
 from storage.repositories.feedback import FeedbackRepo
 from storage.repositories.invites import InviteRepo
 from storage.repositories.lease import LeaseRepo
@@ -15,6 +16,7 @@ from storage.repositories.selection import SelectionRepo
 from storage.repositories.updates import UpdateRepo
 from storage.repositories.users import UserRepo
 from storage.repositories.visits import VisitRepo
+from storage.repositories.web import WebRepo
 
 
 class Repos:
@@ -34,6 +36,8 @@ class Repos:
         self.selection = SelectionRepo(session)
         self.changes = ChangeRepo(session)
         self.lease = LeaseRepo(session)
+        self.web = WebRepo(session)
+        self.console = ConsoleRepo(session)
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -42,4 +46,5 @@ class Repos:
         await self.session.rollback()
 
 
-__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "FeedbackRepo", "InviteRepo", "LeaseRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo", "VisitRepo"]
+__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "ConsoleRepo", "FeedbackRepo", "InviteRepo", "LeaseRepo",
+           "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo", "VisitRepo", "WebRepo"]

@@ -6,7 +6,17 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Agreement, GradeDecision, Outcome, Report, Survey, Visit, VisitFeedback
+from storage.models import (
+    Agreement,
+    Disqualification,
+    GradeDecision,
+    Opinion,
+    Outcome,
+    Report,
+    Survey,
+    Visit,
+    VisitFeedback,
+)
 
 
 class AssessmentRepo:
@@ -52,3 +62,30 @@ class AssessmentRepo:
 
     def add(self, row: object) -> None:
         self.session.add(row)
+
+    async def disqualifications_of(self, commissioner_id: int) -> list[Disqualification]:
+        stmt = (select(Disqualification).where(Disqualification.commissioner_id == commissioner_id)
+                .order_by(Disqualification.decided_at))
+        return list((await self.session.scalars(stmt)).all())
+
+    async def opinions(self, year: int, commissioner_id: int) -> list[Opinion]:
+        stmt = (select(Opinion).where(Opinion.year == year, Opinion.commissioner_id == commissioner_id)
+                .order_by(Opinion.kind, Opinion.enterprise_id, Opinion.id))
+        return list((await self.session.scalars(stmt)).all())
+
+    async def opinions_by_keys(self, keys) -> dict[tuple, Opinion]:  # noqa: ANN001 - an iterable of keys
+        """Stored opinions by (year, commissioner id, kind, enterprise id), for the import."""
+        wanted = set(keys)
+        years = {k[0] for k in wanted}
+        if not wanted:
+            return {}
+        rows = await self.session.scalars(select(Opinion).where(Opinion.year.in_(years), Opinion.commissioner_id.in_(
+            {k[1] for k in wanted})))
+        found = {(o.year, o.commissioner_id, o.kind, o.enterprise_id): o for o in rows}
+        return {k: v for k, v in found.items() if k in wanted}
+
+    async def opinion(self, year: int, commissioner_id: int, kind: str, enterprise_id: int | None) -> Opinion | None:
+        stmt = select(Opinion).where(Opinion.year == year, Opinion.commissioner_id == commissioner_id,
+                                     Opinion.kind == kind, Opinion.enterprise_id.is_(None) if enterprise_id is None
+                                     else Opinion.enterprise_id == enterprise_id)
+        return await self.session.scalar(stmt)

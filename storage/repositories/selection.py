@@ -63,6 +63,10 @@ class SelectionRepo:
     async def objection(self, objection_id: int) -> Objection | None:
         return await self.session.get(Objection, objection_id)
 
+    async def objection_by(self, pairing_id: int, filed_by: str) -> Objection | None:
+        return await self.session.scalar(select(Objection).where(Objection.pairing_id == pairing_id,
+                                                                  Objection.filed_by == filed_by))
+
     async def pending_objections(self, pairing_id: int) -> list[Objection]:
         stmt = select(Objection).where(Objection.pairing_id == pairing_id, Objection.decision.is_(None))
         return list((await self.session.scalars(stmt.order_by(Objection.id))).unique().all())

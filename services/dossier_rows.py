@@ -1,0 +1,172 @@
+"""What the dossier's tables and appendices show, made from stored rows: visits numbered by date,
+their photos as figures, the enterprises' comments by text, reports with a summary and their full
+text. No queries here: services.dossier reads the rows and hands them in."""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from domain.evidence import Point, distance_m
+from domain.policy import Policy
+from domain.reports import periods
+from locales import Translator
+from services.reports import period_label
+from storage.evidence_store import EvidenceStore
+from storage.models import Report, Survey, Visit, VisitFeedback
+
+STATUS_CSS = {"verified": "ok", "noted": "note", "flagged": "flag"}
+HIDDEN_FLAGS = ("no_exif",)  # a note for the commissioner, not a question for the panel
+SUMMARY_CHARS = 60  # a report's summary in the table; the whole text is in the appendix
+
+
+@dataclass
+class Photo:
+    number: int  # 图 n, counted through the appendix
+    src: str  # a data: URI, so the HTML stands alone
+    label: str  # 现场照片 for on-site visits, 线上截图 for online ones
+    taken: str  # when the camera says it was taken, or that it does not say
+    place: str
+    visit_number: int
+    visit_line: str  # date · enterprise · kind
+    status: str
+    css: str
+
+
+@dataclass
+class VisitRow:
+    number: int  # 1..N by date
+    id: int  # the stored id, which the chat commands use
+    date: str
+    enterprise: str
+    kind: str
+    mode: str
+    summary: str
+    status: str
+    css: str
+    flags: list[str]
+    answer: str
+    dispute_reason: str | None
+    photos: list[Photo] = field(default_factory=list)
+
+
+def visit_rows(t: Translator, policy: Policy, store: EvidenceStore, visits: list[Visit],
+               answers: dict[int, VisitFeedback]) -> list[VisitRow]:
+    """Visits come in date order (ties by id); photos are numbered across all visits."""
+    kinds = {k.key: k.text(t.lang) for k in policy.service_kinds}
+    rows: list[VisitRow] = []
+    figure = 0
+    for number, v in enumerate(visits, start=1):
+        answer = answers.get(v.id)
+        status, css = t(f"dossier.status_{v.evidence_status}"), STATUS_CSS.get(v.evidence_status, "")
+        row = VisitRow(
+            number=number, id=v.id, date=v.visit_date.isoformat(), enterprise=v.enterprise.name,
+            kind=kinds.get(v.kind, v.kind), mode=t(f"visit.mode_{v.mode}"), summary=v.summary, status=status,
+            css=css,
+            flags=[t(f"visit.flag_{f['flag']}", **{k: val for k, val in f.items() if k != "flag"})
+                   for f in v.flags if f["flag"] not in HIDDEN_FLAGS],
+            answer=_answer_text(t, answer), dispute_reason=answer.dispute_reason if answer else None)
+        site = Point(v.enterprise.latitude, v.enterprise.longitude) if v.enterprise.latitude is not None else None
+        for vf in v.files:
+            if vf.file.kind != "image":
+                continue
+            figure += 1
+            row.photos.append(Photo(
+                number=figure, src=_thumb(store, vf.file.sha256),
+                label=t("dossier.photo_on_site" if v.mode == "on_site" else "dossier.photo_online"),
+                taken=t("dossier.photo_taken", at=vf.file.taken_at.replace("T", " ")[:16]) if vf.file.taken_at
+                else t("dossier.photo_no_time"),
+                place=_place(t, site, vf.file.exif_lat, vf.file.exif_lon), visit_number=number,
+                visit_line=f"{row.date} · {row.enterprise} · {row.kind}", status=status, css=css))
+        rows.append(row)
+    return rows
+
+
+def _answer_text(t: Translator, answer: VisitFeedback | None) -> str:
+    if answer is None:
+        return ""
+    text = t(f"feedback.answer_{answer.status}")
+    return text + (" " + t("dossier.rating", n=answer.rating, of=max(RATING_SCALE)) if answer.rating else "")
+
+
+RATING_SCALE = range(1, 6)  # visit ratings and survey answers are 1–5 (domain.feedback.RATINGS)
+
+
+def _place(t: Translator, site: Point | None, lat: float | None, lon: float | None) -> str:
+    if lat is None or lon is None:
+        return t("dossier.photo_no_place")
+    if site is None:
+        return t("dossier.photo_at", lat=f"{lat:.5f}", lon=f"{lon:.5f}")
+    return t("dossier.photo_from_site", distance=round(distance_m(site, Point(lat, lon))))
+
+
+def _thumb(store: EvidenceStore, sha256: str) -> str:
+    path = store.thumbnail_path(sha256)
+    data = path.read_bytes() if path.is_file() else b""
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+
+
+@dataclass
+class Comment:
+    text: str
+    sources: list[str]  # who said it, and on which visits: each text is shown once
+
+
+def comments(t: Translator, rows: list[VisitRow], answers: dict[int, VisitFeedback],
+             surveys: list[Survey]) -> list[Comment]:
+    by_text: dict[str, dict[str, list[str]]] = {}
+    number_of = {r.id: r for r in rows}
+    for visit_id, answer in answers.items():
+        if answer.comment and visit_id in number_of:
+            row = number_of[visit_id]
+            by_text.setdefault(answer.comment.strip(), {}).setdefault(row.enterprise, []).append(str(row.number))
+    for survey in surveys:
+        if survey.comment:
+            name = survey.agreement.enterprise.name
+            by_text.setdefault(survey.comment.strip(), {}).setdefault(name, []).append(t("dossier.survey_ref"))
+    out = []
+    for text, sources in by_text.items():
+        out.append(Comment(text, [t("dossier.comment_source", enterprise=name, visits="、".join(refs))
+                                  for name, refs in sources.items()]))
+    return out
+
+
+@dataclass
+class ReportRow:
+    label: str
+    submitted: str | None
+    state: str
+    css: str
+    summary: str
+    text: str
+    appendix: bool  # submitted: its whole text is in the appendix
+
+
+def report_rows(t: Translator, policy: Policy, agreements: list, reports: list[Report], year: int,
+                as_of, zone: ZoneInfo) -> list[ReportRow]:  # noqa: ANN001 - a date
+    done = {(r.cycle, r.period): r for r in reports}
+    out = []
+    for cycle in policy.report_cycles:
+        for period in periods(cycle, year):
+            if not any(a.start_date <= period.end and a.end_date >= period.start for a in agreements):
+                continue
+            report = done.get((cycle.key, period.key))
+            submitted_on = report.submitted_at.astimezone(zone).date() if report is not None else None
+            if report is not None:
+                state, css = (t("report.late", days=(submitted_on - report.due_on).days), "flag") \
+                    if report.late else (t("report.on_time"), "ok")
+            elif period.due < as_of:
+                state, css = t("dossier.missing"), "flag"
+            else:
+                state, css = t("dossier.not_due", due=period.due.isoformat()), "muted"
+            text = report.text.strip() if report is not None else ""
+            summary = text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS].rstrip() + "…"
+            out.append(ReportRow(label=period_label(t, cycle, period), state=state, css=css, summary=summary,
+                                 text=text, appendix=bool(text),
+                                 submitted=submitted_on.isoformat() if submitted_on else None))
+    return out
+
+
+def local_time(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")

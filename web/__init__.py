@@ -1,0 +1,1 @@
+"""The web console: another front door onto the same services as the chat and the CLI."""
