@@ -45,7 +45,7 @@ async def visits_of(seeded, code: str) -> list:  # noqa: ANN001, F811
     async with seeded.sessionmaker() as session:
         repos = Repos(session)
         commissioner = await repos.people.by_code(Commissioner, code)
-        return await repos.reports.visits_between(commissioner.id, date(2026, 1, 1), date(2026, 12, 31))
+        return await repos.visits.between(commissioner.id, date(2026, 1, 1), date(2026, 12, 31))
 
 
 async def test_dossier_html(seeded, policy) -> None:  # noqa: ANN001, F811
