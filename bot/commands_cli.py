@@ -18,7 +18,7 @@ from locales import Translator
 from services import onboarding
 from services.importer import ImportFileError, ImportReport, import_file
 from storage import migrate
-from storage.db import create_engine, create_sessionmaker
+from storage.db import create_engine, create_sessionmaker, reach
 from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
 
@@ -29,6 +29,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 async def _database(url: str, upgrade: bool = True) -> AsyncIterator:
     engine = create_engine(url)
     try:
+        await reach(engine)
         if upgrade:
             await migrate.upgrade(engine)
         yield engine
@@ -56,12 +57,9 @@ def _serve(settings: Settings, policy: Policy, t: Translator, serve) -> int:  # 
         return EXIT_USAGE
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        result = asyncio.run(serve(settings, policy, token, t))
+        asyncio.run(serve(settings, policy, token, t))
     except KeyboardInterrupt:
         return EXIT_OK
-    if result is False:  # the scheduler runs elsewhere
-        print(t("cli.scheduler_elsewhere"), file=sys.stderr)
-        return EXIT_USAGE
     return EXIT_OK
 
 
@@ -180,6 +178,7 @@ async def invite(settings: Settings, policy: Policy, t: Translator, kind: str, c
 async def assess(settings: Settings, policy: Policy, t: Translator, year: int, roster: Path | None,
                  county: str | None) -> int:
     from services.assessment import assess as assess_year
+    from services.assessment_texts import basis
     from services.roster import write_roster
 
     as_of = local_today(SystemClock(), settings.zone)
@@ -195,7 +194,7 @@ async def assess(settings: Settings, policy: Policy, t: Translator, year: int, r
                 percent=round(policy.top_grade_cap * 100)))
     for g in result.graded:
         print(t("assess.row", rank=g.rank, code=g.scored.inputs.code, name=g.scored.inputs.name,
-                total=g.scored.total, grade=labels[g.grade], basis=t(f"assess.reason_{g.reason}")))
+                total=g.scored.total, grade=labels[g.grade], basis=basis(t, policy, g.reason)))
     if roster is not None:
         count = write_roster(roster, policy, t, result, county)
         print(t("assess.written", path=roster, rows=count))
@@ -221,7 +220,8 @@ async def dossiers(settings: Settings, policy: Policy, t: Translator, year: int,
                     return EXIT_FAILED
                 codes = [code]
             for done, each in enumerate(codes, start=1):
-                dossier = await build(repos, policy, store, t, result, each, clock.now())
+                dossier = await build(repos, policy, store, t, result, each, clock.now(),
+                                      map_tiles=settings.map_tiles)
                 await asyncio.to_thread(write_dossier, out, dossier)
                 _progress(done, len(codes), each)
     print(t("cli.dossiers_written", count=len(codes), path=out.resolve()))

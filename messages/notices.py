@@ -56,7 +56,7 @@ class Notices:
         """Ask the enterprise's contact whether the visit happened (属实 / 不属实)."""
         t = self.t(contact)
         head = t("feedback.reminder", n=reminder) + "\n" if reminder else ""
-        text = head + t("feedback.prompt", commissioner=visit.commissioner.name, date=visit.visit_date.isoformat(),
+        text = head + t("feedback.prompt", commissioner=visit.commissioner.name, date=visit.visit_date,
                         mode=t(f"visit.mode_{visit.mode}"), kind=self.kind(t, visit.kind), summary=visit.summary)
         return await self.queue(f"visit-prompt:{visit.id}:{contact.id}:{reminder}", contact, text,
                                 kb.confirm_or_dispute(t, visit.id))
@@ -65,7 +65,7 @@ class Notices:
         t = self.t(admin)
         text = t("feedback.dispute_alert", id=visit.id, enterprise=visit.enterprise.name,
                  commissioner=visit.commissioner.name, code=visit.commissioner.code,
-                 date=visit.visit_date.isoformat(), kind=self.kind(t, visit.kind),
+                 date=visit.visit_date, kind=self.kind(t, visit.kind),
                  reason=row.dispute_reason or "", proxy=t("feedback.by_proxy") if row.proxy_by_user_id else "")
         return await self.queue(f"dispute:{visit.id}:{admin.id}", admin, text)
 
@@ -73,7 +73,7 @@ class Notices:
         t = self.t(commissioner)
         return await self.queue(f"unanswered:{visit.id}:{commissioner.id}", commissioner,
                                 t("feedback.unanswered_note", id=visit.id, enterprise=visit.enterprise.name,
-                                  date=visit.visit_date.isoformat()))
+                                  date=visit.visit_date))
 
     async def survey_start(self, contact: User, survey: Survey) -> bool:
         text, markup = survey_question(self.t(contact), self.policy, survey, 0)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
 
 from domain.clock import FrozenClock
 from domain.records import Kind
@@ -20,6 +21,7 @@ from services.demo_activity import seed_activity
 from services.importer import import_file
 from storage.db import create_engine, create_sessionmaker
 from storage.evidence_store import EvidenceStore
+from storage.models import Commissioner, Visit
 from storage.repositories import Repos
 from testkit.databases import EXAMPLES, restore_snapshot
 from web.app import create_app
@@ -68,6 +70,24 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+async def _reuse_a_photo(repos: Repos) -> None:
+    """County A's commissioner logs a visit with the photo of an earlier one, far from the site:
+    a flagged visit whose evidence the console must show side by side."""
+    rows = (await repos.session.scalars(
+        select(Visit).join(Commissioner, Commissioner.id == Visit.commissioner_id)
+        .where(Commissioner.code == "C001", Visit.enterprise.has(county=COUNTY_A)).order_by(Visit.visit_date)
+    )).all()
+    earlier, later = rows[0], rows[-1]
+    later.files[0].file_id = earlier.files[0].file_id
+    later.flags = [{"flag": "reused", "photo": 1, "visit": earlier.id},
+                   {"flag": "far", "distance_m": 3150, "radius_m": 1000}]
+    later.evidence_status = "flagged"
+    REUSED[later.id] = earlier.id
+
+
+REUSED: dict[int, int] = {}  # the flagged visit's id -> the earlier visit its photo came from
+
+
 @pytest.fixture
 async def web_world(database_url, migrated_templates, tmp_path_factory, sessionmaker, policy,  # noqa: ANN001
                     tmp_path: Path) -> WebWorld:
@@ -85,6 +105,7 @@ async def web_world(database_url, migrated_templates, tmp_path_factory, sessionm
                     assert (await import_file(repos, FrozenClock(NOW), EXAMPLES / f"{kind}.csv", Kind(kind),
                                               "test")).ok
                 await seed_activity(repos, store, policy, ZONE, SEED_DAY)
+                await _reuse_a_photo(repos)
                 await repos.commit()
         finally:
             await engine.dispose()
