@@ -177,3 +177,22 @@ async def test_a_reused_photo_is_shown_beside_the_earlier_visit(web_world) -> No
     assert mine == theirs and mine[:2] == b"\xff\xd8"
     queue = await (await web_world.client.get("/review")).text()
     assert f"#{flagged}<" in queue
+
+
+async def test_sorting_by_proposed_grade_ranks_the_cohort(web_world, policy) -> None:  # noqa: ANN001
+    from datetime import date
+
+    from services.assessment import assess
+    from storage.repositories import Repos
+
+    await web_world.sign_in("bureau")
+    html = await (await web_world.client.get("/commissioners?year=2026&sort=grade&order=asc")).text()
+    shown = list(dict.fromkeys(re.findall(r'<td><a href="/commissioners/([AC]\d+)\?year=2026">', html)))
+    async with web_world.sessionmaker() as session:
+        result = await assess(Repos(session), policy, 2026, date(2026, 11, 20))
+    ranked = [g.scored.inputs.code for g in result.graded]
+    assert shown[:len(ranked)] == ranked and all(code.startswith("A") for code in shown[len(ranked):])
+    labels = {g.key: g.text("zh") for g in policy.grades}
+    assert labels[result.graded[0].grade] in html
+    by_flags = await (await web_world.client.get("/commissioners?year=2026&sort=flags&order=desc")).text()
+    assert re.findall(r'<td><a href="/commissioners/(C\d+)\?year=2026">', by_flags)[0] != "A001"
