@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from domain.records import Kind
 from domain.roles import INVITE_KINDS
 from locales import Translator
 
+EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_NO_DATABASE = 69  # sysexits.h EX_UNAVAILABLE: a supervisor may retry later, an operator must look
 
@@ -29,7 +31,8 @@ def _invite_days(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tepai", description="Tepai 特派: field reporting for 科技特派员 programmes")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"tepai {_version()}")
+    sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="migrate the database if needed and run the bot (long polling)")
     sub.add_parser("scheduler", help="run only the scheduler and the sender (with TEPAI_SCHEDULER=off bots)")
     db = sub.add_parser("db", help="database migrations")
@@ -76,8 +79,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tepai")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run one command; a reader that stops early (`tepai … | head`) ends it quietly."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # Python would report the pipe again while flushing at exit: point stdout at nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # bare `tepai`: what it can do
+        parser.print_help()
+        return EXIT_OK
     from bot.settings import Settings
 
     try:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot.cli_database import has_data
 from bot.settings import Settings
 from domain.clock import SystemClock, local_today
 from domain.invites import deep_link
@@ -87,6 +88,14 @@ async def db(settings: Settings, t: Translator, action: str, revision: str | Non
             current = await migrate.current_revision(engine)
             print(t("cli.current", revision=current or "—", head=migrate.head_revision()))
     return EXIT_OK
+
+
+async def _nothing_to_read(settings: Settings, t: Translator, command: str) -> bool:
+    """Say so (and how to look at the demo) when a read-only command's database is missing or empty."""
+    if await has_data(settings.db_url):
+        return False
+    print(t("cli.empty_database", url=_safe_url(settings.db_url), command=command), file=sys.stderr)
+    return True
 
 
 def _safe_url(url: str) -> str:
@@ -181,6 +190,8 @@ async def assess(settings: Settings, policy: Policy, t: Translator, year: int, r
     from services.assessment_texts import basis
     from services.roster import write_roster
 
+    if await _nothing_to_read(settings, t, f"assess --year {year}"):
+        return EXIT_FAILED
     as_of = local_today(SystemClock(), settings.zone)
     async with _database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
@@ -206,6 +217,8 @@ async def dossiers(settings: Settings, policy: Policy, t: Translator, year: int,
     from services.assessment import assess as assess_year
     from services.dossier import build, write_dossier
 
+    if await _nothing_to_read(settings, t, f"dossier --year {year}"):
+        return EXIT_FAILED
     clock = SystemClock()
     as_of = local_today(clock, settings.zone)
     store = EvidenceStore(settings.evidence_dir)
@@ -219,12 +232,16 @@ async def dossiers(settings: Settings, policy: Policy, t: Translator, year: int,
                     print(t("cli.invite_unknown", kind=t("roles.commissioner"), code=code), file=sys.stderr)
                     return EXIT_FAILED
                 codes = [code]
+            if not codes:
+                print(t("cli.dossiers_none", year=year), file=sys.stderr)
+                return EXIT_FAILED
             for done, each in enumerate(codes, start=1):
                 dossier = await build(repos, policy, store, t, result, each, clock.now(),
                                       map_tiles=settings.map_tiles)
                 await asyncio.to_thread(write_dossier, out, dossier)
                 _progress(done, len(codes), each)
-    print(t("cli.dossiers_written", count=len(codes), path=out.resolve()))
+    print(t("cli.dossier_written" if len(codes) == 1 else "cli.dossiers_written", count=len(codes),
+            path=out.resolve()))
     return EXIT_OK
 
 
@@ -237,6 +254,8 @@ def _progress(done: int, total: int, label: str, width: int = 30) -> None:
 async def match(settings: Settings, policy: Policy, t: Translator, need: str, county: str | None, limit: int) -> int:
     from services.matching import match_need
 
+    if await _nothing_to_read(settings, t, f"match {need}"):
+        return EXIT_FAILED
     today = local_today(SystemClock(), settings.zone)
     async with _database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
@@ -258,6 +277,8 @@ async def notice(settings: Settings, t: Translator, xlsx: Path | None) -> int:
     from services.publicity_list import publicity_workbook
     from services.selection import in_publicity
 
+    if await _nothing_to_read(settings, t, "notice"):
+        return EXIT_FAILED
     async with _database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
             rows = await in_publicity(Repos(session))
@@ -340,4 +361,7 @@ async def demo(settings: Settings, policy: Policy, t: Translator, folder: Path) 
                               settings.web_url)
     for line in result.lines:
         print(line)
+    # The demo lives in its own folder: the next commands read it only when pointed at it.
+    year = local_today(SystemClock(), settings.zone).year
+    print(t("cli.demo_next", data_dir=f"TEPAI_DATA_DIR={folder.resolve()}", year=year))
     return EXIT_OK

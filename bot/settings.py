@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     # process takes over after a crash); it is renewed, and tried by the others, every third of it.
     lease_seconds: float = Field(default=90.0, ge=0.3)
     web_url: str = DEFAULT_WEB_URL  # the console's public base URL, for sign-in links
-    map_tiles: str | None = None  # a tile URL template ({z}/{x}/{y}) for the console's maps; none: plain
+    map_tiles: str | None = None  # a tile URL template ({z}/{x}/{y}) for the console's and the dossier's maps; none: plain
 
     @field_validator("scheduler")
     @classmethod

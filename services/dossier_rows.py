@@ -180,3 +180,41 @@ def report_rows(t: Translator, policy: Policy, agreements: list, reports: list[R
 
 def local_time(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass
+class ReviewSheet:
+    """The expert review sheet (a policy's [review]): a column per reviewer (blank ones to fill by
+    hand up to the policy's number), the mean of the entered points, the conclusions."""
+
+    names: list[str]  # one per column, "" for a blank column
+    points: dict[str, list[str]]  # criterion key -> a cell per column
+    means: dict[str, str]  # criterion key -> mean of the entered points ("" when none)
+    totals: list[str]
+    total_mean: str
+    conclusions: list[str]  # grade names per column
+    majority: str | None  # the conclusion most reviewers reached (ties: the lower grade)
+
+
+def review_sheet(t: Translator, policy: Policy, reviews: list) -> ReviewSheet | None:  # list[ExpertReview]
+    if policy.review is None:
+        return None
+    columns = max(policy.review.reviewers, len(reviews))
+    blank = [""] * (columns - len(reviews))
+    names = {g.key: g.text(t.lang) for g in policy.grades}
+
+    def fmt(value: float) -> str:
+        return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
+
+    points = {c.key: [fmt(r.scores.get(c.key, 0)) for r in reviews] + blank for c in policy.review.criteria}
+    means = {c.key: fmt(sum(r.scores.get(c.key, 0) for r in reviews) / len(reviews)) if reviews else ""
+             for c in policy.review.criteria}
+    totals = [sum(r.scores.values()) for r in reviews]
+    order = [g.key for g in policy.grades]
+    votes = [r.conclusion for r in reviews]
+    majority = max(order, key=lambda k: (votes.count(k), order.index(k))) if votes else None
+    return ReviewSheet(names=[r.reviewer for r in reviews] + blank, points=points, means=means,
+                       totals=[fmt(x) for x in totals] + blank,
+                       total_mean=fmt(sum(totals) / len(totals)) if totals else "",
+                       conclusions=[names.get(r.conclusion, r.conclusion) for r in reviews] + blank,
+                       majority=majority)

@@ -159,7 +159,7 @@ async def test_the_dossier_opens_inline_and_as_pdf(web_world) -> None:  # noqa: 
 async def test_english_pages(web_world) -> None:  # noqa: ANN001
     csrf = await web_world.sign_in("bureau")
     await web_world.client.post("/lang", data={"csrf": csrf, "lang": "en", "next": "/commissioners"})
-    for path, text in (("/commissioners", "Commissioners in 2026"), ("/review", "To review"),
+    for path, text in (("/?year=2026", ">month 7: "), ("/commissioners", "Commissioners in 2026"), ("/review", "To review"),
                        ("/reports", "Reports in 2026"), ("/selection", "Open technical needs"),
                        ("/digests", "Last week")):
         assert text in await (await web_world.client.get(path)).text(), path
@@ -196,3 +196,34 @@ async def test_sorting_by_proposed_grade_ranks_the_cohort(web_world, policy) -> 
     assert labels[result.graded[0].grade] in html
     by_flags = await (await web_world.client.get("/commissioners?year=2026&sort=flags&order=desc")).text()
     assert re.findall(r'<td><a href="/commissioners/(C\d+)\?year=2026">', by_flags)[0] != "A001"
+
+
+async def test_pages_make_a_fixed_number_of_statements(web_world) -> None:  # noqa: ANN001
+    """No statement per row: two commissioners with different numbers of visits, two list pages
+    of different lengths, cost the same."""
+    from sqlalchemy import event
+
+    await web_world.sign_in("bureau")
+    engine = web_world.sessionmaker.kw["bind"].sync_engine
+    counted = [0]
+
+    def count(*_: object) -> None:
+        counted[0] += 1
+
+    async def statements(path: str) -> int:
+        before = counted[0]
+        assert (await web_world.client.get(path)).status == 200, path
+        return counted[0] - before
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        pairs = [("/commissioners/C001", "/commissioners/C002"),
+                 ("/commissioners?status=active", "/commissioners?county=城区"),
+                 ("/visits?year=2026", "/visits?year=2026&county=城区&status=flagged"),
+                 ("/review", "/review?kind=disputed")]
+        for one, other in pairs:
+            assert await statements(one) == await statements(other) <= 12, (one, other)
+        flagged = next(iter(REUSED))
+        assert await statements(f"/visits/{flagged}") <= 8
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
