@@ -22,21 +22,12 @@ from testkit.worlds import (  # noqa: F401 - fixtures
     WANG,
     ZHANG,
     build,
+    finish_on_site,
     harness,
     invite,
+    stored_visits,
     world,
 )
-
-
-async def stored_visits(world) -> list[Visit]:  # noqa: ANN001
-    async with world[0]() as session:
-        return list((await session.scalars(select(Visit).order_by(Visit.id))).all())
-
-
-async def finish_on_site(walk: Walk, location=NEAR_E001, **location_kw) -> list[str]:  # noqa: ANN001
-    await walk.press("✅ 完成")
-    await walk.feed(walk.harness.location(walk.person, *location, **location_kw))
-    return texts(await walk.press("✅ 确认提交"))
 
 
 async def test_on_site_visit_with_album_and_location(harness, world) -> None:
