@@ -94,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         code = _main(argv)
         sys.stdout.flush()
         return code
+    except KeyboardInterrupt:  # Ctrl+C while starting up: no traceback
+        return 130
     except BrokenPipeError:
         # Python would report the pipe again while flushing at exit: point stdout at nothing.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -56,12 +56,24 @@ def _serve(settings: Settings, policy: Policy, t: Translator, serve) -> int:  # 
     if token is None:
         print(t("cli.bad_token"), file=sys.stderr)
         return EXIT_USAGE
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
+    from bot.telegram_reach import WrongToken
+
     try:
         asyncio.run(serve(settings, policy, token, t))
     except KeyboardInterrupt:
         return EXIT_OK
+    except WrongToken:
+        print(t("cli.wrong_token"), file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
+
+
+def configure_logging(settings: Settings) -> None:
+    """TEPAI_LOG_LEVEL for everything; APScheduler's line per job run only when debugging."""
+    level = getattr(logging, settings.log_level)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(level if level == logging.DEBUG else max(level, logging.WARNING))
 
 
 def run(settings: Settings, policy: Policy, t: Translator) -> int:
@@ -152,7 +164,7 @@ async def _bot_username(settings: Settings) -> str | None:
         return None
     from bot.factory import create_bot
 
-    bot = create_bot(token, settings.api_server)
+    bot = create_bot(token, settings.api_server, proxy=settings.proxy)
     try:
         return (await bot.me()).username
     finally:
@@ -332,7 +344,7 @@ def serve_web(settings: Settings, policy: Policy, t: Translator, host: str, port
         application.on_cleanup.append(close)
         return application
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     print(t("web.serving", url=settings.web_url), file=sys.stderr)
     web.run_app(app(), host=host, port=port, print=None)
     return EXIT_OK

@@ -127,6 +127,7 @@ async def stored_visits(world) -> list[Visit]:  # noqa: ANN001
 
 
 async def finish_on_site(walk: Walk, location=NEAR_E001, **location_kw) -> list[str]:  # noqa: ANN001
+    location_kw.setdefault("accuracy", 10.0)  # what the phone's "send my location" carries
     await walk.press("✅ 完成")
     await walk.feed(walk.harness.location(walk.person, *location, **location_kw))
     return texts(await walk.press("✅ 确认提交"))

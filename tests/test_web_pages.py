@@ -7,7 +7,7 @@ import io
 import re
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storage.models import AuditEntry, Commissioner, Enterprise, Visit, VisitFeedback
 from testkit.webkit import COUNTY_A, COUNTY_B, REUSED, web_world  # noqa: F401 - the fixture
@@ -227,3 +227,38 @@ async def test_pages_make_a_fixed_number_of_statements(web_world) -> None:  # no
         assert await statements(f"/visits/{flagged}") <= 8
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_pace_against_a_yearly_minimum(web_world) -> None:  # noqa: ANN001
+    """Under Jincheng's 24 services a year, the overview counts who is behind today's pace, and the
+    list behind that number shows exactly them."""
+    from dataclasses import replace
+    from datetime import date
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from domain.policy import load_policy
+    from domain.progress import year_progress
+    from web.app import create_app
+    from web.context import CONSOLE
+
+    jincheng = load_policy("jincheng")
+    today = date(2026, 11, 20)
+    expected = year_progress(jincheng, today, 0, 0).expected_by_today
+    async with web_world.sessionmaker() as session:
+        done = dict((await session.execute(
+            select(Visit.commissioner_id, func.count(Visit.id)).where(Visit.voided_at.is_(None))
+            .group_by(Visit.commissioner_id))).all())
+        codes = dict((await session.execute(select(Commissioner.id, Commissioner.code))).all())
+    behind = sorted(codes[cid] for cid in codes if codes[cid].startswith("C") and done.get(cid, 0) < expected)
+    assert behind and len(behind) < 5  # some are behind, not all
+    client = TestClient(TestServer(create_app(replace(web_world.client.app[CONSOLE], policy=jincheng))))
+    await client.start_server()
+    try:
+        await web_world.sign_in("bureau", client)
+        home = await (await client.get("/")).text()
+        assert _count(home, "n-behind") == len(behind) and "应完成" in home
+        listing = await (await client.get("/commissioners?behind=1")).text()
+        assert sorted(set(re.findall(r'<td><a href="/commissioners/(C\d+)\?', listing))) == behind
+    finally:
+        await client.close()
