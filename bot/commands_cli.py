@@ -377,3 +377,45 @@ async def demo(settings: Settings, policy: Policy, t: Translator, folder: Path) 
     year = local_today(SystemClock(), settings.zone).year
     print(t("cli.demo_next", data_dir=f"TEPAI_DATA_DIR={folder.resolve()}", year=year))
     return EXIT_OK
+
+
+def _sqlite_database(settings: Settings) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.db_url)
+    return Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+
+
+def backup(settings: Settings, t: Translator, archive: Path) -> int:
+    from storage.backup import BackupError
+    from storage.backup import backup as write_backup
+
+    database = _sqlite_database(settings)
+    if database is None:
+        print(t("cli.backup_postgres", url=_safe_url(settings.db_url), evidence=settings.evidence_dir), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        files = write_backup(database, settings.evidence_dir, archive)
+    except BackupError as exc:
+        print(t(f"cli.backup_{exc.key}", **exc.values), file=sys.stderr)
+        return EXIT_FAILED
+    print(t("cli.backup_written", path=archive.resolve(), files=files))
+    return EXIT_OK
+
+
+def restore(settings: Settings, t: Translator, archive: Path, force: bool) -> int:
+    from storage.backup import BackupError
+    from storage.backup import restore as put_back
+
+    database = _sqlite_database(settings)
+    if database is None:
+        print(t("cli.backup_postgres", url=_safe_url(settings.db_url), evidence=settings.evidence_dir), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        files = put_back(archive, database, settings.evidence_dir, force=force)
+    except BackupError as exc:
+        print(t(f"cli.backup_{exc.key}", **exc.values), file=sys.stderr)
+        return EXIT_FAILED
+    print(t("cli.restored", path=database, files=files))
+    return EXIT_OK
+
