@@ -18,8 +18,8 @@ from services.dossier import font_family, to_pdf
 from services.monthly_report import monthly_html
 from storage.models import OutboxMessage, RoleGrant, User
 from storage.repositories import Repos
-from tests.rendering import pdf_fonts, pdf_pages, pdf_text, render_page
-from tests.test_assessment import ZONE, imported, seeded  # noqa: F401 - fixtures
+from testkit.rendering import pdf_fonts, pdf_pages, pdf_text, render_page
+from testkit.years import ZONE, imported, seeded  # noqa: F401 - fixtures
 
 T = Translator("zh")
 

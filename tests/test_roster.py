@@ -16,8 +16,8 @@ from services.assessment import decide
 from services.roster import COLUMNS, write_roster
 from services.xlsx import display_width
 from storage.repositories import Repos
-from tests.rendering import page_with, pdf_pages, pdf_text, render_page, spreadsheet_pdf
-from tests.test_assessment import CODES, assessed, imported, seeded  # noqa: F401 - fixtures
+from testkit.rendering import page_with, pdf_pages, pdf_text, render_page, spreadsheet_pdf
+from testkit.years import CODES, assessed, imported, seeded  # noqa: F401 - fixtures
 
 T = Translator("zh")
 
