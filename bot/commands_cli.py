@@ -289,17 +289,17 @@ async def match(settings: Settings, policy: Policy, t: Translator, need: str, co
 
 
 async def notice(settings: Settings, t: Translator, xlsx: Path | None) -> int:
-    from scheduler.selection_notices import notice_entry
-    from services.notice_list import notice_workbook
-    from services.selection import on_notice
+    from messages.selection import publicity_entry
+    from services.publicity_list import publicity_workbook
+    from services.selection import in_publicity
 
     if await _nothing_to_read(settings, t, "notice"):
         return EXIT_FAILED
     async with _database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
-            rows = await on_notice(Repos(session))
-            lines = [notice_entry(t, p).replace("\n", "  ") for p in rows]
-            workbook = notice_workbook(t, rows) if xlsx is not None else None
+            rows = await in_publicity(Repos(session))
+            lines = [publicity_entry(t, p).replace("\n", "  ") for p in rows]
+            workbook = publicity_workbook(t, rows) if xlsx is not None else None
     print("\n".join(lines) if lines else t("selection.notice_none"))
     if workbook is not None:
         xlsx.parent.mkdir(parents=True, exist_ok=True)

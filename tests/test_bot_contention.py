@@ -26,10 +26,10 @@ from locales import Translator
 from storage import db
 from storage.failed_updates import FailedUpdates
 from storage.models import ProcessedUpdate, StoredFile, User
-from tests import images
-from tests.botkit import BOT_TOKEN, Harness, Person, RecordingSession, texts
-from tests.test_bot_visit import invite, world  # noqa: F401 - the imported example data, a fixture
-from tests.visitflow import SUMMARY, Walk, to_summary
+from testkit import images
+from testkit.botkit import BOT_TOKEN, Harness, Person, RecordingSession, texts
+from testkit.worlds import invite, world  # noqa: F401 - the imported example data, a fixture
+from testkit.visitflow import SUMMARY, Walk, to_summary
 
 ZHANG = Person(1001, "伟", "张")  # C001, the one on a slow network with a large photo
 OTHERS = [Person(6001 + i, f"用户{i}") for i in range(9)]

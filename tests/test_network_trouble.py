@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.commands_cli import configure_logging
 from bot.factory import create_bot
 from bot.settings import Settings
-from tests.fakes.bot_api import FakeBotApi
+from testkit.fakes.bot_api import FakeBotApi
 
 TOKEN = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 CLOSED_PORT = 18711  # in this work tree's range, never listened on

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from bot.settings import Settings
-from tests.conftest import ROOT
+from testkit.databases import ROOT
 
 
 def test_env_example_names_every_setting_with_its_default():
@@ -38,14 +38,14 @@ def test_setup_installs_python3_venv_and_make_run_skips_the_test_tools():
 
 
 def _tepai(cwd, *args, **env):  # noqa: ANN001, ANN002, ANN003
-    from tests.test_settings import _tepai as run
+    from testkit.cli import tepai as run
     return run(cwd, *args, **env)
 
 
 def test_backup_and_restore_round_trip(tmp_path):
     import sqlite3
 
-    from tests.conftest import EXAMPLES
+    from testkit.databases import EXAMPLES
 
     assert _tepai(tmp_path, "import", str(EXAMPLES / "tepai-example.xlsx")).returncode == 0
     photo = tmp_path / "data" / "evidence" / "originals" / "ab" / "abc.jpg"
