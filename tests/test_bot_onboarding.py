@@ -171,7 +171,7 @@ async def test_admin_command_refused_without_role(harness, seeded, clock) -> Non
 
 async def test_county_admin_invites_only_in_own_county(harness, seeded, clock) -> None:
     await harness.send(ADMIN, f"/start {await make_invite(seeded, clock, Role.COUNTY, '城区', '王敏')}")
-    made = (await harness.send(ADMIN, "/invite commissioner C001"))[0]
+    made = (await harness.send(ADMIN, "/invite 科技特派员 C001"))[0]  # the kind in Chinese, too
     assert "https://t.me/tepai_test_bot?start=" in made
     assert "本辖区" in (await harness.send(ADMIN, "/invite commissioner C003"))[0]  # 平定县
     assert "本辖区" in (await harness.send(ADMIN, "/invite bureau 李四"))[0]
