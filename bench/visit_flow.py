@@ -35,9 +35,9 @@ from storage import migrate
 from storage.db import create_engine, create_sessionmaker, sqlite_url
 from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
-from tests import images
-from tests.botkit import BOT_TOKEN, Harness, Person, RecordingSession
-from tests.visitflow import SUMMARY, Walk
+from testkit import images
+from testkit.botkit import BOT_TOKEN, Harness, Person, RecordingSession
+from testkit.visitflow import SUMMARY, Walk
 
 ROOT = Path(__file__).resolve().parent.parent
 

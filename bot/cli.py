@@ -74,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     link = sub.add_parser("web-link", help="print a one-time sign-in link to the web console (10 minutes)")
     link.add_argument("--county", help="a county admin's view of this county (default: the bureau's)")
     link.add_argument("--name", help="who signs in, for the audit log")
+    back = sub.add_parser("backup", help="the SQLite database and the evidence folder into one .tar.gz")
+    back.add_argument("file", type=Path)
+    rest = sub.add_parser("restore", help="put a backup's database and evidence back into TEPAI_DATA_DIR")
+    rest.add_argument("file", type=Path)
+    rest.add_argument("--force", action="store_true", help="replace an existing database")
     demo = sub.add_parser("demo", help="build an offline demo database (no token needed)")
     demo.add_argument("--dir", type=Path, default=Path("tepai-demo"))
     return parser
@@ -94,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         code = _main(argv)
         sys.stdout.flush()
         return code
+    except KeyboardInterrupt:  # Ctrl+C while starting up: no traceback
+        return 130
     except BrokenPipeError:
         # Python would report the pipe again while flushing at exit: point stdout at nothing.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -160,6 +167,10 @@ def _dispatch(args: argparse.Namespace, settings, policy, t: Translator) -> int:
         return commands_cli.serve_web(settings, policy, t, args.host, args.port)
     if args.command == "web-link":
         return asyncio.run(commands_cli.web_link(settings, t, args.county, args.name))
+    if args.command == "backup":
+        return commands_cli.backup(settings, t, args.file)
+    if args.command == "restore":
+        return commands_cli.restore(settings, t, args.file, args.force)
     if args.command == "demo":
         return asyncio.run(commands_cli.demo(settings, policy, t, args.dir))
     return EXIT_USAGE  # pragma: no cover - argparse refuses unknown commands

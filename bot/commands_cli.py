@@ -56,12 +56,24 @@ def _serve(settings: Settings, policy: Policy, t: Translator, serve) -> int:  # 
     if token is None:
         print(t("cli.bad_token"), file=sys.stderr)
         return EXIT_USAGE
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
+    from bot.telegram_reach import WrongToken
+
     try:
         asyncio.run(serve(settings, policy, token, t))
     except KeyboardInterrupt:
         return EXIT_OK
+    except WrongToken:
+        print(t("cli.wrong_token"), file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
+
+
+def configure_logging(settings: Settings) -> None:
+    """TEPAI_LOG_LEVEL for everything; APScheduler's line per job run only when debugging."""
+    level = getattr(logging, settings.log_level)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(level if level == logging.DEBUG else max(level, logging.WARNING))
 
 
 def run(settings: Settings, policy: Policy, t: Translator) -> int:
@@ -152,7 +164,7 @@ async def _bot_username(settings: Settings) -> str | None:
         return None
     from bot.factory import create_bot
 
-    bot = create_bot(token, settings.api_server)
+    bot = create_bot(token, settings.api_server, proxy=settings.proxy)
     try:
         return (await bot.me()).username
     finally:
@@ -273,17 +285,17 @@ async def match(settings: Settings, policy: Policy, t: Translator, need: str, co
 
 
 async def notice(settings: Settings, t: Translator, xlsx: Path | None) -> int:
-    from scheduler.selection_notices import notice_entry
-    from services.notice_list import notice_workbook
-    from services.selection import on_notice
+    from messages.selection import publicity_entry
+    from services.publicity_list import publicity_workbook
+    from services.selection import in_publicity
 
     if await _nothing_to_read(settings, t, "notice"):
         return EXIT_FAILED
     async with _database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
-            rows = await on_notice(Repos(session))
-            lines = [notice_entry(t, p).replace("\n", "  ") for p in rows]
-            workbook = notice_workbook(t, rows) if xlsx is not None else None
+            rows = await in_publicity(Repos(session))
+            lines = [publicity_entry(t, p).replace("\n", "  ") for p in rows]
+            workbook = publicity_workbook(t, rows) if xlsx is not None else None
     print("\n".join(lines) if lines else t("selection.notice_none"))
     if workbook is not None:
         xlsx.parent.mkdir(parents=True, exist_ok=True)
@@ -332,7 +344,7 @@ def serve_web(settings: Settings, policy: Policy, t: Translator, host: str, port
         application.on_cleanup.append(close)
         return application
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     print(t("web.serving", url=settings.web_url), file=sys.stderr)
     web.run_app(app(), host=host, port=port, print=None)
     return EXIT_OK
@@ -365,3 +377,45 @@ async def demo(settings: Settings, policy: Policy, t: Translator, folder: Path) 
     year = local_today(SystemClock(), settings.zone).year
     print(t("cli.demo_next", data_dir=f"TEPAI_DATA_DIR={folder.resolve()}", year=year))
     return EXIT_OK
+
+
+def _sqlite_database(settings: Settings) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.db_url)
+    return Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+
+
+def backup(settings: Settings, t: Translator, archive: Path) -> int:
+    from storage.backup import BackupError
+    from storage.backup import backup as write_backup
+
+    database = _sqlite_database(settings)
+    if database is None:
+        print(t("cli.backup_postgres", url=_safe_url(settings.db_url), evidence=settings.evidence_dir), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        files = write_backup(database, settings.evidence_dir, archive)
+    except BackupError as exc:
+        print(t(f"cli.backup_{exc.key}", **exc.values), file=sys.stderr)
+        return EXIT_FAILED
+    print(t("cli.backup_written", path=archive.resolve(), files=files))
+    return EXIT_OK
+
+
+def restore(settings: Settings, t: Translator, archive: Path, force: bool) -> int:
+    from storage.backup import BackupError
+    from storage.backup import restore as put_back
+
+    database = _sqlite_database(settings)
+    if database is None:
+        print(t("cli.backup_postgres", url=_safe_url(settings.db_url), evidence=settings.evidence_dir), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        files = put_back(archive, database, settings.evidence_dir, force=force)
+    except BackupError as exc:
+        print(t(f"cli.backup_{exc.key}", **exc.values), file=sys.stderr)
+        return EXIT_FAILED
+    print(t("cli.restored", path=database, files=files))
+    return EXIT_OK
+

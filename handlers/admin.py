@@ -1,6 +1,7 @@
 """Admin commands in the chat (county and bureau admins). Others are refused by the fallback."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
@@ -15,11 +16,12 @@ from domain.policy import Policy
 from domain.roles import INVITE_KINDS, Role
 from domain.web_access import scope_of
 from locales import Translator
-from scheduler.notices import Notices
 from services import feedback, onboarding, web_access
 from services.feedback import FeedbackError, Responder
-from storage.models import RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="admin")
 router.message.filter(HasRole(*ADMINS))
@@ -76,7 +78,8 @@ async def record_on_behalf(message: Message, command: CommandObject, repos: Repo
     rest = parts[2] if len(parts) > 2 else ""
     try:
         if parts[1] == "dispute":
-            row = await feedback.dispute(repos, clock, visit_id=visit.id, responder=responder, reason=rest)
+            row = await feedback.dispute(repos, clock, policy, zone, visit_id=visit.id, responder=responder,
+                                         reason=rest)
         else:
             row = await feedback.confirm(repos, clock, visit_id=visit.id, responder=responder)
             score, _, text = rest.partition(" ")
@@ -87,11 +90,6 @@ async def record_on_behalf(message: Message, command: CommandObject, repos: Repo
     except FeedbackError as exc:
         await message.answer(t(f"feedback.error_{exc.reason}"))
         return
-    if parts[1] == "dispute":
-        notices = Notices(repos, clock, policy, zone)
-        for admin in await feedback.county_admins(repos, visit):
-            if admin.id != user.id:
-                await notices.dispute_alert(admin, visit, row)
     await message.answer(t("feedback.recorded", id=visit.id, answer=t(f"feedback.answer_{row.status}")))
 
 

@@ -6,6 +6,7 @@ import asyncio
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
@@ -23,8 +24,10 @@ from services import assessment as assessing
 from services.dossier import build, to_pdf
 from services.roster import write_roster
 from storage.evidence_store import EvidenceStore
-from storage.models import RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="assessment")
 router.message.filter(HasRole(*ADMINS))

@@ -1,6 +1,8 @@
 """/start: redeem an invite from a deep link, or explain how to get one."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
@@ -8,16 +10,18 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 
 from bot.commands import set_chat_menu
-from bot.keyboards.visit import main_menu
+from keyboards.visit import main_menu
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
 from handlers.texts import join, role_summary
 from locales import Translator
-from scheduler.notices import Notices
+from messages.notices import Notices
 from services import feedback, onboarding
-from storage.models import User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import User
 
 router = Router(name="start")
 

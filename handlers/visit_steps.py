@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware, Router
@@ -14,7 +14,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.filters import HasRole
-from bot.keyboards import visit as kb
 from bot.replies import now
 from domain.clock import Clock, local_today
 from domain.evidence import Status, notes
@@ -22,12 +21,15 @@ from domain.policy import Policy
 from domain.roles import Role
 from domain.visits import Mode, Step, VisitDraft
 from handlers.texts import join
+from keyboards import visit as kb
 from locales import Translator, when
 from services import visits
 from services.dossier_rows import location_text
-from storage.models import Agreement
 from storage.fsm import DatabaseStorage
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import Agreement
 
 DRAFT = "visit"
 

@@ -38,8 +38,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.clock import Clock, as_utc
 from domain.policy import Policy
 from domain.quiet import in_quiet_hours, parse_hhmm
+from messages.notices import Notices
 from scheduler import undeliverable
-from scheduler.notices import Notices
 from scheduler.lease import process_name
 from scheduler.rate_limit import RateLimiter
 from storage.models import OutboxMessage

@@ -57,7 +57,7 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
     graded = next(g for g in assessment.graded if g.scored.inputs.code == code)
     start, end = date(year, 1, 1), date(year, 12, 31)
     agreements = await repos.people.agreements_of(commissioner_id=c.id)
-    visits = await repos.reports.visits_between(c.id, start, end)
+    visits = await repos.visits.between(c.id, start, end)
     answers = {row.visit_id: row for row in await repos.feedback.of_commissioner(c.id, start, end)}
     reports = list((await repos.session.scalars(select(Report).where(Report.commissioner_id == c.id)
                                                  .order_by(Report.submitted_at))).all())

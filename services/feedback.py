@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from domain import feedback as rules
 from domain.clock import Clock, as_utc
@@ -10,7 +11,8 @@ from domain.evidence import Flag, Status
 from domain.feedback import Answer, Due, FeedbackSummary
 from domain.policy import Policy
 from domain.roles import Role, admin_covers
-from services import notifications
+from messages import recipients
+from messages.notices import Notices
 from services.errors import Refusal
 from storage.models import Enterprise, RoleGrant, User, Visit, VisitFeedback
 from storage.repositories import Repos
@@ -90,7 +92,10 @@ async def confirm(repos: Repos, clock: Clock, *, visit_id: int, responder: Respo
     return row
 
 
-async def dispute(repos: Repos, clock: Clock, *, visit_id: int, responder: Responder, reason: str) -> VisitFeedback:
+async def dispute(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, *, visit_id: int,
+                  responder: Responder, reason: str) -> VisitFeedback:
+    """Record that the visit did not happen as logged: the visit is flagged, and the county's admins
+    are told (not the admin who records it for the enterprise)."""
     row = await _load(repos, visit_id, responder)
     if row.status in (Answer.CONFIRMED, Answer.DISPUTED):
         raise FeedbackError(f"already_{row.status}")
@@ -104,6 +109,10 @@ async def dispute(repos: Repos, clock: Clock, *, visit_id: int, responder: Respo
     visit.evidence_status = Status.FLAGGED.value
     repos.audit.record(clock.now(), responder.actor, "feedback.dispute", "visit", visit_id, reason=reason,
                        proxy=responder.proxy)
+    notices = Notices(repos, clock, policy, zone)
+    for admin in await county_admins(repos, visit):
+        if not (responder.proxy and admin.id == responder.user_id):
+            await notices.dispute_alert(admin, visit, row)
     return row
 
 
@@ -139,7 +148,7 @@ async def comment(repos: Repos, clock: Clock, *, visit_id: int, responder: Respo
 async def county_admins(repos: Repos, visit: Visit) -> list[User]:
     """The admins of the county of the visited enterprise."""
     enterprise = await repos.people.get(Enterprise, visit.enterprise_id)
-    return await notifications.county_admins(repos, enterprise.county if enterprise else None)
+    return await recipients.county_admins(repos, enterprise.county if enterprise else None)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from domain import invites, throttle
 from domain.clock import Clock, as_utc
 from domain.invites import InviteProblem, InviteState
 from domain.roles import Role, conflicts
-from scheduler.notices import Notices
+from messages.notices import Notices
 from storage.models import (
     Commissioner,
     DispatchingUnit,

@@ -13,6 +13,7 @@ from domain.clock import Clock, as_utc, local_today
 from domain.evidence import EarlierPhoto, FlagHit, PhotoFacts, Point, Status
 from domain.policy import Policy
 from domain.progress import YearProgress, year_progress
+from domain.uploads import UploadRejected
 from domain.visits import (
     AMEND_WINDOW,
     DateCheck,
@@ -21,9 +22,11 @@ from domain.visits import (
     check_date,
     summary_problem,
 )
+from messages.notices import Notices
+from messages.recipients import enterprise_contacts
 from services import feedback
 from services.errors import Refusal
-from storage.evidence_store import EvidenceStore, UploadRejected
+from storage.evidence_store import EvidenceStore
 from storage.models import Agreement, Enterprise, StoredFile, Visit, VisitFile
 from storage.repositories import Repos
 
@@ -110,6 +113,8 @@ class Logged:
 
 async def log_visit(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, *, user_id: int,
                     commissioner_id: int, draft: VisitDraft) -> Logged:
+    """Store the confirmed draft with its files and flags, ask the enterprise's contacts whether it
+    happened, and commit. A draft stored before (a repeated confirm) is returned as it is."""
     today = local_today(clock, zone)
     existing = await repos.visits.by_draft_key(draft.key)
     if existing is not None:
@@ -145,9 +150,15 @@ async def log_visit(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, 
         return await _logged(repos, policy, existing, today, created=False)
     repos.audit.record(clock.now(), f"user:{user_id}", "visit.log", "visit", visit.id,
                        status=visit.evidence_status, flags=[h.flag.value for h in result.hits])
-    feedback.open_prompt(repos, clock, visit)  # the enterprise is asked in the same transaction
+    feedback.open_prompt(repos, clock, visit)
+    # The enterprise's contacts are asked in the visit's own transaction: told exactly when it is stored.
+    notices = Notices(repos, clock, policy, zone)
+    for contact in await enterprise_contacts(repos, visit.enterprise_id):
+        await notices.visit_prompt(contact, visit)
+    logged = await _logged(repos, policy, visit, today, created=True)
     repos.durable()  # on disk when the commit returns, before anyone is told it is stored
-    return await _logged(repos, policy, visit, today, created=True)
+    await repos.commit()
+    return logged
 
 
 async def progress_of(repos: Repos, policy: Policy, commissioner_id: int, today: date) -> YearProgress:

@@ -16,9 +16,9 @@ from services.assessment import assess
 from services.demo_activity import seed_activity
 from storage.models import AuditEntry, Commissioner, Enterprise, GradeDecision, Outcome
 from storage.repositories import Repos
-from tests.botkit import Person, texts
-from tests.test_bot_visit import ADMIN, ZHANG, harness, invite, world  # noqa: F401
-from tests.visitflow import Walk
+from testkit.botkit import Person, texts
+from testkit.visitflow import Walk
+from testkit.worlds import ADMIN, ZHANG, harness, invite, world  # noqa: F401
 
 ZONE = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 20)

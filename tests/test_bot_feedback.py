@@ -7,30 +7,20 @@ import pytest
 from sqlalchemy import select
 
 from domain.roles import Role
-from scheduler.feedback_jobs import feedback_tick
+from services.feedback_tick import feedback_tick
 from storage.models import AuditEntry, RoleGrant, Survey, User, Visit, VisitFeedback
-from tests import images
-from tests.botkit import Person, texts
-from tests.test_bot_visit import ADMIN, LI_MING, NEAR_E001, ZHANG, build, harness, invite, world  # noqa: F401
-from tests.visitflow import Walk, to_card
+from testkit.botkit import Person, texts
+from testkit.worlds import (  # noqa: F401 - fixtures
+    ADMIN,
+    LI_MING,
+    NEAR_E001,
+    ZHANG,
+    build,
+)
+from testkit.worlds import drained_inbox as inbox
+from testkit.worlds import harness, invite, logged_visit, world
 
 ZHAO = Person(4002, "芳", "赵")  # contact of E004 (盂县)
-
-
-async def logged_visit(harness) -> int:  # noqa: ANN001
-    walk = Walk(harness, ZHANG)
-    await to_card(walk, "阳泉华鑫耐火材料有限公司", images.jpeg(80), NEAR_E001)
-    await walk.press("✅ 确认提交")
-    async with harness.sessionmaker() as session:
-        return await session.scalar(select(Visit.id).order_by(Visit.id.desc()))
-
-
-async def inbox(harness, person: Person) -> Walk:  # noqa: ANN001
-    """What one person has received so far (the outbox delivered), as a Walk to press buttons in."""
-    await harness.drain()
-    walk = Walk(harness, person)
-    walk.seen = [r for r in harness.session.requests if getattr(r, "chat_id", None) == person.id]
-    return walk
 
 
 async def feedback_row(harness, visit_id: int) -> VisitFeedback:  # noqa: ANN001

@@ -15,8 +15,8 @@ from services.importer import import_file
 from storage.evidence_store import EvidenceStore
 from storage.models import Invite, RoleGrant, User
 from storage.repositories import Repos
-from tests.botkit import Harness, Person, alerts, texts
-from tests.conftest import EXAMPLES
+from testkit.botkit import Harness, Person, alerts, texts
+from testkit.databases import EXAMPLES
 
 ZHANG = Person(1001, "伟", "张")
 STRANGER = Person(2002, "Mallory")

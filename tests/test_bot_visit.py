@@ -2,77 +2,32 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from domain.policy import load_policy
-from domain.records import Kind
 from domain.roles import Role
-from services import onboarding
-from services.importer import import_file
 from storage.evidence_store import EvidenceStore
-from storage.models import AuditEntry, StoredFile, Visit, VisitFile
-from storage.repositories import Repos
-from tests import images
-from tests.botkit import Harness, Person, texts
-from tests.conftest import EXAMPLES
-from tests.visitflow import SUMMARY, Walk, to_card, to_summary
-
-ZHANG = Person(1001, "伟", "张")  # C001: agreements with E001 and E005
-WANG = Person(1002, "芳", "王")  # C002: one agreement, with E002
-LI_MING = Person(4001, "明", "李")  # contact of E001
-ADMIN = Person(3003, "敏", "王")
-E001 = (37.8612, 113.5791)
-NEAR_E001 = (37.8615, 113.5795)  # about 50 m away
-E002 = (37.8702, 113.5512)
-TODAY_LOCAL = datetime(2026, 3, 16, 9, 30)  # the clock fixture: 10:00 in Shanghai
-
-
-@pytest.fixture
-async def world(sessionmaker, clock, tmp_path):  # noqa: ANN001
-    async with sessionmaker() as session:
-        repos = Repos(session)
-        for kind in ("units", "enterprises", "commissioners", "agreements"):
-            assert (await import_file(repos, clock, EXAMPLES / f"{kind}.csv", Kind(kind), "test")).ok
-        await repos.commit()
-    return sessionmaker, EvidenceStore(tmp_path / "evidence")
-
-
-def build(world, policy, clock) -> Harness:  # noqa: ANN001
-    sessionmaker, store = world
-    return Harness.build(sessionmaker=sessionmaker, policy=policy, clock=clock, zone=ZoneInfo("Asia/Shanghai"),
-                         evidence_store=store)
-
-
-@pytest.fixture
-async def harness(world, policy, clock) -> Harness:  # noqa: ANN001
-    h = build(world, policy, clock)
-    for person, role, code in ((ZHANG, Role.COMMISSIONER, "C001"), (WANG, Role.COMMISSIONER, "C002"),
-                               (LI_MING, Role.ENTERPRISE, "E001"), (ADMIN, Role.COUNTY, "城区")):
-        await h.send(person, f"/start {await invite(world[0], clock, role, code)}")
-    return h
-
-
-async def invite(sessionmaker, clock, role: Role, code: str) -> str:  # noqa: ANN001
-    async with sessionmaker() as session:
-        repos = Repos(session)
-        new = await onboarding.create_invite(repos, clock, await onboarding.resolve_target(repos, role, code), "t")
-        await repos.commit()
-    return new.token
-
-
-async def stored_visits(world) -> list[Visit]:  # noqa: ANN001
-    async with world[0]() as session:
-        return list((await session.scalars(select(Visit).order_by(Visit.id))).all())
-
-
-async def finish_on_site(walk: Walk, location=NEAR_E001, **location_kw) -> list[str]:  # noqa: ANN001
-    location_kw.setdefault("accuracy", 10.0)  # what the phone's "send my location" carries
-    await walk.press("✅ 完成")
-    await walk.feed(walk.harness.location(walk.person, *location, **location_kw))
-    return texts(await walk.press("✅ 确认提交"))
+from storage.models import AuditEntry, StoredFile, VisitFile
+from testkit import images
+from testkit.botkit import Person, texts
+from testkit.visitflow import SUMMARY, Walk, to_card, to_summary
+from testkit.worlds import (  # noqa: F401 - fixtures
+    ADMIN,
+    E002,
+    LI_MING,
+    NEAR_E001,
+    TODAY_LOCAL,
+    WANG,
+    ZHANG,
+    build,
+    finish_on_site,
+    harness,
+    invite,
+    stored_visits,
+    world,
+)
 
 
 async def test_on_site_visit_with_album_and_location(harness, world) -> None:

@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
-from tests.test_settings import _env, _tepai, imported_dir  # noqa: F401 - the imported_dir fixture
+from testkit.cli import cli_env as _env
+from testkit.cli import imported_dir  # noqa: F401 - a fixture
+from testkit.cli import tepai as _tepai
 
 
 @pytest.mark.parametrize("command", [["assess", "--year", "2026"], ["dossier", "--year", "2026"],

@@ -12,16 +12,16 @@ from sqlalchemy import select
 from bot.cli import main
 from domain.policy import load_policy
 from domain.roles import Role
-from scheduler.feedback_jobs import feedback_tick
 from services.assessment import decide
 from services.disqualification import DisqualifyError, disqualify
+from services.feedback_tick import feedback_tick
 from storage.models import Agreement, AuditEntry, Commissioner, Disqualification, Enterprise, Need, Pairing
 from storage.repositories import Repos
-from tests.botkit import Person, alerts, texts
-from tests.test_bot_feedback import logged_visit
-from tests.test_bot_visit import ADMIN, LI_MING, WANG, ZHANG, harness, invite, world  # noqa: F401
-from tests.test_reminders import ZERO, local, queued, tick
-from tests.visitflow import Walk
+from testkit.botkit import Person, alerts, texts
+from testkit.visitflow import Walk
+from testkit.worlds import ADMIN, LI_MING, WANG, ZERO, ZHANG, harness, invite, local, logged_visit, queued  # noqa: F401
+from testkit.worlds import remind as tick
+from testkit.worlds import world
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BUREAU_ADMIN = Person(3001, "建国", "周")

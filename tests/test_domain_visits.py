@@ -33,7 +33,7 @@ from domain.visits import (
     parse_date,
     summary_length,
 )
-from tests.conftest import ROOT
+from testkit.databases import ROOT
 
 TODAY = date(2026, 3, 16)
 

@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from storage.models import Commissioner, Report, Visit, VisitFeedback
 from storage.repositories import Repos
-from tests.test_assessment import imported, seeded  # noqa: F401
+from testkit.years import imported, seeded  # noqa: F401
 from tests.test_dossier import dossier_of, visits_of
 
 

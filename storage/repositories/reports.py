@@ -1,12 +1,10 @@
 """Progress reports."""
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Report, Visit
+from storage.models import Report
 
 
 class ReportRepo:
@@ -24,9 +22,3 @@ class ReportRepo:
         self.session.add(report)
         await self.session.flush()
         return report
-
-    async def visits_between(self, commissioner_id: int, start: date, end: date) -> list[Visit]:
-        stmt = (select(Visit).where(Visit.commissioner_id == commissioner_id, Visit.voided_at.is_(None),
-                                    Visit.visit_date >= start, Visit.visit_date <= end)
-                .order_by(Visit.visit_date, Visit.id))
-        return list((await self.session.scalars(stmt)).all())

@@ -71,3 +71,9 @@ class VisitRepo:
             .limit(limit)
         )
         return list((await self.session.scalars(stmt)).all())
+
+    async def between(self, commissioner_id: int, start: date, end: date) -> list[Visit]:
+        stmt = (select(Visit).where(Visit.commissioner_id == commissioner_id, Visit.voided_at.is_(None),
+                                    Visit.visit_date >= start, Visit.visit_date <= end)
+                .order_by(Visit.visit_date, Visit.id))
+        return list((await self.session.scalars(stmt)).all())

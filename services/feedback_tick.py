@@ -1,7 +1,7 @@
 """Periodic work on the enterprises' answers: reminders, closing unanswered prompts, surveys.
 
-Job functions take plain collaborators and open their own session (the reminders issue runs
-them from APScheduler; until then `tepai run` calls `feedback_tick` every few minutes).
+The tick takes plain collaborators and opens its own session; scheduler.jobs.reminders_job runs
+it every 15 minutes.
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock
 from domain.policy import Policy
-from scheduler.notices import Notices
+from messages.notices import Notices
+from messages.recipients import commissioner_accounts, enterprise_contacts
 from services import feedback, surveys
-from services.notifications import commissioner_accounts, enterprise_contacts
 from storage.repositories import Repos
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ from aiogram.types import InlineKeyboardMarkup
 
 from domain.needs import EDITABLE
 from domain.selection import URGENCIES
-from bot.keyboards.layout import button, column
-from bot.keyboards.selection import NeedView
+from keyboards.layout import button, column
+from keyboards.selection import NeedView
 from locales import Translator
 
 

@@ -2,15 +2,16 @@
 outbox, in the caller's transaction. The sender (scheduler/sender.py) delivers them."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.keyboards import feedback as kb
 from domain.clock import Clock
 from domain.policy import Policy
+from keyboards import feedback as kb
 from locales import Translator
-from services.outbox import Outgoing, enqueue
+from messages.outbox import Outgoing, enqueue
 from storage.models import RoleGrant, Survey, User, Visit, VisitFeedback
 from storage.repositories import Repos
 
@@ -41,6 +42,12 @@ class Notices:
                     documents: tuple[dict, ...] = ()) -> bool:
         return await enqueue(self.repos, self.clock, self.policy, self.zone,
                              Outgoing(key, user, text, markup_json(markup), documents))
+
+    async def tell(self, key: str, user: User, text: Callable[[Translator], str],
+                   buttons: Callable[[Translator], InlineKeyboardMarkup] | None = None) -> bool:
+        """Queue a message rendered in `user`'s language: `text` (and `buttons`) given the Translator."""
+        t = self.t(user)
+        return await self.queue(key, user, text(t), buttons(t) if buttons is not None else None)
 
     def kind(self, t: Translator, key: str) -> str:
         return next((k.text(t.lang) for k in self.policy.service_kinds if k.key == key), key)
@@ -86,3 +93,9 @@ class Notices:
     async def survey_start(self, contact: User, survey: Survey) -> bool:
         text, markup = survey_question(self.t(contact), self.policy, survey, 0)
         return await self.queue(f"survey:{survey.id}:{contact.id}", contact, text, markup)
+
+    async def unreachable(self, admin: User, user: User) -> bool:
+        """A county admin learns that a person blocked the bot (the sender got 403)."""
+        t = self.t(admin)
+        return await self.queue(f"unreachable:{user.id}:{admin.id}", admin,
+                                t("outbox.unreachable", name=user.full_name or str(user.telegram_id)))

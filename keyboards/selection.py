@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.keyboards.layout import one, two
+from keyboards.layout import one, two
 from locales import Translator
 
 
@@ -42,7 +42,7 @@ class Renewal(CallbackData, prefix="rn"):
     a: str  # yes, no
 
 
-class NoticeExport(CallbackData, prefix="nx"):
+class PublicityExport(CallbackData, prefix="nx"):
     pass
 
 

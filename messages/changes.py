@@ -1,11 +1,11 @@
 """What Tepai tells people about change requests and disqualifications (queued in the outbox, in
-the caller's transaction, like scheduler/notices.py)."""
+the caller's transaction, like messages/notices.py)."""
 from __future__ import annotations
 
-from bot.keyboards import changes as kb
 from domain.policy import Policy
+from keyboards import changes as kb
 from locales import Translator
-from scheduler.notices import Notices
+from messages.notices import Notices
 from storage.models import Agreement, ChangeRequest, Commissioner, Disqualification, User
 
 

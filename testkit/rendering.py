@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.conftest import ROOT
+from testkit.databases import ROOT
 
 OUTPUT = Path(os.environ.get("TEPAI_TEST_OUTPUT") or ROOT / "build" / "test-output")
 

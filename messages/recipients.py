@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from domain.roles import Role
-from storage.models import User
+from storage.models import Commissioner, Enterprise, User
 from storage.repositories import Repos
 
 
@@ -47,3 +47,20 @@ async def unit_contacts(repos: Repos, unit_id: int | None) -> list[User]:
         return []
     grants = await repos.users.holders(Role.UNIT.value, f"unit:{unit_id}")
     return await repos.users.by_ids([g.user_id for g in grants])
+
+
+async def county_admins_of(repos: Repos, user: User) -> list[User]:
+    """The admins of the counties of a commissioner's or an enterprise contact's roles."""
+    counties = set()
+    for grant in await repos.users.grants_of(user.id):
+        if grant.role == Role.COMMISSIONER and grant.commissioner_id:
+            c = await repos.people.get(Commissioner, grant.commissioner_id)
+            counties.add(c.county if c else None)
+        elif grant.role == Role.ENTERPRISE and grant.enterprise_id:
+            e = await repos.people.get(Enterprise, grant.enterprise_id)
+            counties.add(e.county if e else None)
+    admins: list[User] = []
+    for county in sorted(c for c in counties if c):
+        holders = await repos.users.holders(Role.COUNTY.value, f"county:{county}")
+        admins += await repos.users.by_ids([g.user_id for g in holders])
+    return admins

@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.keyboards.layout import button
+from keyboards.layout import button
 from locales import Translator
 
 

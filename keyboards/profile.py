@@ -4,8 +4,8 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.keyboards.layout import column
 from domain.expertise import PROFILE_FIELDS
+from keyboards.layout import column
 from locales import Translator
 
 

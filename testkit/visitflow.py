@@ -6,7 +6,7 @@ from typing import Any
 
 from aiogram.types import Update
 
-from tests.botkit import Harness, Person, buttons, message_id_of, texts
+from testkit.botkit import Harness, Person, buttons, message_id_of, texts
 
 
 @dataclass

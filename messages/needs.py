@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from domain.clock import as_utc
 from locales import Translator
-from scheduler.notices import Notices
+from messages.notices import Notices
 from storage.models import Need, User
 
 

@@ -23,7 +23,7 @@ from storage.db import create_engine, create_sessionmaker
 from storage.evidence_store import EvidenceStore
 from storage.models import Commissioner, Visit
 from storage.repositories import Repos
-from tests.conftest import EXAMPLES, restore_snapshot
+from testkit.databases import EXAMPLES, restore_snapshot
 from web.app import create_app
 from web.context import Console
 

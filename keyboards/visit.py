@@ -3,6 +3,7 @@ older card (another draft) is recognised as stale instead of changing the curren
 from __future__ import annotations
 
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
@@ -10,7 +11,9 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardBu
 from domain.policy import Policy
 from domain.visits import Mode, Step
 from locales import Translator
-from storage.models import Agreement
+
+if TYPE_CHECKING:  # a name for annotations only: keyboards know no tables
+    from storage.models import Agreement
 
 EDITABLE = (Step.ENTERPRISE, Step.KIND, Step.MODE, Step.DATE, Step.SUMMARY, Step.FILES, Step.LOCATION)
 

@@ -1,4 +1,4 @@
-"""The public notice list (公示名单) as XLSX: one row per pairing on notice or held by an objection."""
+"""The publicity list (公示名单) as XLSX: one row per pairing in publicity or held by an objection."""
 from __future__ import annotations
 
 from io import BytesIO
@@ -19,7 +19,7 @@ def rows(t: Translator, pairings: list[Pairing]) -> list[list]:
              t(f"selection.status_{p.status}")] for p in pairings]
 
 
-def notice_workbook(t: Translator, pairings: list[Pairing]) -> bytes:
+def publicity_workbook(t: Translator, pairings: list[Pairing]) -> bytes:
     out = BytesIO()
     table(t("selection.sheet"), [t(f"selection.col_{c}") for c in COLUMNS], rows(t, pairings)).save(out)
     return out.getvalue()
