@@ -150,7 +150,7 @@ def _dispatch(args: argparse.Namespace, settings, policy, t: Translator) -> int:
     if args.command == "db":
         return asyncio.run(commands_cli.db(settings, t, args.db_command, getattr(args, "revision", None)))
     if args.command == "import":
-        return asyncio.run(commands_cli.import_(settings, t, args.file, Kind(args.kind) if args.kind else None))
+        return asyncio.run(commands_cli.import_(settings, policy, t, args.file, Kind(args.kind) if args.kind else None))
     if args.command == "invite":
         return asyncio.run(commands_cli.invite(settings, policy, t, args.kind, args.code, args.name, args.days))
     if args.command == "assess":

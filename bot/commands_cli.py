@@ -116,12 +116,13 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-async def import_(settings: Settings, t: Translator, path: Path, kind: Kind | None) -> int:
+async def import_(settings: Settings, policy: Policy, t: Translator, path: Path, kind: Kind | None) -> int:
     async with _database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
             repos = Repos(session)
             try:
-                report = await import_file(repos, SystemClock(), path, kind, actor="cli", zone=settings.zone)
+                report = await import_file(repos, SystemClock(), path, kind, actor="cli", zone=settings.zone,
+                                           counties=policy.counties)
             except ImportFileError as exc:
                 print(t(f"importer.{exc.key}", **exc.values), file=sys.stderr)
                 return EXIT_FAILED
@@ -178,6 +179,9 @@ async def invite(settings: Settings, policy: Policy, t: Translator, kind: str, c
         print(t("cli.no_username"), file=sys.stderr)
         return EXIT_USAGE
     role = Role(kind)
+    if role == Role.COUNTY and policy.counties and code not in policy.counties:
+        print(t("cli.invite_unknown_county", county=code, valid="、".join(policy.counties)), file=sys.stderr)
+        return EXIT_FAILED
     async with _database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
             repos = Repos(session)
