@@ -31,7 +31,8 @@ async def start_with_invite(
     message: Message, command: CommandObject, bot: Bot, repos: Repos, user: User, clock: Clock, t: Translator,
     policy: Policy, zone: ZoneInfo,
 ) -> None:
-    result = await onboarding.redeem(repos, clock, user, command.args or "")
+    notices = Notices(repos, clock, policy, zone)
+    result = await onboarding.redeem(repos, clock, user, command.args or "", notices)
     if result.wait_seconds:
         await message.answer(t("start.slow_down", seconds=result.wait_seconds))
         return
@@ -48,7 +49,6 @@ async def start_with_invite(
     await set_chat_menu(bot, message.chat.id, roles, t.lang)
     if grant.role == Role.ENTERPRISE and not result.already_held:
         # Visits logged before this contact joined are put to them now, not at the next reminder.
-        notices = Notices(repos, clock, policy, zone)
         for visit in await feedback.awaiting_answer(repos, grant.enterprise_id):
             await notices.visit_prompt(user, visit)
 

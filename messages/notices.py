@@ -12,7 +12,7 @@ from domain.policy import Policy
 from keyboards import feedback as kb
 from locales import Translator
 from messages.outbox import Outgoing, enqueue
-from storage.models import Survey, User, Visit, VisitFeedback
+from storage.models import RoleGrant, Survey, User, Visit, VisitFeedback
 from storage.repositories import Repos
 
 
@@ -60,6 +60,12 @@ class Notices:
         return await self.queue(f"missing-file:{message_id}:{admin.id}", admin, t(
             "outbox.missing_file", id=message_id, name=name, file=file_name,
             delivered=t("outbox.missing_file_text_sent" if text_delivered else "outbox.missing_file_nothing_sent")))
+
+    async def role_moved(self, old: User, grant: RoleGrant) -> bool:
+        """Tell the account a role was taken from: a new phone is fine, anyone else is not."""
+        t = self.t(old)
+        text = t("start.role_moved", subject=t(f"roles.{grant.role}_of", subject=grant.subject_name))
+        return await self.queue(f"role-moved:{grant.id}", old, text)
 
     async def visit_prompt(self, contact: User, visit: Visit, reminder: int = 0) -> bool:
         """Ask the enterprise's contact whether the visit happened (属实 / 不属实)."""

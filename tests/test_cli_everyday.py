@@ -47,7 +47,7 @@ def test_a_reader_that_stops_early_ends_quietly(imported_dir):  # noqa: F811
 
 
 def test_county_names_are_checked_against_the_policy(tmp_path):
-    from tests.conftest import EXAMPLES
+    from testkit.databases import EXAMPLES
 
     rows = (EXAMPLES / "enterprises.csv").read_text("utf-8").splitlines()
     bad = [rows[0], rows[1].replace(",城区,", ",城 区,", 1), rows[2].replace(",矿区,", ",不存在县,", 1)]
@@ -60,3 +60,10 @@ def test_county_names_are_checked_against_the_policy(tmp_path):
     invite = _tepai(tmp_path, "invite", "county", "不存在县", TEPAI_BOT_USERNAME="tepai_test_bot")
     assert invite.returncode == 1 and "城区、矿区、郊区、平定县、盂县、高新区" in invite.stderr
     assert "t.me" not in invite.stdout
+
+
+def test_invite_kind_in_chinese(imported_dir):  # noqa: F811
+    made = _tepai(imported_dir, "invite", "科技特派员", "C001", TEPAI_BOT_USERNAME="tepai_test_bot")
+    assert made.returncode == 0 and "t.me/tepai_test_bot?start=" in made.stdout, made.stderr
+    wrong = _tepai(imported_dir, "invite", "专家", "C001", TEPAI_BOT_USERNAME="tepai_test_bot")
+    assert wrong.returncode == 2 and "commissioner（科技特派员）" in wrong.stderr
