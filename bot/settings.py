@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=90.0, ge=0.3)
     web_url: str = DEFAULT_WEB_URL  # the console's public base URL, for sign-in links
     proxy: str | None = None  # http://, https:// or socks5:// proxy for the Bot API (aiohttp-socks)
+    log_format: str = "text"  # json: one JSON object per line
     log_level: str = "INFO"  # DEBUG also shows APScheduler's line for every job run
     map_tiles: str | None = None  # a tile URL template ({z}/{x}/{y}) for the console's and the dossier's maps; none: plain
     # `tepai webhook`: the public https URL Telegram posts updates to (its path is the one served),
@@ -64,6 +65,13 @@ class Settings(BaseSettings):
     def _known_language(cls, value: str) -> str:
         if value not in ("zh", "en"):
             raise ValueError("language must be zh or en")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in ("text", "json"):
+            raise ValueError("log_format must be text or json")
         return value
 
     @field_validator("log_level")

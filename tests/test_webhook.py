@@ -138,3 +138,26 @@ async def test_webhook_sets_the_webhook_and_serves_updates(tmp_path, database_ur
         with pytest.raises(asyncio.CancelledError):
             await serving
         await api.stop()
+
+
+
+def test_json_logs_are_one_object_a_line_and_never_show_the_token(capsys) -> None:  # noqa: ANN001
+    import json
+    import logging
+
+    from bot.commands_cli import configure_logging
+
+    configure_logging(Settings(_env_file=None, bot_token=BOT_TOKEN, log_format="json"))
+    log = logging.getLogger("tepai.test")
+    log.info("calling https://api.telegram.org/bot%s/getMe", BOT_TOKEN)
+    try:
+        raise RuntimeError(f"bad url /bot{BOT_TOKEN}/sendMessage")
+    except RuntimeError:
+        log.exception("sending failed")
+    logging.basicConfig(force=True)  # hand logging back to pytest
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 2
+    records = [json.loads(line) for line in lines]
+    assert records[0]["message"] == "calling https://api.telegram.org/bot<bot token>/getMe"
+    assert BOT_TOKEN not in err and BOT_TOKEN.split(":")[1] not in err
