@@ -11,6 +11,7 @@ from domain.evidence import Flag, Status
 from domain.feedback import Answer, Due, FeedbackSummary
 from domain.policy import Policy
 from domain.roles import Role
+from messages import feedback as feedback_messages
 from messages import recipients
 from messages.notices import Notices
 from services.errors import Refusal
@@ -103,7 +104,7 @@ async def dispute(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, *,
     notices = Notices(repos, clock, policy, zone)
     for admin in await county_admins(repos, visit):
         if not (responder.proxy and admin.id == responder.user_id):
-            await notices.dispute_alert(admin, visit, row)
+            await feedback_messages.dispute_alert(notices, admin, visit, row)
     return row
 
 
