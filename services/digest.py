@@ -7,14 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
 
-from sqlalchemy import select
-
 from domain.policy import Policy
 from domain.progress import year_progress
 from domain.reports import relevant_periods
 from locales import Translator
 from services.reports import _covers, period_label
-from storage.models import Visit, VisitFeedback
 from storage.repositories import Repos
 
 
@@ -34,11 +31,7 @@ async def collect(repos: Repos, policy: Policy, t: Translator, since: date, unti
                   county: str | None = None) -> Digest:
     """The figures between two dates (inclusive); a county admin's digest covers their county."""
     digest = Digest(since, until)
-    rows = (await repos.session.execute(
-        select(Visit, VisitFeedback.status).outerjoin(VisitFeedback, VisitFeedback.visit_id == Visit.id)
-        .where(Visit.voided_at.is_(None), Visit.visit_date >= since, Visit.visit_date <= until)
-        .order_by(Visit.id))).all()
-    for visit, answer in rows:
+    for visit, answer in await repos.visits.with_answers_between(since, until):
         if county is not None and visit.enterprise.county != county:
             continue
         digest.visits += 1
@@ -54,10 +47,7 @@ async def collect(repos: Repos, policy: Policy, t: Translator, since: date, unti
     for a in agreements:
         if county is None or a.commissioner.county == county:
             by_commissioner.setdefault(a.commissioner_id, []).append(a)
-    year_rows = (await repos.session.execute(
-        select(Visit.commissioner_id).where(Visit.voided_at.is_(None), Visit.visit_date >= date(until.year, 1, 1),
-                                            Visit.visit_date <= until))).scalars().all()
-    counts = Counter(year_rows)
+    counts = Counter(await repos.visits.commissioner_ids_between(date(until.year, 1, 1), until))
     for commissioner_id, agreed in sorted(by_commissioner.items()):
         c = agreed[0].commissioner
         for cycle in policy.report_cycles:

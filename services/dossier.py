@@ -14,7 +14,6 @@ from importlib import resources
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 
 from domain import feedback as feedback_rules
 from domain.policy import Policy
@@ -24,7 +23,6 @@ from services import dossier_rows as rows_of
 from services.assessment import Assessment
 from services.charts import monthly_bars, visit_map
 from storage.evidence_store import EvidenceStore
-from storage.models import Outcome, Report
 from storage.repositories import Repos
 
 
@@ -62,11 +60,8 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
     agreements = await repos.people.agreements_of(commissioner_id=c.id)
     visits = await repos.visits.between(c.id, start, end)
     answers = {row.visit_id: row for row in await repos.feedback.of_commissioner(c.id, start, end)}
-    reports = list((await repos.session.scalars(select(Report).where(Report.commissioner_id == c.id)
-                                                 .order_by(Report.submitted_at))).all())
-    outcomes = list((await repos.session.scalars(
-        select(Outcome).where(Outcome.commissioner_id == c.id, Outcome.achieved_on >= start,
-                              Outcome.achieved_on <= end).order_by(Outcome.achieved_on))).all())
+    reports = await repos.reports.of_commissioner(c.id)
+    outcomes = await repos.assessment.outcomes_of(c.id, start, end)
     surveys = await repos.feedback.surveys_of_commissioner(c.id, str(year))
     disqualifications = await repos.assessment.disqualifications_of(c.id)
     opinions = await repos.assessment.opinions(year, c.id)
