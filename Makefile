@@ -27,6 +27,8 @@ test: install
 bench: install
 	bash scripts/setup-system.sh test
 	url=$$(bash scripts/start-postgres.sh) && TEPAI_BENCH_PG_ADMIN_URL=$$url $(BIN)/python -m bench
+	@echo "Web console pages for 100 and 10,000 commissioners (a few minutes)"
+	$(BIN)/python -m bench.web
 	@echo "Dossiers for 100 and 1,000 commissioners (about ten minutes)"
 	$(BIN)/python -m bench.dossiers
 

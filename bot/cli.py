@@ -14,6 +14,7 @@ from domain.roles import INVITE_KINDS
 from locales import Translator
 
 EXIT_USAGE = 2
+EXIT_NO_DATABASE = 69  # sysexits.h EX_UNAVAILABLE: a supervisor may retry later, an operator must look
 
 
 def _invite_days(text: str) -> int:
@@ -94,6 +95,16 @@ def main(argv: list[str] | None = None) -> int:
         print(t("cli.bad_policy", error=exc), file=sys.stderr)
         return EXIT_USAGE
 
+    from storage.db import DatabaseUnreachable
+
+    try:
+        return _dispatch(args, settings, policy, t)
+    except DatabaseUnreachable as exc:
+        print(t("cli.db_unreachable", url=exc.url, reason=exc.reason), file=sys.stderr)
+        return EXIT_NO_DATABASE
+
+
+def _dispatch(args: argparse.Namespace, settings, policy, t: Translator) -> int:  # noqa: ANN001
     from bot import commands_cli, commands_records, commands_year
 
     if args.command == "run":

@@ -15,7 +15,7 @@ from domain.clock import SystemClock
 from domain.policy import Policy
 from locales import Translator
 from storage import migrate
-from storage.db import create_engine, create_sessionmaker
+from storage.db import create_engine, create_sessionmaker, reach
 from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
 
@@ -26,6 +26,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 async def database(url: str, upgrade: bool = True) -> AsyncIterator:
     engine = create_engine(url)
     try:
+        await reach(engine)
         if upgrade:
             await migrate.upgrade(engine)
         yield engine
@@ -53,12 +54,9 @@ def _serve(settings: Settings, policy: Policy, t: Translator, serve) -> int:  # 
         return EXIT_USAGE
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        result = asyncio.run(serve(settings, policy, token, t))
+        asyncio.run(serve(settings, policy, token, t))
     except KeyboardInterrupt:
         return EXIT_OK
-    if result is False:  # the scheduler runs elsewhere
-        print(t("cli.scheduler_elsewhere"), file=sys.stderr)
-        return EXIT_USAGE
     return EXIT_OK
 
 

@@ -19,6 +19,7 @@ from storage.repositories import Repos
 async def assess(settings: Settings, policy: Policy, t: Translator, year: int, roster: Path | None,
                  county: str | None) -> int:
     from services.assessment import assess as assess_year
+    from services.assessment_texts import basis
     from services.roster import write_roster
 
     as_of = local_today(SystemClock(), settings.zone)
@@ -34,7 +35,7 @@ async def assess(settings: Settings, policy: Policy, t: Translator, year: int, r
                 percent=round(policy.top_grade_cap * 100)))
     for g in result.graded:
         print(t("assess.row", rank=g.rank, code=g.scored.inputs.code, name=g.scored.inputs.name,
-                total=g.scored.total, grade=labels[g.grade], basis=t(f"assess.reason_{g.reason}")))
+                total=g.scored.total, grade=labels[g.grade], basis=basis(t, policy, g.reason)))
     if roster is not None:
         count = write_roster(roster, policy, t, result, county)
         print(t("assess.written", path=roster, rows=count))
@@ -60,7 +61,8 @@ async def dossiers(settings: Settings, policy: Policy, t: Translator, year: int,
                     return EXIT_FAILED
                 codes = [code]
             for done, each in enumerate(codes, start=1):
-                dossier = await build(repos, policy, store, t, result, each, clock.now())
+                dossier = await build(repos, policy, store, t, result, each, clock.now(),
+                                      map_tiles=settings.map_tiles)
                 await asyncio.to_thread(write_dossier, out, dossier)
                 _progress(done, len(codes), each)
     print(t("cli.dossiers_written", count=len(codes), path=out.resolve()))

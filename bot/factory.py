@@ -12,20 +12,24 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.middlewares import DbSessionMiddleware, DedupeMiddleware, UserMiddleware
+from bot.middlewares import DbSessionMiddleware, DedupeMiddleware, Retry, UserMiddleware
 from bot.middlewares.ordering import UpdateOrderMiddleware
+from bot.replies import QueueReplies
 from bot.settings import DEFAULT_API_SERVER, DEFAULT_WEB_URL
 from domain.clock import Clock
 from domain.policy import Policy
 from handlers import build_root_router
 from storage.evidence_store import EvidenceStore
+from storage.failed_updates import FailedUpdates
 from storage.fsm import DatabaseStorage
 
 
 def create_bot(token: str, api_server: str = DEFAULT_API_SERVER, session: BaseSession | None = None) -> Bot:
-    """A Bot speaking to Telegram, or to a self-hosted Bot API server at `api_server`."""
+    """A Bot speaking to Telegram, or to a self-hosted Bot API server at `api_server`. During an
+    update, its replies are queued until the update commits (bot/replies.py)."""
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_server))
+    session.middleware(QueueReplies())
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
@@ -38,8 +42,14 @@ def create_dispatcher(
     default_language: str = "zh",
     evidence_store: EvidenceStore,
     storage: BaseStorage | None = None,
+    failed_updates: FailedUpdates | None = None,
+    retry: Retry | None = None,
     web_url: str = DEFAULT_WEB_URL,
+    map_tiles: str | None = None,
 ) -> Dispatcher:
+    """`failed_updates`: where updates that could not be handled are kept (default: beside the
+    evidence directory); `retry`: how an update failing on a lock is tried again. Its replies
+    leave after the commit, so the per-person order below also covers them."""
     dp = Dispatcher(
         storage=storage or DatabaseStorage(sessionmaker, clock),
         policy=policy,
@@ -47,6 +57,7 @@ def create_dispatcher(
         zone=zone,
         evidence_store=evidence_store,
         web_url=web_url,
+        map_tiles=map_tiles,
     )
     # The update's session opens before aiogram reads the conversation state, so that read, the
     # handler's and every write share one transaction (aiogram's own FSM middleware is moved
@@ -57,7 +68,8 @@ def create_dispatcher(
     # a backlog must be answered in the order it was sent. aiogram's own isolation stays off: it
     # would lock only inside its FSM middleware, after the database was already touched.
     dp.update.outer_middleware(UpdateOrderMiddleware())
-    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(DbSessionMiddleware(
+        sessionmaker, clock, failed_updates or FailedUpdates(evidence_store.root.parent), default_language, retry))
     dp.update.outer_middleware(DedupeMiddleware(clock))
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(UserMiddleware(clock, default_language))

@@ -17,10 +17,12 @@ from domain.clock import SystemClock
 from domain.policy import Policy
 from locales import Translator
 from scheduler import runtime
+from scheduler.lease import Lease
 from scheduler.sender import OutboxSender
 from storage import migrate
-from storage.db import create_engine, create_sessionmaker
+from storage.db import create_engine, create_sessionmaker, reach
 from storage.evidence_store import EvidenceStore
+from storage.failed_updates import FailedUpdates
 from storage.repositories.updates import UpdateRepo
 
 log = logging.getLogger(__name__)
@@ -32,8 +34,13 @@ PRUNE_EVERY_S = 6 * 3600
 
 async def _prune_processed_updates(sessionmaker, clock) -> None:  # noqa: ANN001
     while True:
-        async with sessionmaker() as session, session.begin():
-            removed = await UpdateRepo(session).forget_before(clock.now() - REMEMBER_UPDATES)
+        try:
+            async with sessionmaker() as session, session.begin():
+                removed = await UpdateRepo(session).forget_before(clock.now() - REMEMBER_UPDATES)
+        except Exception:  # the database away for a while: the loop must outlive it
+            log.exception("forgetting old update ids failed; trying again in a minute")
+            await asyncio.sleep(60)
+            continue
         log.info("forgot %d old update ids", removed)
         await asyncio.sleep(PRUNE_EVERY_S)
 
@@ -43,10 +50,23 @@ def sender_for(settings: Settings, sessionmaker, bot, clock, policy) -> OutboxSe
                         per_chat_interval=settings.chat_interval, default_language=settings.language)
 
 
+def scheduling(settings: Settings, sessionmaker, bot, clock, policy) -> tuple[runtime.Runtime, Lease, OutboxSender]:  # noqa: ANN001
+    """The scheduler, the lease it runs under and the sender, for `runtime.serve`."""
+    rt = runtime.Runtime(sessionmaker, clock, policy, settings.zone, settings.db_url, settings.data_dir)
+    lease = Lease(sessionmaker, clock, ttl=settings.lease_ttl)
+    return rt, lease, sender_for(settings, sessionmaker, bot, clock, policy)
+
+
 @contextlib.asynccontextmanager
 async def _started(settings: Settings, token: str) -> AsyncIterator[tuple[async_sessionmaker, SystemClock, Bot]]:
-    """The database migrated, its sessionmaker, the clock and the Bot; closed again on the way out."""
+    """The database reached and migrated, its sessionmaker, the clock and the Bot; closed again on
+    the way out."""
     engine = create_engine(settings.db_url)
+    try:
+        await reach(engine)  # DatabaseUnreachable: one line from the CLI, not a traceback
+    except BaseException:
+        await engine.dispose()
+        raise
     await migrate.upgrade(engine)
     bot = create_bot(token, settings.api_server)
     try:
@@ -56,53 +76,32 @@ async def _started(settings: Settings, token: str) -> AsyncIterator[tuple[async_
         await engine.dispose()
 
 
-@contextlib.asynccontextmanager
-async def _scheduling(settings: Settings, policy: Policy, sessionmaker, clock, bot) -> AsyncIterator[  # noqa: ANN001
-        runtime.Runtime | None]:
-    """APScheduler and the outbox sender in this process, if it gets the scheduler lease: the
-    running Runtime, or None when another process schedules."""
-    rt = runtime.Runtime(sessionmaker, clock, policy, settings.zone, settings.db_url, settings.data_dir)
-    if not await runtime.start(rt):
-        yield None
-        return
-    sender = asyncio.create_task(sender_for(settings, sessionmaker, bot, clock, policy).run_forever())
-    try:
-        yield rt
-    finally:
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sender
-        await runtime.stop(rt)
-
-
-async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Translator) -> bool:
-    """`tepai scheduler`: schedule and send, answer no updates. False if another process schedules."""
-    async with _started(settings, token) as (sessionmaker, clock, bot), \
-            _scheduling(settings, policy, sessionmaker, clock, bot) as rt:
-        if rt is None:
-            return False
+async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Translator) -> None:
+    """`tepai scheduler`: schedule and send, answer no updates. While another process holds the
+    lease this one stands by and takes over when that lease lapses."""
+    async with _started(settings, token) as (sessionmaker, clock, bot):
         log.info(t("cli.scheduler_running"))
-        await rt.stopped.wait()
-        return True
+        await runtime.serve(*scheduling(settings, sessionmaker, bot, clock, policy))
 
 
 async def run_polling(settings: Settings, policy: Policy, token: str, t: Translator) -> None:
-    async with _started(settings, token) as (sessionmaker, clock, bot), contextlib.AsyncExitStack() as stack:
+    async with _started(settings, token) as (sessionmaker, clock, bot):
         dp = create_dispatcher(sessionmaker=sessionmaker, policy=policy, clock=clock, zone=settings.zone,
                                default_language=settings.language,
-                               evidence_store=EvidenceStore(settings.evidence_dir), web_url=settings.web_url)
-        pruning = asyncio.create_task(_prune_processed_updates(sessionmaker, clock))
-        stack.push_async_callback(_cancel, pruning)
-        if settings.scheduler == "inline" and \
-                await stack.enter_async_context(_scheduling(settings, policy, sessionmaker, clock, bot)) is None:
-            log.warning(t("cli.scheduler_elsewhere"))
-        me = await bot.me()
-        await set_default_menus(bot)
-        log.info(t("cli.starting", username=me.username, policy=policy.key, url=settings.db_url.split("@")[-1]))
-        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
-
-
-async def _cancel(task: asyncio.Task) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+                               evidence_store=EvidenceStore(settings.evidence_dir), web_url=settings.web_url,
+                               map_tiles=settings.map_tiles,
+                               failed_updates=FailedUpdates(settings.data_dir.resolve()))
+        background = [asyncio.create_task(_prune_processed_updates(sessionmaker, clock))]
+        if settings.scheduler == "inline":  # schedule and send whenever this process holds the lease
+            background.append(asyncio.create_task(runtime.serve(*scheduling(settings, sessionmaker, bot, clock,
+                                                                            policy))))
+        try:
+            me = await bot.me()
+            await set_default_menus(bot)
+            log.info(t("cli.starting", username=me.username, policy=policy.key, url=settings.db_url.split("@")[-1]))
+            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+        finally:
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task

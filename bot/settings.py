@@ -1,10 +1,11 @@
 """Settings, read once from the environment (TEPAI_*) or a `.env` file, then passed down."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import sqlite_url
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
     scheduler: str = "inline"  # inline: `tepai run` also schedules and sends; off: run `tepai scheduler`
     send_rate: float = 30.0  # messages a second, all chats together
     chat_interval: float = 1.0  # seconds between two messages to one chat
+    # The scheduler lease: how long a holder that stopped renewing keeps it (so how soon another
+    # process takes over after a crash); it is renewed, and tried by the others, every third of it.
+    lease_seconds: float = Field(default=90.0, ge=0.3)
     web_url: str = DEFAULT_WEB_URL  # the console's public base URL, for sign-in links
     map_tiles: str | None = None  # a tile URL template ({z}/{x}/{y}) for the console's maps; none: plain
 
@@ -78,6 +82,10 @@ class Settings(BaseSettings):
     @property
     def evidence_dir(self) -> Path:
         return self.data_dir.resolve() / "evidence"
+
+    @property
+    def lease_ttl(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -89,9 +89,11 @@ def check_location(site: Point | None, shared: Point | None, accuracy_m: float |
 
 
 def check_photos(photos: list[PhotoFacts], visit_date: date, place: Point | None, radius_m: int,
-                 earlier: list[EarlierPhoto]) -> list[FlagHit]:
+                 earlier: list[EarlierPhoto], *, on_site: bool = True) -> list[FlagHit]:
+    """`on_site=False` for an online visit: its screenshots never carried a camera's EXIF, so
+    their lack of it is no note (a date or place they do carry is still checked)."""
     hits: list[FlagHit] = []
-    if photos and all(p.taken_at is None and p.gps is None for p in photos):
+    if on_site and photos and all(p.taken_at is None and p.gps is None for p in photos):
         hits.append(FlagHit(Flag.NO_EXIF))
     for photo in photos:
         if photo.taken_at is not None:

@@ -199,6 +199,7 @@ class Policy(_Strict):
     top_grade_cap: float | None = Field(default=None, gt=0, le=1)
     service_kinds: tuple[Label, ...] = Field(min_length=1)
     outcome_kinds: tuple[Label, ...] = ()
+    outcome_article: str = ""  # the article that lists the outcome kinds, cited when asking for one
     report_cycles: tuple[ReportCycle, ...] = ()
     visit: VisitRules = VisitRules()
     feedback: FeedbackRules = FeedbackRules()

@@ -1,7 +1,9 @@
 """What an uploaded file is, from its bytes alone: an image's facts for the evidence checks (one
 decode at reduced size, JPEG draft mode: format, size, EXIF time and place, perceptual hash, a
-thumbnail), a document's type by its first bytes, and the limits both must keep. Pure computation
-(Pillow, imagehash); storing the files is storage.evidence_store's."""
+thumbnail), a document's type by its first bytes, and the limits both must keep. PNG and WebP
+have no reduced decode: an image over MAX_PIXELS is refused from its header, before any pixel is
+decoded, and the decode holds one full-size copy at most (about 4 bytes a pixel: 200 MB at the
+cap). Pure computation (Pillow, imagehash); storing the files is storage.evidence_store's."""
 from __future__ import annotations
 
 import hashlib
@@ -14,7 +16,7 @@ import numpy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 20 * 1024 * 1024  # what a bot can download through getFile
-MAX_PIXELS = 120_000_000  # phones reach 108 MP; past this it is a decompression bomb to us
+MAX_PIXELS = 50_000_000  # a phone camera's largest output (50 MP); past this a decompression bomb to us
 THUMB_PX = 320  # JPEGs decode at the smallest scale still this large on both sides
 THUMB_MAX = 640  # the stored thumbnail's long side at most: what the reduced decode gives, kept as is
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -66,8 +68,7 @@ def inspect_image(data: bytes) -> dict[str, object]:
             if img.format == "JPEG":
                 img.draft("RGB", (THUMB_PX, THUMB_PX))  # decode at 1/2…1/8 scale, never below THUMB_PX
             img.load()
-            thumb = ImageOps.exif_transpose(img.convert("RGB"))
-            thumb.thumbnail((THUMB_MAX, THUMB_MAX), Image.Resampling.BILINEAR)  # big PNGs, screenshots
+            thumb = ImageOps.exif_transpose(_reduced_rgb(img))
     except UploadRejected:
         raise
     except Image.DecompressionBombError:  # Pillow's own guard, for headers past twice its limit
@@ -80,6 +81,20 @@ def inspect_image(data: bytes) -> dict[str, object]:
     thumb.save(out, "JPEG", quality=80)
     return dict(ext=ext, width=width, height=height, phash=perceptual_hash(thumb),
                 taken_at=taken_at, gps=gps, thumbnail_jpeg=out.getvalue())
+
+
+def _reduced_rgb(img: Image.Image) -> Image.Image:
+    """The decoded image as an RGB thumbnail, THUMB_MAX on its long side at most, without a second
+    full-size copy: Pillow's convert() copies the whole image, and its resize of an image with
+    alpha converts it to premultiplied alpha first, so a big image is cut down before either."""
+    factor = max(img.size) // (2 * THUMB_MAX)
+    if factor > 1 and img.mode in ("RGB", "L"):
+        img = img.reduce(factor)  # a box average, straight from the decoded pixels
+    elif factor > 1:  # alpha, palettes, 16-bit: every factor-th pixel, no converted copy first
+        img = img.resize((max(1, img.width // factor), max(1, img.height // factor)), Image.Resampling.NEAREST)
+    thumb = img.convert("RGB")
+    thumb.thumbnail((THUMB_MAX, THUMB_MAX), Image.Resampling.BILINEAR)  # big PNGs, screenshots
+    return thumb
 
 
 PHASH_INPUT_PX = 64  # the pHash reads a 32×32 image; a box reduction to about twice that comes first

@@ -15,6 +15,7 @@ from aiogram.types import BufferedInputFile, FSInputFile, Message
 
 from bot.commands import ADMINS
 from bot.filters import HasRole, admin_covers
+from bot.replies import now
 from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
@@ -52,7 +53,7 @@ async def assessment(message: Message, command: CommandObject, repos: Repos, gra
     if year is None:
         await message.answer(t("assess.usage"))
         return
-    progress = await message.answer(t("assess.working"))
+    progress = await now(message.answer(t("assess.working")))  # shown while the work runs
     result = await assessing.assess(repos, policy, year, local_today(clock, zone))
     county = _my_county(grants)
     counts = Counter(g.grade for g in result.graded
@@ -71,14 +72,14 @@ async def assessment(message: Message, command: CommandObject, repos: Repos, gra
 @router.message(Command("dossier"))
 async def dossier(message: Message, command: CommandObject, repos: Repos, grants: list[RoleGrant],
                   policy: Policy, clock: Clock, zone: ZoneInfo, evidence_store: EvidenceStore,
-                  t: Translator) -> None:
+                  t: Translator, map_tiles: str | None = None) -> None:
     parts = (command.args or "").split()
     year = _year(parts[1] if len(parts) > 1 else None, clock, zone)
     if not parts or year is None:
         await message.answer(t("assess.dossier_usage"))
         return
     code = parts[0]
-    progress = await message.answer(t("assess.working"))
+    progress = await now(message.answer(t("assess.working")))  # shown while the work runs
     result = await assessing.assess(repos, policy, year, local_today(clock, zone))
     commissioner = result.commissioners.get(code)
     if commissioner is None:
@@ -87,8 +88,8 @@ async def dossier(message: Message, command: CommandObject, repos: Repos, grants
     if not admin_covers(grants, commissioner.county):
         await progress.edit_text(t("visits.not_your_county"))
         return
-    await progress.edit_text(t("assess.rendering", name=commissioner.name))
-    built = await build(repos, policy, evidence_store, t, result, code, clock.now())
+    await now(progress.edit_text(t("assess.rendering", name=commissioner.name)))  # before the long part
+    built = await build(repos, policy, evidence_store, t, result, code, clock.now(), map_tiles=map_tiles)
     pdf = await asyncio.to_thread(to_pdf, built.html)
     await message.answer_document(BufferedInputFile(pdf, filename=f"{code}-{commissioner.name}-{year}.pdf"))
     await progress.edit_text(t("assess.done"))
@@ -100,7 +101,8 @@ async def grade(message: Message, command: CommandObject, repos: Repos, user: Us
     """/grade YEAR CODE GRADE REASON, or /grade YEAR CODE GRADE final REASON."""
     parts = (command.args or "").split(maxsplit=3)
     if len(parts) < 4 or not parts[0].isdigit():
-        await message.answer(t("assess.grade_usage", grades=" | ".join(g.key for g in policy.grades)))
+        await message.answer(t("assess.grade_usage", grades=" | ".join(g.key for g in policy.grades),
+                                     example=policy.grades[1].key))
         return
     year, code, key, rest = int(parts[0]), parts[1], parts[2], parts[3]
     final = rest == "final" or rest.startswith("final ")

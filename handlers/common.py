@@ -60,8 +60,8 @@ def _role_block(t: Translator, policy: Policy, view: RoleView) -> str:
             lines.append(t("me.no_agreements"))
         for a in view.agreements:
             other = a.enterprise.name if view.commissioner is not None else a.commissioner.name
-            lines.append(t("me.agreement", other=other, start=a.start_date.isoformat(),
-                           end=a.end_date.isoformat(), status=t(f"agreement.status.{a.status}")))
+            lines.append(t("me.agreement", other=other, start=a.start_date,
+                           end=a.end_date, status=t(f"agreement.status.{a.status}")))
     if view.progress is not None:
         p = view.progress
         if p.services_target is not None:

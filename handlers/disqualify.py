@@ -64,7 +64,7 @@ async def chose_reason(query: CallbackQuery, callback_data: kb.DisqualifyStep, r
     await query.answer()
     await query.message.answer(
         t("disqualify.confirm", name=c.name, code=c.code, reason=reason_text(t, policy, callback_data.v),
-          count=len(plan.agreements), agreements=agreements, until=plan.barred_until.isoformat(),
+          count=len(plan.agreements), agreements=agreements, until=plan.barred_until,
           recover=t("disqualify.recover_yes" if plan.recover_subsidies else "disqualify.recover_no")),
         reply_markup=kb.confirm_disqualify(t, c.id, callback_data.v))
 
@@ -83,7 +83,7 @@ async def confirmed(query: CallbackQuery, callback_data: kb.DisqualifyStep, repo
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(t("disqualify.done", name=c.name, code=c.code, count=len(row.agreements_ended),
-                                 until=row.barred_until.isoformat()))
+                                 until=row.barred_until))
 
 
 @router.callback_query(kb.DisqualifyStep.filter(F.a == "stop"))

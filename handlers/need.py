@@ -7,7 +7,7 @@ button of an earlier draft is stale."""
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any, TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
@@ -17,18 +17,18 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.filters import NOT_COMMAND, TYPED, HasRole
+from keyboards import needs as kb
 from domain import needs as rules
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
 from domain.selection import URGENCIES
-from domain.uploads import MAX_BYTES, UploadRejected
-from handlers.uploads import receive, show_count, upload_of
-from keyboards import needs as kb
+from handlers.uploads import fetch, show_count, upload_of
 from locales import Translator
 from messages.needs import need_line, urgency_text
 from services import needs as service
-from storage.evidence_store import EvidenceStore
+from services.visits import record_upload
+from storage.evidence_store import MAX_BYTES, EvidenceStore, UploadRejected
 from storage.repositories import Repos
 
 if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
@@ -168,14 +168,15 @@ async def got_file(message: Message, bot: Bot, state: FSMContext, repos: Repos, 
         await message.answer(t("need.files_full", max=rules.MAX_FILES))
         return
     try:
-        stored = await receive(message, bot, evidence_store, repos, clock)
+        kept = await fetch(message, bot, evidence_store)  # download and decode: nothing written yet
     except UploadRejected as exc:
         await message.answer(t(f"need.upload_{exc.reason}", mb=MB))
         return
+    text = t("need.files_received", count=len(files) + 1, max=rules.MAX_FILES)
+    draft["files_msg"] = await show_count(message, bot, text, kb.files_done(t, draft["key"], len(files) + 1),
+                                          draft.get("files_msg"))  # sent now, so before any write
+    stored = await record_upload(repos, clock, kept)
     files.append({"id": stored.id, "uid": item.file_unique_id, "kind": stored.kind})
-    text = t("need.files_received", count=len(files), max=rules.MAX_FILES)
-    draft["files_msg"] = await show_count(message, bot, text, kb.files_done(t, draft["key"], len(files)),
-                                          draft.get("files_msg"))
     await _keep(state, NeedForm.files, draft)
 
 

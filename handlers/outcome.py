@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
@@ -15,12 +16,12 @@ from bot.filters import HasRole
 from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
-from domain.uploads import UploadRejected
 from domain.visits import parse_date
-from handlers.uploads import receive
 from locales import Translator
+from handlers.uploads import receive
+from services.assessment_texts import outcome_question
 from services.outcomes import OutcomeError, log_outcome
-from storage.evidence_store import EvidenceStore
+from storage.evidence_store import EvidenceStore, UploadRejected
 from storage.repositories import Repos
 
 if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
@@ -58,7 +59,7 @@ def _commissioner(grants: list[RoleGrant]) -> int:
 async def start(message: Message, state: FSMContext, policy: Policy, t: Translator) -> None:
     await state.set_state(OutcomeForm.kind)
     await state.set_data({"outcome": {}})
-    await message.answer(t("outcome.ask_kind"), reply_markup=_keyboard(
+    await message.answer(outcome_question(t, policy), reply_markup=_keyboard(
         [(k.text(t.lang), OutcomeAction(a="kind", v=k.key)) for k in policy.outcome_kinds]))
 
 

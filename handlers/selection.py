@@ -272,8 +272,8 @@ async def sign(query: CallbackQuery, callback_data: kb.Sign, ctx: service.Contex
         return
     if done.agreement is not None:
         a = done.agreement
-        await query.message.answer(t("selection.signed_all", start=a.start_date.isoformat(),
-                                     end=a.end_date.isoformat()))
+        await query.message.answer(t("selection.signed_all", start=a.start_date,
+                                     end=a.end_date))
         return
     waiting = t("report.list_join").join(t(f"selection.party_{p.value}") for p in done.missing)
     await query.message.answer(t("selection.signed_waiting", waiting=waiting))
@@ -288,8 +288,8 @@ async def renewal(query: CallbackQuery, callback_data: kb.Renewal, ctx: service.
     if answer is None:
         return
     if answer.renewed is not None:
-        text = t("selection.renewed", start=answer.renewed.start_date.isoformat(),
-                 end=answer.renewed.end_date.isoformat())
+        text = t("selection.renewed", start=answer.renewed.start_date,
+                 end=answer.renewed.end_date)
     else:
         text = t("selection.renewal_yes_waiting" if answer.accepted else "selection.renewal_no_done")
     await query.message.answer(text)

@@ -3,17 +3,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from zoneinfo import ZoneInfo
+
 from aiogram import Bot, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 
 from bot.commands import set_chat_menu
+from keyboards.visit import main_menu
 from domain.clock import Clock
+from domain.policy import Policy
 from domain.roles import Role
 from handlers.texts import join, role_summary
-from keyboards.visit import main_menu
 from locales import Translator
-from services import onboarding
+from messages.notices import Notices
+from services import feedback, onboarding
 from storage.repositories import Repos
 
 if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
@@ -24,7 +28,8 @@ router = Router(name="start")
 
 @router.message(CommandStart(deep_link=True))
 async def start_with_invite(
-    message: Message, command: CommandObject, bot: Bot, repos: Repos, user: User, clock: Clock, t: Translator
+    message: Message, command: CommandObject, bot: Bot, repos: Repos, user: User, clock: Clock, t: Translator,
+    policy: Policy, zone: ZoneInfo,
 ) -> None:
     result = await onboarding.redeem(repos, clock, user, command.args or "")
     if result.wait_seconds:
@@ -41,6 +46,11 @@ async def start_with_invite(
     menu = main_menu(t) if Role.COMMISSIONER in roles else None
     await message.answer(f"{text}\n\n{t(f'roles.{grant.role}_can')}\n\n{t('start.more')}", reply_markup=menu)
     await set_chat_menu(bot, message.chat.id, roles, t.lang)
+    if grant.role == Role.ENTERPRISE and not result.already_held:
+        # Visits logged before this contact joined are put to them now, not at the next reminder.
+        notices = Notices(repos, clock, policy, zone)
+        for visit in await feedback.awaiting_answer(repos, grant.enterprise_id):
+            await notices.visit_prompt(user, visit)
 
 
 @router.message(CommandStart())

@@ -199,7 +199,7 @@ async def confirm(query: CallbackQuery, ctx: VisitCtx, draft: VisitDraft) -> Non
     except visits.VisitError as exc:
         await query.answer(ctx.t(f"visit.error_{exc.reason}"), show_alert=True)
         return
-    await ctx.state.clear()
+    await ctx.state.clear()  # the replies below leave once this is committed (bot/replies.py)
     await query.answer(ctx.t("visit.saved_short"))
     await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(_result_text(ctx.t, logged), reply_markup=kb.main_menu(ctx.t))
@@ -207,7 +207,9 @@ async def confirm(query: CallbackQuery, ctx: VisitCtx, draft: VisitDraft) -> Non
 
 def _result_text(t: Translator, logged: visits.Logged) -> str:
     p = logged.progress
-    if p.services_target:
+    if logged.number < logged.year_total:  # a visit logged after later ones: its place is no news
+        lines = [t("visit.saved_backfill", date=logged.visit.visit_date, total=logged.year_total)]
+    elif p.services_target:
         lines = [t("visit.saved_target", number=logged.number, target=p.services_target)]
     else:
         lines = [t("visit.saved", number=logged.number)]

@@ -5,13 +5,13 @@ from aiogram import Bot, F
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message
 
-from domain.uploads import UploadRejected
-from domain.visits import VisitDraft
-from handlers.uploads import receive, show_count, upload_of
-from handlers.visit_steps import VisitCtx, VisitForm, ask_next, visit_router
 from keyboards import visit as kb
+from domain.visits import VisitDraft
+from handlers.visit_steps import VisitCtx, VisitForm, ask_next, visit_router
 from locales import Translator
-from storage.evidence_store import EvidenceStore
+from handlers.uploads import fetch, show_count, upload_of
+from services.visits import record_upload
+from storage.evidence_store import EvidenceStore, UploadRejected
 
 router = visit_router("visit_evidence")
 
@@ -30,16 +30,18 @@ async def got_file(message: Message, bot: Bot, evidence_store: EvidenceStore, ct
         await message.answer(t("visit.files_full", max=ctx.policy.visit.max_photos))
         return
     try:
-        stored = await receive(message, bot, evidence_store, ctx.repos, ctx.clock)
+        kept = await fetch(message, bot, evidence_store)  # download and decode: nothing written yet
     except UploadRejected as exc:
         await message.answer(t(f"visit.upload_{exc.reason}"))
         return
+    images = draft.images + (kept["kind"] == "image")
+    draft.files_message_id = await show_count(  # sent now (its id is kept), so before any write
+        message, bot, t("visit.files_received", count=len(draft.files) + 1, images=images),
+        kb.files_done(t, draft.key), draft.files_message_id)
+    stored = await record_upload(ctx.repos, ctx.clock, kept)
     draft.files.append({"id": stored.id, "uid": item.file_unique_id, "kind": stored.kind,
                         "source": "photo" if message.photo else "document",
                         "forwarded": message.forward_origin is not None})
-    draft.files_message_id = await show_count(
-        message, bot, t("visit.files_received", count=len(draft.files), images=draft.images),
-        kb.files_done(t, draft.key), draft.files_message_id)
     await ctx.save(draft)
 
 

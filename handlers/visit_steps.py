@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime, timedelta
+from typing import Any, TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware, Router
@@ -14,14 +14,15 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.filters import HasRole
+from keyboards import visit as kb
+from bot.replies import now
 from domain.clock import Clock, local_today
 from domain.evidence import NOTES, Status
 from domain.policy import Policy
 from domain.roles import Role
 from domain.visits import Mode, Step, VisitDraft
 from handlers.texts import join
-from keyboards import visit as kb
-from locales import Translator
+from locales import Translator, when
 from services import visits
 from storage.fsm import DatabaseStorage
 from storage.repositories import Repos
@@ -148,14 +149,15 @@ async def ask_next(message: Message, ctx: VisitCtx, draft: VisitDraft) -> None:
 
 def date_choices(t: Translator, today: date) -> list[tuple[str, str]]:
     labels = [t("visit.today"), t("visit.yesterday"), t("visit.day_before")]
-    return [(f"{label} {(today - timedelta(days=i)).strftime('%m-%d')}", (today - timedelta(days=i)).isoformat())
-            for i, label in enumerate(labels)]
+    days = [today - timedelta(days=i) for i in range(len(labels))]
+    return [(f"{label} {when.day(d, t.lang, year=False)}", d.isoformat()) for label, d in zip(labels, days)]
 
 
 async def show_card(message: Message, ctx: VisitCtx, draft: VisitDraft) -> None:
-    """Send the summary card; the caller saves the draft, which remembers the card's message."""
+    """Send the summary card; the caller saves the draft, which remembers the card's message (so it
+    is sent at once: the steps that reach it write nothing before it)."""
     result = await visits.evaluate(ctx.repos, ctx.policy, draft, ctx.today)
-    sent = await message.answer(card_text(ctx, draft, result), reply_markup=kb.card(ctx.t, draft.key))
+    sent = await now(message.answer(card_text(ctx, draft, result), reply_markup=kb.card(ctx.t, draft.key)))
     draft.card_message_id = sent.message_id
 
 
@@ -168,7 +170,7 @@ def card_text(ctx: VisitCtx, draft: VisitDraft, result: visits.Evaluation) -> st
         t("visit.card_enterprise", enterprise=draft.enterprise_name),
         t("visit.card_kind", kind=kind),
         t("visit.card_mode", mode=t(f"visit.mode_{draft.mode}")),
-        t("visit.card_date", date=draft.visit_date),
+        t("visit.card_date", date=date.fromisoformat(draft.visit_date)),
         t("visit.card_summary", summary=draft.summary),
         t("visit.card_files", images=draft.images, documents=documents),
         location_line(t, draft, result.distance_m),
@@ -189,7 +191,10 @@ def location_line(t: Translator, draft: VisitDraft, distance: float | None) -> s
 
 
 def flag_text(t: Translator, flag: str, detail: dict) -> str:
-    return t(f"visit.flag_{flag}", **{k: v for k, v in detail.items() if k != "flag"})
+    values = {k: v for k, v in detail.items() if k != "flag"}
+    if isinstance(values.get("taken"), str):  # stored as ISO text in the visit's flags
+        values["taken"] = datetime.fromisoformat(values["taken"])
+    return t(f"visit.flag_{flag}", **values)
 
 
 def flags_summary(t: Translator, flags: list[dict]) -> str:

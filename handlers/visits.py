@@ -18,7 +18,7 @@ from domain.policy import Policy
 from domain.roles import Role
 from domain.visits import MAX_SUMMARY
 from handlers.visit_steps import flags_summary, status_icon
-from locales import Translator
+from locales import Translator, when
 from services import visits
 from storage.repositories import Repos
 
@@ -42,7 +42,7 @@ class AmendForm(StatesGroup):
 
 def _line(t: Translator, policy: Policy, visit: Visit) -> str:
     kind = next((k.text(t.lang) for k in policy.service_kinds if k.key == visit.kind), visit.kind)
-    line = t("visits.line", id=visit.id, date=visit.visit_date.strftime("%m-%d"), enterprise=visit.enterprise.name,
+    line = t("visits.line", id=visit.id, date=when.day(visit.visit_date, t.lang, year=False), enterprise=visit.enterprise.name,
              kind=kind, mode=t(f"visit.mode_{visit.mode}"), icon=status_icon(visit.evidence_status))
     if visit.voided_at is not None:
         return f"<s>{line}</s> " + t("visits.voided", reason=visit.void_reason or "")

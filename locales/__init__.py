@@ -13,6 +13,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from locales import when
+
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 
@@ -60,6 +62,7 @@ class Translator:
         template = self._texts[key]
         if not values:
             return template
+        values = {k: when.readable(v, self.lang) for k, v in values.items()}
         if self.markup:
             values = {k: html.escape(v, quote=False) if isinstance(v, str) else v for k, v in values.items()}
         return template.format(**values)

@@ -11,7 +11,7 @@ from storage.models import Agreement, ChangeRequest, Commissioner, Disqualificat
 
 def agreement_line(t: Translator, a: Agreement) -> str:
     return t("change.agreement_line", commissioner=a.commissioner.name, code=a.commissioner.code,
-             enterprise=a.enterprise.name, start=a.start_date.isoformat(), end=a.end_date.isoformat())
+             enterprise=a.enterprise.name, start=a.start_date, end=a.end_date)
 
 
 def request_card(t: Translator, row: ChangeRequest, requester: str) -> str:
@@ -35,7 +35,7 @@ async def tell_decision(notices: Notices, user: User, row: ChangeRequest) -> boo
     text = t(f"change.notice_{row.status}", id=row.id, kind=t(f"change.kind.{row.kind}"),
              agreement=agreement_line(t, row.agreement))
     if row.status == "approved":
-        text += "\n" + t(f"change.effect_{row.kind}", end=row.agreement.end_date.isoformat())
+        text += "\n" + t(f"change.effect_{row.kind}", end=row.agreement.end_date)
     if row.decision_note:
         text += "\n" + t("change.note", note=row.decision_note)
     return await notices.queue(f"change-decided:{row.id}:{user.id}", user, text)
@@ -55,5 +55,5 @@ async def tell_disqualified(notices: Notices, user: User, commissioner: Commissi
     t = notices.t(user)
     return await notices.queue(f"disqualified:{row.id}:{user.id}", user, t(
         "disqualify.notice", name=commissioner.name, code=commissioner.code,
-        reason=reason_text(t, notices.policy, row.reason), until=row.barred_until.isoformat(),
+        reason=reason_text(t, notices.policy, row.reason), until=row.barred_until,
         ended=len(row.agreements_ended)))

@@ -24,7 +24,7 @@ async def visit_prompt(notices: Notices, contact: User, visit: Visit, reminder: 
     """Ask the enterprise's contact whether the visit happened (属实 / 不属实)."""
     t = notices.t(contact)
     head = t("feedback.reminder", n=reminder) + "\n" if reminder else ""
-    text = head + t("feedback.prompt", commissioner=visit.commissioner.name, date=visit.visit_date.isoformat(),
+    text = head + t("feedback.prompt", commissioner=visit.commissioner.name, date=visit.visit_date,
                     mode=t(f"visit.mode_{visit.mode}"), kind=notices.kind(t, visit.kind), summary=visit.summary)
     return await notices.queue(f"visit-prompt:{visit.id}:{contact.id}:{reminder}", contact, text,
                                kb.confirm_or_dispute(t, visit.id))
@@ -34,7 +34,7 @@ async def dispute_alert(notices: Notices, admin: User, visit: Visit, row: VisitF
     t = notices.t(admin)
     text = t("feedback.dispute_alert", id=visit.id, enterprise=visit.enterprise.name,
              commissioner=visit.commissioner.name, code=visit.commissioner.code,
-             date=visit.visit_date.isoformat(), kind=notices.kind(t, visit.kind),
+             date=visit.visit_date, kind=notices.kind(t, visit.kind),
              reason=row.dispute_reason or "", proxy=t("feedback.by_proxy") if row.proxy_by_user_id else "")
     return await notices.queue(f"dispute:{visit.id}:{admin.id}", admin, text)
 
@@ -43,7 +43,7 @@ async def unanswered(notices: Notices, commissioner: User, visit: Visit) -> bool
     t = notices.t(commissioner)
     return await notices.queue(f"unanswered:{visit.id}:{commissioner.id}", commissioner,
                                t("feedback.unanswered_note", id=visit.id, enterprise=visit.enterprise.name,
-                                 date=visit.visit_date.isoformat()))
+                                 date=visit.visit_date))
 
 
 async def survey_start(notices: Notices, contact: User, survey: Survey) -> bool:

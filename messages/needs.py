@@ -30,7 +30,7 @@ def need_card(t: Translator, need: Need) -> str:
 
 def need_line(t: Translator, need: Need, zone: ZoneInfo) -> str:
     """One line of the enterprise's /needs list."""
-    return t("need.line", id=need.id, date=as_utc(need.created_at).astimezone(zone).date().isoformat(), field=need.field,
+    return t("need.line", id=need.id, date=as_utc(need.created_at).astimezone(zone).date(), field=need.field,
              urgency=urgency_text(t, need.urgency), status=status_text(t, need.status))
 
 

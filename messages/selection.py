@@ -38,7 +38,7 @@ def match_reasons(t: Translator, m: Match) -> str:
 
 
 def publicity_period_text(t: Translator, p: Pairing) -> str:
-    return t("selection.period", start=p.notice_start.isoformat(), end=p.notice_end.isoformat())
+    return t("selection.period", start=p.notice_start, end=p.notice_end)
 
 
 def publicity_entry(t: Translator, p: Pairing) -> str:
@@ -49,7 +49,7 @@ def publicity_entry(t: Translator, p: Pairing) -> str:
 
 def agreement_text(t: Translator, a: Agreement) -> str:
     return t("selection.agreement_line", commissioner=a.commissioner.name, code=a.commissioner.code,
-             enterprise=a.enterprise.name, start=a.start_date.isoformat(), end=a.end_date.isoformat())
+             enterprise=a.enterprise.name, start=a.start_date, end=a.end_date)
 
 
 async def suggest_need(notices: Notices, account: User, need: Need, commissioner_id: int, m: Match) -> bool:

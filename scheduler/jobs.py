@@ -29,14 +29,6 @@ async def reminders_job() -> None:
         log.info("reminders queued: %s", counts)
 
 
-async def lease_job() -> None:
-    """Renew this process's scheduler lease; stop scheduling if another process has it."""
-    rt = runtime.current()
-    if not await rt.renew_lease():
-        log.error("scheduler lease lost; this process stops scheduling")
-        rt.stop()
-
-
 async def weekly_digest_job() -> None:
     """Monday morning: last week's digest to the bureau (everything) and county admins (theirs)."""
     rt = runtime.current()

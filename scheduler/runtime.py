@@ -1,19 +1,21 @@
-"""The running scheduler: its collaborators for the job functions, its lease, its jobs (registered
-by text reference, so this module imports none of them).
+"""The running scheduler: its collaborators for the job functions, its jobs (registered by text
+reference, so this module imports none of them), and serving them under the scheduler lease
+(scheduler/lease.py).
 
 Exactly one scheduler may run (APScheduler 3.x must not share a job store between two running
-schedulers): a lease row in the database says which process it is, renewed every 30 s.
+schedulers), and the outbox sender runs beside it: `serve` runs both while this process holds the
+lease and stops both the moment it is lost; meanwhile it keeps trying to take the lease.
 """
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-from dataclasses import dataclass, field
+import contextlib
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import make_url
@@ -21,11 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock
 from domain.policy import Policy
+from scheduler.lease import Lease
+from scheduler.sender import OutboxSender
 from storage.db import create_sync_engine
-from storage.repositories import Repos
 
-LEASE = "scheduler"
-LEASE_TTL = timedelta(seconds=90)
 REMINDERS_EVERY = timedelta(minutes=15)
 # The job functions, named (not imported): they import this module for their collaborators.
 JOBS = "scheduler.jobs"
@@ -66,38 +67,12 @@ class Runtime:
     zone: ZoneInfo
     database_url: str
     data_dir: Path = Path("data")
-    holder: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     scheduler: AsyncIOScheduler | None = None
-    stopped: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def take_lease(self) -> bool:
-        now = self.clock.now()
-        async with self.sessionmaker() as session:
-            repos = Repos(session)
-            taken = await repos.lease.take(LEASE, self.holder, now, now + LEASE_TTL)
-            await repos.commit()
-        return taken
-
-    async def renew_lease(self) -> bool:
-        return await self.take_lease()
-
-    async def release_lease(self) -> None:
-        async with self.sessionmaker() as session:
-            repos = Repos(session)
-            await repos.lease.release(LEASE, self.holder)
-            await repos.commit()
-
-    def stop(self) -> None:
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        self.stopped.set()
 
 
-async def start(rt: Runtime) -> bool:
-    """Start scheduling in this process if no other process does; False if one does."""
+async def start(rt: Runtime) -> None:
+    """Start APScheduler over the persistent job store (the caller holds the lease)."""
     global _current
-    if not await rt.take_lease():
-        return False
     scheduler = AsyncIOScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=create_sync_engine(jobstore_url(rt.database_url)),
                                                     tablename="apscheduler_jobs")},
@@ -108,19 +83,35 @@ async def start(rt: Runtime) -> bool:
     )
     scheduler.add_job(f"{JOBS}:reminders_job", "interval", seconds=REMINDERS_EVERY.total_seconds(),
                       id="reminders", replace_existing=True, next_run_time=rt.clock.now())
-    scheduler.add_job(f"{JOBS}:lease_job", "interval", seconds=30, id="lease", replace_existing=True)
     scheduler.add_job(f"{JOBS}:weekly_digest_job", "cron", day_of_week="mon", hour=9, id="digest-weekly",
                       replace_existing=True)
     scheduler.add_job(f"{JOBS}:monthly_digest_job", "cron", day=1, hour=9, minute=30, id="digest-monthly",
                       replace_existing=True)
     scheduler.start()
+    # Older versions renewed the lease from an APScheduler job; the lease keeps itself now.
+    with contextlib.suppress(JobLookupError):
+        scheduler.remove_job("lease")
     rt.scheduler = scheduler
     _current = rt
-    return True
 
 
 async def stop(rt: Runtime) -> None:
     global _current
-    rt.stop()
-    await rt.release_lease()
-    _current = None
+    if rt.scheduler is not None and rt.scheduler.running:
+        rt.scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # AsyncIOScheduler shuts down in the loop's next round
+    if _current is rt:
+        _current = None
+
+
+async def serve(rt: Runtime, lease: Lease, sender: OutboxSender) -> None:
+    """Forever: schedule and send while this process holds the lease, stand by while another does."""
+
+    async def while_held() -> None:
+        await start(rt)
+        try:
+            await sender.run_forever()
+        finally:
+            await stop(rt)
+
+    await lease.keep(while_held)

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what Tepai needs from Debian (idempotent; run as root, or with sudo available).
 #   scripts/setup-system.sh run   - to run the bot: Pango/HarfBuzz for PDF, a CJK font
-#   scripts/setup-system.sh test  - also PostgreSQL and poppler-utils for the tests
+#   scripts/setup-system.sh test  - also PostgreSQL, poppler-utils, LibreOffice Calc and Chromium for the tests
 set -euo pipefail
 purpose=${1:-run}
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-wqy-microhei)
 if [ "$purpose" = test ]; then
-  packages+=(postgresql poppler-utils)
+  # LibreOffice renders the XLSX roster's print preview to PDF for the visual check (tests/rendering.py).
+  packages+=(postgresql poppler-utils libreoffice-calc-nogui chromium)  # chromium: the console's browser tests
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -3,7 +3,7 @@ grades across the cohort, the bureau's overrides and final grades."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from statistics import fmean
 from zoneinfo import ZoneInfo
@@ -28,6 +28,7 @@ class Assessment:
     graded: list[Graded]
     commissioners: dict[str, Commissioner]  # by code
     decisions: dict[str, GradeDecision]  # by code
+    county_opinions: dict[str, str] = field(default_factory=dict)  # by code: the county's word (/opinion)
 
 
 async def inputs_for_year(repos: Repos, policy: Policy, year: int, as_of: date) -> tuple[list[YearInputs], dict[str, Commissioner]]:
@@ -83,7 +84,9 @@ async def assess(repos: Repos, policy: Policy, year: int, as_of: date) -> Assess
     by_id = await repos.assessment.decisions(year)
     decisions = {code: by_id[c.id] for code, c in people.items() if c.id in by_id}
     graded = grade_cohort(policy, [score(policy, x) for x in inputs], {k: d.grade for k, d in decisions.items()})
-    return Assessment(year, as_of, graded, people, decisions)
+    opinions = await repos.assessment.county_opinions(year)
+    county_opinions = {code: opinions[c.id] for code, c in people.items() if c.id in opinions}
+    return Assessment(year, as_of, graded, people, decisions, county_opinions)
 
 
 async def decide(repos: Repos, clock: Clock, policy: Policy, *, year: int, code: str, grade: str, reason: str,

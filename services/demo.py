@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from domain.clock import SystemClock, local_today
+from domain.clock import Clock, SystemClock, local_today
 from domain.invites import deep_link
 from domain.policy import Policy
 from domain.roles import Role
@@ -14,10 +14,11 @@ from locales import Translator
 from services import onboarding, web_access
 from services.assessment import assess
 from services.demo_activity import seed_activity
-from services.demo_data import demo_records
-from services.digest import collect, last_month, last_week, monthly_html, weekly_text
+from services.demo_data import demo_counties, demo_records
+from services.digest import collect, last_month, last_week, weekly_text
 from services.dossier import build, to_pdf, write_dossier
 from services.importer import import_file
+from services.monthly_report import monthly_html
 from services.roster import write_roster
 from services.xlsx import workbook_of
 from storage import migrate
@@ -41,14 +42,16 @@ DEMO_DOSSIERS = 3  # sample dossiers written; `tepai dossier` makes the rest
 
 
 async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Policy, zone: ZoneInfo,
-                     web_url: str = "http://127.0.0.1:8080") -> DemoResult:
+                     web_url: str = "http://127.0.0.1:8080", clock: Clock | None = None) -> DemoResult:
+    """A year up to today (`clock`'s, the system's by default) under the policy's city and rules."""
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "tepai.db"
     for stale in (database, folder / "tepai.db-wal", folder / "tepai.db-shm"):
         stale.unlink(missing_ok=True)  # the demo is rebuilt from scratch every time
-    clock = SystemClock()
+    clock = clock or SystemClock()
     workbook = folder / "demo-data.xlsx"
-    write_workbook(workbook, demo_records(clock.now().year))
+    counties = demo_counties(policy.key)
+    write_workbook(workbook, demo_records(clock.now().year, policy.city_zh, counties))
     result = DemoResult(database, workbook)
     engine = create_engine(sqlite_url(database))
     try:
@@ -58,9 +61,9 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
             report = await import_file(repos, clock, workbook, None, actor="demo")
             if not report.ok:  # pragma: no cover - the generator makes valid data
                 raise RuntimeError(f"demo data failed its own checks: {report.problems[:3]}")
-            links = []
+            links, county = [], next(iter(counties))
             for role, code, name in ((Role.COMMISSIONER, "C001", None), (Role.ENTERPRISE, "E001", None),
-                                     (Role.COUNTY, "城区", "城区管理员"), (Role.BUREAU, "市科技局管理员", None)):
+                                     (Role.COUNTY, county, f"{county}管理员"), (Role.BUREAU, "市科技局管理员", None)):
                 target = await onboarding.resolve_target(repos, role, code, name)
                 new = await onboarding.create_invite(repos, clock, target, "demo")
                 links.append(f"  {t(f'roles.{role.value}')} {target.display_name}: "
@@ -80,7 +83,8 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
             weekly.write_text(weekly_text(t, await collect(repos, policy, t, since, until)), "utf-8")
             month_start, month_end = last_month(today)
             monthly = folder / f"digest-{month_start:%Y-%m}.pdf"
-            monthly.write_bytes(to_pdf(monthly_html(t, await collect(repos, policy, t, month_start, month_end))))
+            month_digest = await collect(repos, policy, t, month_start, month_end)
+            monthly.write_bytes(to_pdf(monthly_html(t, policy, month_digest)))
             outputs += [weekly, monthly]
             for graded in assessment.graded[:DEMO_DOSSIERS]:
                 dossier = await build(repos, policy, store, t, assessment, graded.scored.inputs.code, clock.now())

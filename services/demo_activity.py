@@ -16,6 +16,7 @@ from domain.reports import periods
 from storage.evidence_store import EvidenceStore
 from storage.models import (
     Agreement,
+    Opinion,
     Outcome,
     Report,
     Survey,
@@ -33,6 +34,12 @@ SUMMARIES = [
     "协助企业准备项目申报材料，对{kind}的技术方案提出修改意见。",
     "远程视频指导，解决生产中遇到的{kind}问题，约定下次现场复核。",
 ]
+COUNTY_OPINIONS = ["服务认真，按时报送工作进展，企业反映良好，同意考核等次建议。",
+                   "服务次数达标，建议进一步加强成果转化和项目申报。",
+                   "能够深入企业一线解决实际问题，工作成效明显。"]
+HOST_EVALUATIONS = ["专家指导及时，帮助企业解决了生产中的关键技术问题，评价很满意。",
+                    "服务态度好，技术方案切实可行，希望继续合作。",
+                    "现场服务次数偏少，希望增加到厂指导时间。"]
 COMMENTS = ["指导很及时，解决了实际问题。", "专家很专业，希望多来几次。", "培训内容实用，员工反映很好。",
             "帮助我们理清了技术路线。", "沟通顺畅，建议增加现场时间。"]
 
@@ -67,7 +74,10 @@ async def seed_activity(repos: Repos, store: EvidenceStore, policy: Policy, zone
     for a in agreements:
         by_commissioner.setdefault(a.commissioner_id, []).append(a)
     kinds = [k for k in policy.service_kinds]
-    counts = {"visits": 0, "photos": 0, "reports": 0, "outcomes": 0, "surveys": 0}
+    counts = {"visits": 0, "photos": 0, "reports": 0, "outcomes": 0, "surveys": 0, "opinions": 0}
+    # The county's opinions and host units' evaluations draw from their own generator, so adding
+    # them left the rest of the demo year as it was.
+    opinion_rng = random.Random(seed + 1)
     days = (today - year_start).days
     for index, (commissioner_id, agreed) in enumerate(sorted(by_commissioner.items())):
         author = User(telegram_id=9_000_000_000 + commissioner_id, full_name=agreed[0].commissioner.name,
@@ -151,6 +161,16 @@ async def seed_activity(repos: Repos, store: EvidenceStore, policy: Policy, zone
                     repos.session.add(Survey(agreement_id=a.id, period=str(today.year), sent_at=now, answered_at=now,
                                              answers={q.key: rng.choice([3, 4, 5, 5]) for q in policy.survey.questions}))
                     counts["surveys"] += 1
+        if opinion_rng.random() < 0.7:
+            repos.session.add(Opinion(year=today.year, commissioner_id=commissioner_id, kind="county",
+                                      text=opinion_rng.choice(COUNTY_OPINIONS), written_by="demo", written_at=now))
+            counts["opinions"] += 1
+        for a in agreed:
+            if opinion_rng.random() < 0.6:
+                repos.session.add(Opinion(year=today.year, commissioner_id=commissioner_id, kind="host",
+                                          enterprise_id=a.enterprise_id, text=opinion_rng.choice(HOST_EVALUATIONS),
+                                          written_by="demo", written_at=now))
+                counts["opinions"] += 1
         if index % 10 == 9:
             await repos.session.flush()
     return counts

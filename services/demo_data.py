@@ -1,17 +1,28 @@
-"""Deterministic, realistic demo records for a Yangquan-like city (no network, no token)."""
+"""Deterministic, realistic demo records for the policy's city (no network, no token)."""
 from __future__ import annotations
 
 import random
 from datetime import date
 
-# County (区县) centres, roughly where they are on a map of Yangquan.
-COUNTIES: dict[str, tuple[float, float]] = {
-    "城区": (37.8570, 113.5830),
-    "矿区": (37.8680, 113.5540),
-    "郊区": (37.9430, 113.5870),
-    "平定县": (37.7860, 113.6300),
-    "盂县": (38.0860, 113.4120),
-    "高新区": (37.8330, 113.5500),
+# County (区县) centres, roughly where they are on each preset city's map; a city with a policy
+# file of its own gets the first layout under its own name.
+COUNTIES: dict[str, dict[str, tuple[float, float]]] = {
+    "yangquan": {
+        "城区": (37.8570, 113.5830),
+        "矿区": (37.8680, 113.5540),
+        "郊区": (37.9430, 113.5870),
+        "平定县": (37.7860, 113.6300),
+        "盂县": (38.0860, 113.4120),
+        "高新区": (37.8330, 113.5500),
+    },
+    "jincheng": {
+        "城区": (35.5010, 112.8530),
+        "泽州县": (35.6170, 112.8390),
+        "高平市": (35.7980, 112.9240),
+        "阳城县": (35.4860, 112.4150),
+        "陵川县": (35.7760, 113.2810),
+        "开发区": (35.4700, 112.8300),
+    },
 }
 
 UNITS = [
@@ -19,7 +30,7 @@ UNITS = [
     ("U02", "山西农业大学", "王秀兰", "0354-6288001"),
     ("U03", "中北大学", "赵志强", "0351-3920001"),
     ("U04", "山西大学", "孙丽华", "0351-7010001"),
-    ("U05", "阳泉市农业科学研究所", "周海涛", "0353-2020001"),
+    ("U05", "{city}农业科学研究所", "周海涛", "0353-2020001"),
     ("U06", "山西省煤炭科学研究院", "吴振华", "0351-4040001"),
 ]
 
@@ -40,12 +51,13 @@ NEEDS = {
     "中药材": ("连翘、黄芩采收后晾晒加工粗放，有效成分含量不稳定", "制定产地初加工规程，指导建设烘干设施"),
     "电子科技": ("传感器温漂大，低温环境下读数失准", "改进温度补偿电路和标定方法"),
 }
-# Applicants (申报人员) for this year's selection: name, unit index, title, degree, fields, keywords, county.
+# Applicants (申报人员) for this year's selection: name, unit index, title, degree, fields, keywords,
+# county (its place in the city's list).
 APPLICANTS = [
-    ("赵磊", 0, "讲师", "博士", "材料科学与工程", "耐火材料检测、窑衬寿命评估", "郊区"),
-    ("孙悦", 1, "副研究员", "博士", "农业资源与环境", "温室环境控制、水肥一体化", "平定县"),
-    ("周凯", 2, "农艺师", "硕士", "中药学", "中药材初加工、烘干工艺", "盂县"),
-    ("钱程", 0, "副教授", "博士", "环境工程", "污水处理、脱氮除磷", "矿区"),
+    ("赵磊", 0, "讲师", "博士", "材料科学与工程", "耐火材料检测、窑衬寿命评估", 2),
+    ("孙悦", 1, "副研究员", "博士", "农业资源与环境", "温室环境控制、水肥一体化", 3),
+    ("周凯", 2, "农艺师", "硕士", "中药学", "中药材初加工、烘干工艺", 4),
+    ("钱程", 0, "副教授", "博士", "环境工程", "污水处理、脱氮除磷", 1),
 ]
 NAME_PARTS = ["华鑫", "晋阳", "宏达", "泰丰", "瑞升", "恒通", "金石", "丰源", "兴旺", "荣盛", "盛和", "润泽",
               "东方", "嘉禾", "鼎盛", "天成", "明远", "广源"]
@@ -60,20 +72,28 @@ def _phone(rng: random.Random) -> str:
     return "1" + rng.choice("35789") + "".join(rng.choice("0123456789") for _ in range(9))
 
 
-def demo_records(year: int, commissioners: int = 30, enterprises: int = 36, seed: int = 2026) -> dict[str, list[list]]:
-    """Header row + data rows per sheet, with Chinese headers as a bureau would keep them."""
+def demo_counties(policy_key: str) -> dict[str, tuple[float, float]]:
+    return COUNTIES.get(policy_key, next(iter(COUNTIES.values())))
+
+
+def demo_records(year: int, city: str, counties_at: dict[str, tuple[float, float]], commissioners: int = 30,
+                 enterprises: int = 36, seed: int = 2026) -> dict[str, list[list]]:
+    """Header row + data rows per sheet, with Chinese headers as a bureau would keep them; `city`
+    (阳泉市) names the local institute and the enterprises."""
     rng = random.Random(seed)
-    counties = list(COUNTIES)
-    units = [["编号", "名称", "联系人", "联系电话"], *[list(u) for u in UNITS]]
+    counties = list(counties_at)
+    place = city.removesuffix("市")
+    units = [["编号", "名称", "联系人", "联系电话"],
+             *[[code, name.format(city=city), *rest] for code, name, *rest in UNITS]]
     ent_rows = [["编号", "名称", "县区", "地址", "纬度", "经度", "联系人", "联系电话"]]
     ent_fields: list[tuple[str, str]] = []
     for i in range(enterprises):
         county = counties[i % len(counties)]
         industry, field = INDUSTRIES[i % len(INDUSTRIES)]
-        name = f"阳泉{NAME_PARTS[i % len(NAME_PARTS)]}{industry}有限公司"
+        name = f"{place}{NAME_PARTS[i % len(NAME_PARTS)]}{industry}有限公司"
         if any(row[1] == name for row in ent_rows[1:]):
-            name = f"阳泉{NAME_PARTS[(i * 7) % len(NAME_PARTS)]}{county[:1]}{industry}有限公司"
-        lat, lon = COUNTIES[county]
+            name = f"{place}{NAME_PARTS[(i * 7) % len(NAME_PARTS)]}{county[:1]}{industry}有限公司"
+        lat, lon = counties_at[county]
         ent_rows.append([
             f"E{i + 1:03d}", name, county, f"{county}{rng.choice(['工业园', '开发区', '经济技术园', '镇'])}{rng.randint(1, 99)}号",
             round(lat + rng.uniform(-0.03, 0.03), 5), round(lon + rng.uniform(-0.03, 0.03), 5),
@@ -103,6 +123,7 @@ def demo_records(year: int, commissioners: int = 30, enterprises: int = 36, seed
                               rng.choice(["紧急", "一般", "一般", "低"]), "待匹配"])
     app_rows = [["编号", "姓名", "派出单位", "职称", "学位", "专业领域", "关键词", "服务容量", "电话", "县区"]]
     for i, (name, unit, title, degree, fields, keywords, county) in enumerate(APPLICANTS, start=1):
-        app_rows.append([f"A{i:03d}", name, UNITS[unit][0], title, degree, fields, keywords, 2, _phone(rng), county])
+        app_rows.append([f"A{i:03d}", name, UNITS[unit][0], title, degree, fields, keywords, 2, _phone(rng),
+                         counties[county]])
     return {"派出单位": units, "企业": ent_rows, "技术需求": need_rows, "特派员": com_rows, "申报人员": app_rows,
             "协议": agr_rows}

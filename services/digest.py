@@ -3,6 +3,7 @@ in December: new visits, flags and disputes, overdue reports, who is behind pace
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
@@ -16,6 +17,23 @@ from storage.repositories import Repos
 
 
 @dataclass
+class CountyFigures:
+    """One county's line in the monthly table (visits by the enterprise's county, people by the
+    commissioner's)."""
+
+    services: int = 0
+    flagged: int = 0
+    disputed: int = 0
+    overdue: int = 0
+    commissioners: int = 0
+    behind: int = 0
+
+    @property
+    def on_pace(self) -> int:
+        return self.commissioners - self.behind
+
+
+@dataclass
 class Digest:
     since: date
     until: date
@@ -25,38 +43,71 @@ class Digest:
     disputed: list[str] = field(default_factory=list)
     overdue: list[str] = field(default_factory=list)
     behind: list[str] = field(default_factory=list)
+    counties: dict[str, CountyFigures] = field(default_factory=dict)
+    by_day: Counter = field(default_factory=Counter)  # services per visit date
+
+    def county(self, name: str | None) -> CountyFigures:
+        return self.counties.setdefault(name or "—", CountyFigures())
+
+    def weeks(self) -> list[tuple[date, date, int]]:
+        """Services per week (Monday to Sunday, clipped to the period): (first day, last day, count)."""
+        out = []
+        start = self.since
+        while start <= self.until:
+            end = min(start + timedelta(days=6 - start.weekday()), self.until)
+            out.append((start, end, sum(n for day, n in self.by_day.items() if start <= day <= end)))
+            start = end + timedelta(days=1)
+        return out
+
+    def total(self) -> CountyFigures:
+        figures = CountyFigures()
+        for c in self.counties.values():
+            for name in ("services", "flagged", "disputed", "overdue", "commissioners", "behind"):
+                setattr(figures, name, getattr(figures, name) + getattr(c, name))
+        return figures
 
 
 async def collect(repos: Repos, policy: Policy, t: Translator, since: date, until: date,
-                  county: str | None = None) -> Digest:
-    """The figures between two dates (inclusive); a county admin's digest covers their county."""
+                  county: str | Collection[str] | None = None) -> Digest:
+    """The figures between two dates (inclusive); a county admin's digest covers their county (the
+    web console passes the counties an admin covers)."""
+    counties = {county} if isinstance(county, str) else county
     digest = Digest(since, until)
     for visit, answer in await repos.visits.with_answers_between(since, until):
-        if county is not None and visit.enterprise.county != county:
+        if counties is not None and visit.enterprise.county not in counties:
             continue
         digest.visits += 1
         digest.by_county[visit.enterprise.county or "—"] += 1
-        who = f"#{visit.id} {visit.commissioner.name} → {visit.enterprise.name}"
+        digest.by_day[visit.visit_date] += 1
+        figures = digest.county(visit.enterprise.county)
+        figures.services += 1
+        who = f"#{visit.id} {visit.visit_date:%m-%d} {visit.commissioner.name} → {visit.enterprise.name}"
         if answer == "disputed":
             digest.disputed.append(who)
+            figures.disputed += 1
         elif visit.evidence_status == "flagged":
             digest.flagged.append(who)
+            figures.flagged += 1
     agreements = await repos.feedback.active_agreements(until)
     done = await repos.reports.submitted()
     by_commissioner: dict[int, list] = {}
     for a in agreements:
-        if county is None or a.commissioner.county == county:
+        if counties is None or a.commissioner.county in counties:
             by_commissioner.setdefault(a.commissioner_id, []).append(a)
     counts = Counter(await repos.visits.commissioner_ids_between(date(until.year, 1, 1), until))
     for commissioner_id, agreed in sorted(by_commissioner.items()):
         c = agreed[0].commissioner
+        figures = digest.county(c.county)
+        figures.commissioners += 1
         for cycle in policy.report_cycles:
             for period in relevant_periods(cycle, until):
                 if period.is_overdue(until) and _covers(agreed, period) and \
                         (commissioner_id, cycle.key, period.key) not in done:
                     digest.overdue.append(f"{c.name}（{c.code}）{period_label(t, cycle, period)}")
+                    figures.overdue += 1
         progress = year_progress(policy, until, counts[commissioner_id], 0)
         if progress.behind_pace:
+            figures.behind += 1
             digest.behind.append(t("digest.behind_item", name=c.name, code=c.code, done=progress.services,
                                    expected=progress.expected_by_today))
     return digest
@@ -71,7 +122,7 @@ def weekly_text(t: Translator, digest: Digest, limit: int = 8) -> str:
 
     by_county = "，".join(f"{k} {v}" for k, v in digest.by_county.most_common()) if digest.by_county else "—"
     return "\n".join([
-        t("digest.title", since=digest.since.isoformat(), until=digest.until.isoformat()),
+        t("digest.title", since=digest.since, until=digest.until),
         t("digest.visits", count=digest.visits, by_county=by_county),
         t("digest.flagged", count=len(digest.flagged)), listing(digest.flagged),
         t("digest.disputed", count=len(digest.disputed)), listing(digest.disputed),
@@ -89,14 +140,3 @@ def last_week(today: date) -> tuple[date, date]:
 def last_month(today: date) -> tuple[date, date]:
     end = today.replace(day=1) - timedelta(days=1)
     return end.replace(day=1), end
-
-
-def monthly_html(t: Translator, digest: Digest) -> str:
-    """The month's digest as a small HTML page (made into a PDF by services.dossier.to_pdf)."""
-    from services.dossier import (
-        stylesheet,  # the dossier module brings WeasyPrint's helpers
-    )
-
-    body = "".join(f"<p>{escape(line)}</p>" if not line.startswith("  ") else f"<p class='muted'>{escape(line)}</p>"
-                   for line in weekly_text(t, digest, limit=200).split("\n"))
-    return f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{stylesheet()}</style></head><body>{body}</body></html>"

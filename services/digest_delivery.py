@@ -12,7 +12,8 @@ from domain.clock import Clock, local_today
 from domain.policy import Policy
 from locales import Translator
 from messages.notices import Notices
-from services.digest import Digest, collect, last_month, last_week, monthly_html, weekly_text
+from services.digest import Digest, collect, last_month, last_week, weekly_text
+from services.monthly_report import monthly_html
 from storage.models import User
 from storage.repositories import Repos
 
@@ -49,7 +50,7 @@ async def queue_monthly(repos: Repos, clock: Clock, policy: Policy, zone: ZoneIn
         path = data_dir / "digests" / f"{month}-{county or 'all'}-{t.lang}.pdf"
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
-            path.write_bytes(to_pdf(monthly_html(t, digest)))
+            path.write_bytes(to_pdf(monthly_html(t, policy, digest, county)))
         await notices.queue(f"digest-month:{month}:{admin.id}", admin, t("digest.month_caption", month=month),
                             documents=({"path": str(path), "name": path.name},))
 

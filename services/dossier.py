@@ -13,23 +13,19 @@ from functools import lru_cache
 from importlib import resources
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from domain import feedback as feedback_rules
 from domain.policy import Policy
 from domain.scoring import top_grade_places
 from locales import Translator
 from services import dossier_rows as rows_of
+from services import maps
 from services.assessment import Assessment
-from services.charts import monthly_bars, visit_map
+from services.assessment_texts import basis, failures_heading
+from services.charts import monthly_bars
 from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    folder = resources.files("templates")
-    return Environment(loader=FileSystemLoader(str(folder)), autoescape=select_autoescape(["html"]))
+from templates import environment
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +48,8 @@ class Dossier:
 
 
 async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translator, assessment: Assessment,
-                code: str, generated: datetime) -> Dossier:
+                code: str, generated: datetime, *, map_tiles: str | None = None) -> Dossier:
+    """`map_tiles`: a tile URL template (TEPAI_MAP_TILES) for the map's base; None draws it plain."""
     year = assessment.year
     c = assessment.commissioners[code]
     graded = next(g for g in assessment.graded if g.scored.inputs.code == code)
@@ -72,26 +69,30 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
     months = [0] * 12
     for v in visits:
         months[v.visit_date.month - 1] += 1
-    sites = [(a.enterprise.latitude, a.enterprise.longitude, a.enterprise.name) for a in agreements
-             if a.enterprise.latitude is not None]
-    points = [(v.latitude, v.longitude, any(f["flag"] == "far" for f in v.flags)) for v in visits
-              if v.latitude is not None]
+    sites = list({a.enterprise.id: maps.Site(a.enterprise.latitude, a.enterprise.longitude, a.enterprise.name,
+                                             a.enterprise.county)
+                  for a in agreements if a.enterprise.latitude is not None}.values())
+    spots = [maps.Spot(v.latitude, v.longitude, any(f["flag"] == "far" for f in v.flags), v.enterprise.county)
+             for v in visits if v.latitude is not None]
+    near_m = policy.visit.radius_m  # visits further from their enterprise are clipped to the map's edge
+    basemap = await maps.fetch_basemap(map_tiles, sites, spots, near_m=near_m) if map_tiles else None
     summary = feedback_rules.summarize(
         statuses=[a.status for a in answers.values()], ratings=[a.rating for a in answers.values() if a.rating],
         comments=[a.comment for a in answers.values() if a.comment],
         survey_answers=[s.answers for s in surveys if s.answered_at], surveys_sent=len(surveys))
     grades = {g.key: g.text(t.lang) for g in policy.grades}
     report_rows = rows_of.report_rows(t, policy, agreements, reports, year, assessment.as_of, zone)
-    html = _environment().get_template("dossier.html").render(
+    html = environment().get_template("dossier.html").render(
         t=t, lang=t.lang, css=stylesheet(), c=c, year=year, policy=policy, policy_title=policy.title(t.lang),
         articles=policy.dossier.basis(t.lang),
         generated=rows_of.local_time(generated, zone), agreements=agreements, graded=graded,
-        grades=grades, grade_label=grades[graded.grade], reason=_reason(t, policy, graded),
+        grades=grades, grade_label=grades[graded.grade], reason=basis(t, policy, graded.reason),
+        failures_heading=failures_heading(t, policy),
         cap=_cap(t, policy, assessment, graded), decision=assessment.decisions.get(code),
         weights=policy.assessment.weights, visits=rows, photos=[p for r in rows for p in r.photos],
         disputes=[r for r in rows if r.dispute_reason],
         monthly_svg=monthly_bars(months, [t("dossier.month", m=m) for m in range(1, 13)], font=font_family()),
-        map_svg=visit_map(sites, points, font=font_family()), summary=summary, scale=max(rows_of.RATING_SCALE),
+        map_svg=maps.visit_map(t, sites, spots, near_m=near_m, font=font_family(), basemap=basemap), summary=summary, scale=max(rows_of.RATING_SCALE),
         comments=rows_of.comments(t, rows, answers, surveys),
         survey_labels={q.key: q.text(t.lang) for q in (policy.survey.questions if policy.survey else ())},
         reports=report_rows, report_texts=[r for r in report_rows if r.appendix],
@@ -105,13 +106,6 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
         host_opinions=[o for o in opinions if o.kind == "host"],
     )
     return Dossier(code, c.name, html)
-
-
-def _reason(t: Translator, policy: Policy, graded) -> str:  # noqa: ANN001 - a domain.scoring.Graded
-    """Why this grade, in the policy's own grade words (a Jincheng 称职 is not "合格")."""
-    labels = [g.text(t.lang) for g in policy.grades]
-    return t(f"assess.reason_{graded.reason}", grade=labels[[g.key for g in policy.grades].index(graded.grade)],
-             top=labels[0], middle=labels[1], lowest=labels[-1])
 
 
 def _cap(t: Translator, policy: Policy, assessment: Assessment, graded) -> str | None:  # noqa: ANN001

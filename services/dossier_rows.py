@@ -120,21 +120,29 @@ def comments(t: Translator, rows: list[VisitRow], answers: dict[int, VisitFeedba
     for visit_id, answer in answers.items():
         if answer.comment and visit_id in number_of:
             row = number_of[visit_id]
-            by_text.setdefault(answer.comment.strip(), {}).setdefault(row.enterprise, []).append(str(row.number))
+            by_text.setdefault(answer.comment.strip(), {}).setdefault(row.enterprise, []).append(row.number)
     for survey in surveys:
         if survey.comment:
             name = survey.agreement.enterprise.name
-            by_text.setdefault(survey.comment.strip(), {}).setdefault(name, []).append(t("dossier.survey_ref"))
+            by_text.setdefault(survey.comment.strip(), {}).setdefault(name, []).append(0)  # 0: the survey
     out = []
     for text, sources in by_text.items():
-        out.append(Comment(text, [t("dossier.comment_source", enterprise=name, visits="、".join(refs))
+        out.append(Comment(text, [t("dossier.comment_source", enterprise=name, visits=_refs(t, sorted(set(refs))))
                                   for name, refs in sources.items()]))
-    return out
+    return sorted(out, key=lambda c: -sum(len(s) for s in c.sources))
+
+
+def _refs(t: Translator, numbers: list[int]) -> str:
+    visits = [n for n in numbers if n]
+    parts = [t("dossier.visit_refs", numbers="、".join(map(str, visits)))] if visits else []
+    return "；".join(parts + ([t("dossier.survey_ref")] if 0 in numbers else []))
 
 
 @dataclass
 class ReportRow:
-    label: str
+    label: str  # the whole period label, for the appendix
+    name: str  # the cycle and period key ("季度工作进展 2026-Q1"), never broken
+    span: str  # its dates
     submitted: str | None
     state: str
     css: str
@@ -162,7 +170,9 @@ def report_rows(t: Translator, policy: Policy, agreements: list, reports: list[R
                 state, css = t("dossier.not_due", due=period.due.isoformat()), "muted"
             text = report.text.strip() if report is not None else ""
             summary = text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS].rstrip() + "…"
-            out.append(ReportRow(label=period_label(t, cycle, period), state=state, css=css, summary=summary,
+            out.append(ReportRow(label=period_label(t, cycle, period), state=state,
+                                 name=f"{cycle.en if t.lang == 'en' else cycle.zh} {period.key}",
+                                 span=f"{period.start.isoformat()} — {period.end.isoformat()}", css=css, summary=summary,
                                  text=text, appendix=bool(text),
                                  submitted=submitted_on.isoformat() if submitted_on else None))
     return out

@@ -49,6 +49,11 @@ def open_prompt(repos: Repos, clock: Clock, visit: Visit) -> VisitFeedback:
     return row
 
 
+async def awaiting_answer(repos: Repos, enterprise_id: int) -> list[Visit]:
+    """The enterprise's visits still waiting for its word: a contact who joins now is asked at once."""
+    return [row.visit for row in await repos.feedback.pending(enterprise_id)]
+
+
 async def _load(repos: Repos, visit_id: int, responder: Responder) -> VisitFeedback:
     row = await repos.feedback.by_visit(visit_id)
     if row is None or row.visit.voided_at is not None:

@@ -58,11 +58,11 @@ async def _reports(repos: Repos, notices: Notices, policy: Policy, today: date,
                     if reminder is not None:
                         counts["report"] += await notices.queue(
                             f"report-reminder:{commissioner_id}:{cycle.key}:{period.key}:{reminder}:{user.id}", user,
-                            t(f"report.reminder_{reminder.value}", label=label, due=period.due.isoformat()))
+                            t(f"report.reminder_{reminder.value}", label=label, due=period.due))
                     if period.is_overdue(today):
                         counts["overdue"] += await notices.queue(
                             f"report-overdue:{commissioner_id}:{cycle.key}:{period.key}:{user.id}", user,
-                            t("report.overdue", label=label, due=period.due.isoformat()))
+                            t("report.overdue", label=label, due=period.due))
                 if period.is_overdue(today):
                     overdue_by_county[(commissioner.county or "", cycle.key, period.key)].append(commissioner)
     for (county, cycle_key, period_key), late in overdue_by_county.items():
@@ -75,7 +75,7 @@ async def _reports(repos: Repos, notices: Notices, policy: Policy, today: date,
             counts["escalated"] += await notices.queue(
                 f"report-overdue-county:{county}:{cycle_key}:{period_key}:{admin.id}", admin,
                 t("report.overdue_county", county=county, label=period_label(t, cycle, period),
-                  due=period.due.isoformat(), count=len(late), names=names))
+                  due=period.due, count=len(late), names=names))
 
 
 async def _pace(repos: Repos, notices: Notices, policy: Policy, today: date,
@@ -113,4 +113,4 @@ async def _ending(repos: Repos, notices: Notices, policy: Policy, today: date, a
             counts["ending"] += await notices.queue(
                 f"agreement-ending:{a.id}:{user.id}", user,
                 t("report.agreement_ending", commissioner=a.commissioner.name, enterprise=a.enterprise.name,
-                  end=a.end_date.isoformat(), days=(a.end_date - today).days))
+                  end=a.end_date, days=(a.end_date - today).days))

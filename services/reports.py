@@ -41,7 +41,7 @@ async def owed(repos: Repos, policy: Policy, commissioner_id: int, today: date) 
 
 def period_label(t: Translator, cycle: ReportCycle, period: Period) -> str:
     name = cycle.en if t.lang == "en" else cycle.zh
-    return t("report.period", name=name, key=period.key, start=period.start.isoformat(), end=period.end.isoformat())
+    return t("report.period", name=name, key=period.key, start=period.start, end=period.end)
 
 
 async def draft_text(repos: Repos, policy: Policy, t: Translator, commissioner_id: int, owed_: Owed) -> str:

@@ -31,7 +31,7 @@ from storage.evidence_store import EvidenceStore
 from storage.models import Agreement, Enterprise, StoredFile, Visit, VisitFile
 from storage.repositories import Repos
 
-__all__ = ["UploadRejected", "VisitError", "keep_upload", "evaluate", "log_visit", "progress_of"]
+__all__ = ["UploadRejected", "VisitError", "keep_upload", "store_upload", "record_upload", "evaluate", "log_visit", "progress_of"]
 
 
 class VisitError(Refusal):
@@ -41,15 +41,25 @@ class VisitError(Refusal):
 async def keep_upload(store: EvidenceStore, repos: Repos, clock: Clock, data: bytes, *, as_image: bool,
                       file_name: str | None = None) -> StoredFile:
     """Store an uploaded image or document; raises UploadRejected with the reason."""
+    return await record_upload(repos, clock, await store_upload(store, data, as_image=as_image, file_name=file_name))
+
+
+async def store_upload(store: EvidenceStore, data: bytes, *, as_image: bool, file_name: str | None = None) -> dict:
+    """Check and keep the bytes in the evidence store (synced to disk), no database: the row's
+    values for `record_upload`. Decoding and disk writes happen here, before the update's
+    transaction writes anything."""
     if as_image:
-        facts = await asyncio.to_thread(store.put_image, data)  # decoding is CPU work: off the loop
-        values = dict(sha256=facts.sha256, kind="image", ext=facts.ext, size_bytes=facts.size_bytes,
-                      width=facts.width, height=facts.height, phash=f"{facts.phash:016x}",
-                      taken_at=facts.taken_at.isoformat() if facts.taken_at else None,
-                      exif_lat=facts.gps[0] if facts.gps else None, exif_lon=facts.gps[1] if facts.gps else None)
-    else:
-        doc = await asyncio.to_thread(store.put_document, data, file_name)
-        values = dict(sha256=doc.sha256, kind="document", ext=doc.ext, size_bytes=doc.size_bytes)
+        facts = await store.keep_image(data)  # decoding is CPU work: off the loop, a few at a time
+        return dict(sha256=facts.sha256, kind="image", ext=facts.ext, size_bytes=facts.size_bytes,
+                    width=facts.width, height=facts.height, phash=f"{facts.phash:016x}",
+                    taken_at=facts.taken_at.isoformat() if facts.taken_at else None,
+                    exif_lat=facts.gps[0] if facts.gps else None, exif_lon=facts.gps[1] if facts.gps else None)
+    doc = await asyncio.to_thread(store.put_document, data, file_name)
+    return dict(sha256=doc.sha256, kind="document", ext=doc.ext, size_bytes=doc.size_bytes)
+
+
+async def record_upload(repos: Repos, clock: Clock, values: dict) -> StoredFile:
+    """The stored_files row for bytes `store_upload` kept (one short write)."""
     return await repos.visits.keep_file(values, clock.now())
 
 
@@ -87,7 +97,8 @@ async def evaluate(repos: Repos, policy: Policy, draft: VisitDraft, today: date)
     earlier = [EarlierPhoto(v, uid, int(ph, 16) if ph else None)
                for v, uid, ph in await repos.visits.earlier_images(draft.key)]
     if draft.date is not None:
-        hits += evidence.check_photos(photos, draft.date, shared or site, radius, earlier)
+        hits += evidence.check_photos(photos, draft.date, shared or site, radius, earlier,
+                                      on_site=draft.mode == Mode.ON_SITE)
     return Evaluation(hits, evidence.overall_status(hits), distance)
 
 
@@ -96,6 +107,7 @@ class Logged:
     visit: Visit
     created: bool  # False: this draft was stored before (a repeated confirm)
     number: int  # the visit's number in its year
+    year_total: int  # all live visits of the visit's year: more than `number` if it was backfilled
     progress: YearProgress
 
 
@@ -144,6 +156,7 @@ async def log_visit(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, 
     for contact in await enterprise_contacts(repos, visit.enterprise_id):
         await feedback_messages.visit_prompt(notices, contact, visit)
     logged = await _logged(repos, policy, visit, today, created=True)
+    repos.durable()  # on disk when the commit returns, before anyone is told it is stored
     await repos.commit()
     return logged
 
@@ -157,9 +170,10 @@ async def progress_of(repos: Repos, policy: Policy, commissioner_id: int, today:
 async def _logged(repos: Repos, policy: Policy, visit: Visit, today: date, created: bool) -> Logged:
     progress = await progress_of(repos, policy, visit.commissioner_id, today)
     # The visit's number in its own year: live visits up to and including its date.
-    number, _ = await repos.visits.year_counts(visit.commissioner_id, date(visit.visit_date.year, 1, 1),
-                                               visit.visit_date)
-    return Logged(visit, created, number, progress)
+    year = visit.visit_date.year
+    number, _ = await repos.visits.year_counts(visit.commissioner_id, date(year, 1, 1), visit.visit_date)
+    total, _ = await repos.visits.year_counts(visit.commissioner_id, date(year, 1, 1), date(year, 12, 31))
+    return Logged(visit, created, number, total, progress)
 
 
 def may_amend(visit: Visit, user_id: int, now: datetime) -> bool:

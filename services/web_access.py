@@ -58,7 +58,7 @@ async def open_link(repos: Repos, clock: Clock, token: str, language: str = "zh"
         token_hash=invites.hash_token(session_token), link_id=link.id, counties=link.counties,
         display_name=link.display_name, user_id=link.user_id, csrf_token=secrets.token_urlsafe(24),
         language=normalize(language), created_at=now, last_seen_at=now))
-    repos.audit.record(now, _actor(row), "web.sign_in", "web_session", row.id, counties=link.counties)
+    repos.audit.record(now, actor(row), "web.sign_in", "web_session", row.id, counties=link.counties)
     return Opened(session_token, row)
 
 
@@ -85,8 +85,9 @@ def scope(row: WebSession) -> Scope:
 
 async def sign_out(repos: Repos, clock: Clock, row: WebSession) -> None:
     row.ended_at = clock.now()
-    repos.audit.record(clock.now(), _actor(row), "web.sign_out", "web_session", row.id)
+    repos.audit.record(clock.now(), actor(row), "web.sign_out", "web_session", row.id)
 
 
-def _actor(row: WebSession) -> str:
+def actor(row: WebSession) -> str:
+    """Who did it, for the audit log: the admin's account, or the name a CLI link was made for."""
     return f"user:{row.user_id}" if row.user_id is not None else f"web:{row.display_name}"

@@ -1,4 +1,5 @@
-"""The house style of Tepai's spreadsheets: a bold blue header row, frozen panes, a filter.
+"""The house style of Tepai's spreadsheets: a bold blue header row, frozen panes, a filter,
+columns as wide as their content, and a print set-up (A4 landscape, fit to width, header repeated).
 
 Every workbook Tepai writes goes through `append_rows`, which stores text that a spreadsheet
 would read as a formula (OWASP's CSV-injection list: =, +, -, @, tab, CR) as text: typed by an
@@ -6,11 +7,15 @@ enterprise or imported, a need's field must never run as `=HYPERLINK(…)` on a 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from unicodedata import east_asian_width
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import MergedCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -37,19 +42,73 @@ def workbook_of(sheets: Mapping[str, Sequence[Sequence[object]]]) -> Workbook:
     return workbook
 
 
+def display_width(value: object) -> int:
+    """Columns a value takes on screen: a CJK character is two, anything else one."""
+    return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in str(value))
+
+
+def fit_widths(sheet: Worksheet, least: int = 6, most: int = 40, header_rows: int = 1) -> None:
+    """Each column as wide as its longest cell (unit names in full), within least..most; longer
+    text wraps. A header may wrap onto two lines, so a long label does not widen a column of
+    small numbers (the whole table must fit a page's width)."""
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value is not None and not isinstance(cell, MergedCell):
+                lines = str(cell.value).splitlines() or [""]
+                width = max(display_width(x) for x in lines)
+                if cell.row <= header_rows:
+                    width = -(-width // 2)
+                widths[cell.column] = max(widths.get(cell.column, 0), width)
+    for column, width in widths.items():
+        sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, least), most)
+        if width + 2 > most:  # wraps: long text stays readable in a bounded column
+            for (cell,) in sheet.iter_rows(min_row=header_rows + 1, min_col=column, max_col=column):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    # Spreadsheets do not grow a row for wrapped text written by a program: give the header the
+    # lines its longest label needs.
+    for row in range(1, header_rows + 1):
+        lines = max((-(-display_width(c.value) // max(int(sheet.column_dimensions[c.column_letter].width) - 1, 1))
+                     for c in sheet[row] if c.value is not None and not isinstance(c, MergedCell)), default=1)
+        sheet.row_dimensions[row].height = 15 * lines + 3
+
+
+def print_setup(sheet: Worksheet, title: str, header_rows: int = 1) -> None:
+    """A4 landscape, every column on one page's width, the header repeated on each page, the
+    title on top and page numbers below."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_title_rows = f"1:{header_rows}"
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.25, footer=0.25)
+    sheet.oddHeader.center.text = title.replace("&", "&&")
+    sheet.oddFooter.center.text = "&P / &N"
+
+
+def style_header(sheet: Worksheet, row: int = 1) -> None:
+    for cell in sheet[row]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E79")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+
+
 def table(title: str, labels: Sequence[str], rows: Sequence[Sequence[object]], *,
-          width: Callable[[int], int] = lambda _: 16, freeze: str = "A2") -> Workbook:
-    """One sheet: the header, the rows; `width(column index from 1)` sets each column's width."""
+          formats: Mapping[int, str] | None = None, freeze: str = "A2") -> Workbook:
+    """One sheet: the header, the rows (filterable), columns fitted to their content, set up
+    for printing; `formats` maps a column index (from 1) to a number format ("0.0%")."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title
     append_rows(sheet, [labels, *rows])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for index in range(1, len(labels) + 1):
-        sheet.column_dimensions[get_column_letter(index)].width = width(index)
+    style_header(sheet)
+    for column, number_format in (formats or {}).items():
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = number_format
+    fit_widths(sheet)
     sheet.freeze_panes = freeze
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(labels))}{len(rows) + 1}"  # filterable
+    print_setup(sheet, title)
     return workbook

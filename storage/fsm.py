@@ -1,8 +1,11 @@
 """aiogram FSM storage in our own database, so drafts survive a restart (MemoryStorage loses them).
 
-While an update is being handled, state is read and written through that update's own session
-(`bind_update_session`): a draft and the rows a step writes commit together, and SQLite's single
-writer is never asked to serve two connections of one update at once.
+While an update is being handled, state is read through that update's own session
+(`bind_update_session`) and its writes wait in the update's scope until the update commits
+(`UpdateScope.flush`, called just before the commit): a draft and the rows a step writes commit
+together, SQLite's single writer is never asked to serve two connections of one update at once,
+and a step that only moves the conversation takes SQLite's write lock for one statement at the end,
+not from its first `set_state` through every reply.
 """
 from __future__ import annotations
 
@@ -21,20 +24,41 @@ from domain.clock import Clock, SystemClock
 from storage.models import FsmRecord
 from storage.repositories._upsert import dialect_insert
 
-class _UpdateScope:
-    """The update's session, and the records read or written in it (read once per update)."""
+class UpdateScope:
+    """The update's session, the records read or written in it (read once per update), and the
+    writes not yet made (column values by key)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.session = session
+        self.clock = clock
         self.records: dict[str, tuple[str | None, dict[str, Any]] | None] = {}
+        self.pending: dict[str, dict[str, Any]] = {}
+
+    async def flush(self) -> None:
+        """Write the conversation state changed during the update (call just before committing)."""
+        pending, self.pending = self.pending, {}
+        for key, values in pending.items():
+            await _upsert_row(self.session, key, {**values, "updated_at": self.clock.now()})
 
 
-_update_scope: ContextVar[_UpdateScope | None] = ContextVar("tepai_update_scope", default=None)
+_update_scope: ContextVar[UpdateScope | None] = ContextVar("tepai_update_scope", default=None)
 
 
-def bind_update_session(session: AsyncSession):  # noqa: ANN201 - a contextvars.Token
-    """Route FSM reads and writes through `session` in this task; returns the token to reset."""
-    return _update_scope.set(_UpdateScope(session))
+def bind_update_session(session: AsyncSession, clock: Clock | None = None):  # noqa: ANN201 - a Token
+    """Route FSM reads and writes through `session` in this task; returns the token to reset.
+    The writes are made by `current_scope().flush()`."""
+    return _update_scope.set(UpdateScope(session, clock or SystemClock()))
+
+
+def current_scope() -> UpdateScope | None:
+    return _update_scope.get()
+
+
+async def _upsert_row(session: AsyncSession, key: str, values: dict[str, Any]) -> None:
+    """Write only the given columns; a new row starts with no state and no data."""
+    row = {"key": key, "state": None, "data": {}, **values}
+    stmt = dialect_insert(session, FsmRecord).values(**row)
+    await session.execute(stmt.on_conflict_do_update(index_elements=[FsmRecord.key], set_=values))
 
 
 def unbind_update_session(token) -> None:  # noqa: ANN001
@@ -62,17 +86,15 @@ class DatabaseStorage(BaseStorage):
             yield own
 
     async def _upsert(self, key: StorageKey, values: dict[str, Any]) -> None:
-        """Write only the given columns; a new row starts with no state and no data."""
-        values = {**values, "updated_at": self._clock.now()}
         built = self._keys.build(key)
-        row = {"key": built, "state": None, "data": {}, **values}
-        async with self._session() as session:
-            stmt = dialect_insert(session, FsmRecord).values(**row)
-            await session.execute(stmt.on_conflict_do_update(index_elements=[FsmRecord.key], set_=values))
         scope = _update_scope.get()
-        if scope is not None and built in scope.records:
-            state, data = scope.records[built] or (None, {})
-            scope.records[built] = (values.get("state", state), values.get("data", data))
+        if scope is None:
+            async with self._session() as session:
+                await _upsert_row(session, built, {**values, "updated_at": self._clock.now()})
+            return
+        state, data = await self._get(key) or (None, {})  # later reads in this update see the write
+        scope.records[built] = (values.get("state", state), values.get("data", data))
+        scope.pending[built] = {**scope.pending.get(built, {}), **values}
 
     async def _get(self, key: StorageKey) -> tuple[str | None, dict[str, Any]] | None:
         built = self._keys.build(key)

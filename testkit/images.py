@@ -65,3 +65,19 @@ def pixel_bomb(width: int = 40_000, height: int = 40_000) -> bytes:
 
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def big_png(width: int, height: int, *, alpha: bool = False) -> bytes:
+    """A real, decodable PNG of one flat colour, made row by row (no image in memory): a few
+    hundred kilobytes that decode to width × height × 3 (or 4) bytes."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    colour = 6 if alpha else 2
+    pixel = b"\x50\x80\xc0\xff"[:4 if alpha else 3]
+    row, packer = b"\x00" + pixel * width, zlib.compressobj(1)
+    block = row * 256
+    body = b"".join(packer.compress(block) for _ in range(height // 256))
+    body += packer.compress(row * (height % 256)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")

@@ -32,13 +32,18 @@ def pdf_fonts(pdf: bytes) -> set[str]:
     return names
 
 
-def render_pages(pdf: bytes, stem: str, first: int = 1, last: int = 3, dpi: int = 70) -> list[Path]:
-    """Pages first..last as PNG files OUTPUT/<stem>-<n>.png, to look at (and to show in docs)."""
+def page_with(pdf: bytes, needle: str) -> int:
+    """The first page (1-based) whose text holds `needle`."""
+    pages = pdf_text(pdf).split("\f")
+    return next(n for n, text in enumerate(pages, start=1) if needle in text)
+
+
+def render_page(pdf: bytes, page: int, name: str, dpi: int = 70) -> Path:
+    """One page as OUTPUT/<name>.png, to look at (and to show in docs/outputs.md)."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    for old in OUTPUT.glob(f"{stem}-*.png"):
-        old.unlink()
-    source = OUTPUT / f"{stem}.pdf"
+    source = OUTPUT / f"{name}.pdf"
     source.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(first), "-l", str(last), str(source),
-                    str(OUTPUT / stem)], check=True, timeout=120)
-    return sorted(OUTPUT.glob(f"{stem}-*.png"))
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile",
+                    str(source), str(OUTPUT / name)], check=True, timeout=120)
+    source.unlink()
+    return OUTPUT / f"{name}.png"

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
 
 from domain.clock import FrozenClock
 from domain.web_access import BUREAU, Scope
 from services import web_access
 from storage.evidence_store import EvidenceStore
+from storage.models import Commissioner, Visit
 from storage.repositories import Repos
 from testkit.years import ZONE, restore_seeded_year
 from web.app import create_app
@@ -59,13 +61,31 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+async def _reuse_a_photo(repos: Repos) -> None:
+    """County A's commissioner logs a visit with the photo of an earlier one, far from the site:
+    a flagged visit whose evidence the console must show side by side."""
+    rows = (await repos.session.scalars(
+        select(Visit).join(Commissioner, Commissioner.id == Visit.commissioner_id)
+        .where(Commissioner.code == "C001", Visit.enterprise.has(county=COUNTY_A)).order_by(Visit.visit_date)
+    )).all()
+    earlier, later = rows[0], rows[-1]
+    later.files[0].file_id = earlier.files[0].file_id
+    later.flags = [{"flag": "reused", "photo": 1, "visit": earlier.id},
+                   {"flag": "far", "distance_m": 3150, "radius_m": 1000}]
+    later.evidence_status = "flagged"
+    REUSED[later.id] = earlier.id
+
+
+REUSED: dict[int, int] = {}  # the flagged visit's id -> the earlier visit its photo came from
+
+
 @pytest.fixture
 async def web_world(database_url, migrated_templates, tmp_path_factory, sessionmaker, policy,  # noqa: ANN001
                     tmp_path: Path) -> WebWorld:
     """The examples and a year of activity up to 20 November 2026 (seeded once per run and backend),
     served by the console app."""
     await restore_seeded_year(database_url, migrated_templates, tmp_path_factory, policy, tmp_path, name="web",
-                              import_clock=FrozenClock(NOW))
+                              import_clock=FrozenClock(NOW), then=_reuse_a_photo)
     clock = FrozenClock(NOW)
     store = EvidenceStore(tmp_path / "evidence")
     console = Console(sessionmaker, policy, clock, ZONE, store, "http://127.0.0.1:18800")

@@ -3,6 +3,7 @@ year of activity up to 20 November 2026 (`seeded`, built once per run and backen
 from __future__ import annotations
 
 import shutil
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -54,9 +55,11 @@ SNAPSHOT_EVIDENCE: dict[str, Path] = {}  # per snapshot: its evidence store, cop
 
 async def restore_seeded_year(database_url: str, templates: dict[str, str], tmp_path_factory, policy,  # noqa: ANN001
                               tmp_path: Path, name: str = "seeded",
-                              import_clock: FrozenClock | None = None) -> dict[str, int]:
+                              import_clock: FrozenClock | None = None,
+                              then: Callable[[Repos], Awaitable[None]] | None = None) -> dict[str, int]:
     """Make the test's database the examples and a year of activity up to SEED_DAY (built once per
-    run, backend, policy and `name`), its evidence files under tmp_path/evidence; what was seeded."""
+    run, backend, policy and `name`; `then` adds to it), its evidence files under
+    tmp_path/evidence; what was seeded."""
     key = f"{name}_{policy.key}_{'sqlite' if database_url.startswith('sqlite') else 'pg'}"
 
     async def build(url: str) -> None:
@@ -67,6 +70,8 @@ async def restore_seeded_year(database_url: str, templates: dict[str, str], tmp_
                 repos = Repos(session)
                 await import_examples(repos, import_clock or FrozenClock(IMPORTED_AT))
                 SNAPSHOT_COUNTS[key] = await seed_activity(repos, store, policy, ZONE, SEED_DAY)
+                if then is not None:
+                    await then(repos)
                 await repos.commit()
         finally:
             await engine.dispose()

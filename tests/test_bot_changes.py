@@ -84,7 +84,7 @@ async def test_end_early_approved_from_the_notice(harness, bureau, clock) -> Non
     await harness.drain()
     for person in (ZHANG, LI_MING):
         [told] = received(harness, person, mark)
-        assert "已获市科技局批准" in told and "协议已终止，终止日期 2026-03-16" in told
+        assert "已获市科技局批准" in told and "协议已终止，终止日期 2026年3月16日" in told
     assert [e.action for e in await audit(harness)] == ["change.request", "change.approve"]
     approve = (await audit(harness))[-1]
     assert approve.details["end_date"] == "2026-03-16" and approve.entity_id == str(row.id)

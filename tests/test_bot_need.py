@@ -216,7 +216,7 @@ async def test_needs_lists_and_withdraws(harness, bureau) -> None:  # noqa: F811
     await listing.send("/needs")
     text = listing.last_text()
     assert "共 2 项" in text and text.index("窑炉节能") < text.index("耐火材料")  # newest first
-    assert text.count("· 对接中") == 2 and "2026-03-16" in text
+    assert text.count("· 对接中") == 2 and "2026年3月16日" in text
     await listing.press(f"撤回需求 #{first.id}")
     assert f"已撤回技术需求 #{first.id}" in listing.last_text()
     assert [n.status for n in await needs_(harness)] == ["closed", "open"]

@@ -28,7 +28,7 @@ from testkit.worlds import harness, invite, world
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UNIT_CONTACT = Person(5001, "建国", "刘")  # contact of U01, the unit that sent ZHANG and WANG
-Q1 = "季度工作进展（2026-Q1，2026-01-01 至 2026-03-31）"
+Q1 = "季度工作进展（2026-Q1，2026年1月1日 至 2026年3月31日）"
 OWN_TEXT = "第一季度：为华鑫耐火材料调试回转窑温控系统，培训操作工两名；下一步跟进耐火砖配方改进。"
 
 
@@ -212,8 +212,8 @@ async def test_jincheng_reports_go_to_the_dispatching_unit(world, clock) -> None
     clock.set(local(2026, 12, 28))  # the half-year summary is overdue; the year-end window is open
     walk = Walk(h, ZHANG)
     assert (await walk.send("/report")) == ["请选择要提交的报告："]
-    half = "半年工作小结（2026-H1，2026-01-01 至 2026-06-30）"
-    year = "年终工作总结（2026，2026-01-01 至 2026-12-31）"
+    half = "半年工作小结（2026-H1，2026年1月1日 至 2026年6月30日）"
+    year = "年终工作总结（2026，2026年1月1日 至 2026年12月31日）"
     pick_half = walk.button_on(half)
     await walk.press(year)
     assert year in walk.last_text()

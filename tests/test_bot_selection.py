@@ -103,7 +103,7 @@ async def test_need_to_three_party_agreement_with_a_dismissed_objection(people, 
     for person in (SUN, PINGDING):
         assert "只有市科技局" in alerts(await h.press(person, confirm))[0]
     await inbox(h, BUREAU_ADMIN).press("✅ 确认结对")
-    assert "公示期 2026-03-17 至 2026-03-23" in texts(h.session.requests)[-1]  # 5 working days
+    assert "公示期 2026年3月17日 至 2026年3月23日" in texts(h.session.requests)[-1]  # 5 working days
     [pairing] = await rows(h, Pairing)
     assert (pairing.status, pairing.notice_start, pairing.notice_end) == ("notice", date(2026, 3, 17),
                                                                          date(2026, 3, 23))
@@ -156,7 +156,7 @@ async def test_need_to_three_party_agreement_with_a_dismissed_objection(people, 
     assert "待签订" in (await h.send(TAIFENG, "/sign"))[0]
     await inbox(h, TAIFENG).press("✍️ 确认签订协议")
     await inbox(h, U02).press("✍️ 确认签订协议")
-    assert "协议生效：2026-03-24 至 2027-03-23" in texts(h.session.requests)[-1]
+    assert "协议生效：2026年3月24日 至 2027年3月23日" in texts(h.session.requests)[-1]
 
     [pairing] = await rows(h, Pairing)
     [agreement] = await rows(h, Agreement, Agreement.id == pairing.agreement_id)
@@ -196,7 +196,7 @@ async def test_a_notice_without_objection_goes_to_signing(people, clock, policy)
     await h.drain()
     for person in (LI_QIANG, TAIFENG, U02):
         await inbox(h, person).press("✍️ 确认签订协议")
-    assert "协议生效：2026-01-01 至 2026-12-31" in texts(h.session.requests)[-1]
+    assert "协议生效：2026年1月1日 至 2026年12月31日" in texts(h.session.requests)[-1]
     [pairing] = await rows(h, Pairing)
     [agreement] = await rows(h, Agreement, Agreement.commissioner_id == pairing.commissioner_id)
     assert pairing.agreement_id == agreement.id and agreement.targets.endswith(pairing.need.expected_help)
@@ -247,7 +247,7 @@ async def test_without_public_notice_two_parties_sign(people, clock, policy) -> 
     await inbox(h, TAIFENG).press("✍️ 确认签订协议")
     assert "还在等待：科技特派员" in texts(h.session.requests)[-1]
     await inbox(h, SUN).press("✍️ 确认签订协议")
-    assert "协议生效：2026-03-16 至 2027-03-15" in texts(h.session.requests)[-1]
+    assert "协议生效：2026年3月16日 至 2027年3月15日" in texts(h.session.requests)[-1]
 
 
 async def test_long_lists_say_there_is_more(people, monkeypatch) -> None:
@@ -324,7 +324,7 @@ async def test_notice_list_export_for_admins_only(people, database_url, monkeypa
     monkeypatch.setenv("TEPAI_DATA_DIR", str(tmp_path))
     assert await asyncio.to_thread(main, ["notice", "--xlsx", str(tmp_path / "notice.xlsx")]) == 0
     out = capsys.readouterr().out
-    assert "孙悦（A002）— 平定县泰丰农业科技有限公司" in out and "公示期 2026-03-17 至 2026-03-23" in out
+    assert "孙悦（A002）— 平定县泰丰农业科技有限公司" in out and "公示期 2026年3月17日 至 2026年3月23日" in out
     assert "已写入" in out
     assert load_workbook(tmp_path / "notice.xlsx").active["C2"].value == "孙悦"
 
@@ -379,7 +379,7 @@ async def test_renewal_offered_thirty_days_before_the_end(people, clock, policy)
     assert "等待对方答复" in texts(h.session.requests)[-1]
     assert "已经答复过" in alerts(await h.press(ZHANG, renew))[0]
     await inbox(h, LI_MING).press("✅ 同意续签")
-    assert "新协议：2027-01-01 至 2027-12-31" in texts(h.session.requests)[-1]
+    assert "新协议：2027年1月1日 至 2027年12月31日" in texts(h.session.requests)[-1]
     [renewed] = await rows(h, Agreement, Agreement.start_date == date(2027, 1, 1))
     assert (renewed.end_date, renewed.status, renewed.targets) == (date(2027, 12, 31), "active", None)
     assert "已经续签" in alerts(await h.press(LI_MING, renew))[0]

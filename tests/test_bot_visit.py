@@ -135,7 +135,7 @@ async def test_each_evidence_flag(harness, world, case) -> None:  # noqa: ANN001
     else:
         where = (37.90, 113.58) if case == "far" else NEAR_E001
         card = texts(await walk.feed(harness.location(ZHANG, *where)))
-    expected_text = {"far": "超出 1000 米范围", "exif_time": "拍摄于 2026-01-02", "exif_gps": "拍摄地点距服务地点",
+    expected_text = {"far": "超出 1000 米范围", "exif_time": "拍摄于 2026年1月2日 09:00", "exif_gps": "拍摄地点距服务地点",
                      "forwarded": "是转发的", "no_exif": "没有拍摄时间和地点", "late": "补记 1 天前",
                      "no_location": "未提供位置"}[case]
     assert expected_text in card[-1]

@@ -87,10 +87,10 @@ async def test_bureau_disqualifies_under_yangquan(harness, world, bureau, clock)
     await walk.press("有违法违纪行为（第十六条（二））")
     card = walk.last_text()
     assert "将终止协议 2 份" in card and "阳泉华鑫耐火材料有限公司" in card and "阳泉恒通智能装备有限公司" in card
-    assert "2027-12-31 前不再受理" in card and "不追回" in card
+    assert "2027年12月31日 前不再受理" in card and "不追回" in card
     mark = len(harness.session.requests)
     await walk.press("⚠️ 确认取消资格")
-    assert "已取消 张伟（C001）的科技特派员资格，终止协议 2 份，2027-12-31 前" in walk.last_text()
+    assert "已取消 张伟（C001）的科技特派员资格，终止协议 2 份，2027年12月31日 前" in walk.last_text()
 
     c = await commissioner(world, "C001")
     assert (c.status, c.barred_until) == ("disqualified", date(2027, 12, 31))

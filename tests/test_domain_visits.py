@@ -497,3 +497,7 @@ def test_overall_status_any_suspicious_flag_is_flagged(flag):
 def test_overall_status_disputed_is_suspicious():
     assert Flag.DISPUTED not in NOTES
     assert overall_status([FlagHit(Flag.DISPUTED)]) is Status.FLAGGED
+
+
+def test_check_photos_screenshots_of_an_online_visit_get_no_exif_note():
+    assert check_photos([_photo(1), _photo(2)], VISIT_DAY, None, 1000, [], on_site=False) == []

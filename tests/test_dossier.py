@@ -19,7 +19,7 @@ from services.dossier import build, stylesheet, to_pdf, write_dossier
 from storage.models import Commissioner, Outcome, Report
 from storage.repositories import Repos
 from testkit.databases import ROOT
-from testkit.rendering import pdf_fonts, pdf_pages, pdf_text, render_pages
+from testkit.rendering import page_with, pdf_fonts, pdf_pages, pdf_text, render_page
 from testkit.years import AS_OF, ZONE, imported, seeded  # noqa: F401
 
 GENERATED = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
@@ -45,7 +45,7 @@ async def visits_of(seeded, code: str) -> list:  # noqa: ANN001, F811
     async with seeded.sessionmaker() as session:
         repos = Repos(session)
         commissioner = await repos.people.by_code(Commissioner, code)
-        return await repos.reports.visits_between(commissioner.id, date(2026, 1, 1), date(2026, 12, 31))
+        return await repos.visits.between(commissioner.id, date(2026, 1, 1), date(2026, 12, 31))
 
 
 async def test_dossier_html(seeded, policy) -> None:  # noqa: ANN001, F811
@@ -110,7 +110,21 @@ async def test_pdf_and_files(seeded, policy, tmp_path: Path) -> None:  # noqa: A
     assert all(word in text for word in words)
     broken = [w for w in words for k in range(1, len(w)) if f"{w[:k]}\n{w[k:]}" in text]
     assert broken == []
-    assert render_pages(pdf, "dossier-yangquan", 1, 3)
+    # For a person to look at (docs/outputs.md shows them): the first pages, the sign-off, the photos.
+    for page, name in ((1, "dossier-yangquan-1"), (2, "dossier-yangquan-2"),
+                       (page_with(pdf, "审核意见"), "dossier-yangquan-signoff"),
+                       (page_with(pdf, "附录一"), "dossier-yangquan-photos")):
+        assert render_page(pdf, page, name).stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("policy", ["jincheng"], indirect=True)
+async def test_jincheng_pdf_has_its_grades_and_the_review_sheet(seeded, policy) -> None:  # noqa: ANN001, F811
+    pdf = to_pdf((await dossier_of(seeded, policy, "C001")).html)
+    text = pdf_text(pdf)
+    sheet = page_with(pdf, "专家评审表")
+    assert "评审结论" in text.split("\f")[sheet - 1] and "称职" in text and "合格" not in text
+    for page, name in ((1, "dossier-jincheng-1"), (sheet, "dossier-jincheng-review")):
+        assert render_page(pdf, page, name).stat().st_size > 10_000
 
 
 def _font_key(name: str) -> str:
@@ -138,7 +152,9 @@ async def test_report_lateness_is_counted_in_local_days(seeded, policy) -> None:
         report.submitted_at, report.due_on, report.late = sent, date(2026, 7, 10), True
         await session.commit()
     html = (await dossier_of(seeded, policy, "C001")).html
-    row = re.search(r"<tr><td>季度工作进展（2026-Q2[^<]*</td><td class=\"nowrap\">([^<]*)</td><td class=\"flag nowrap\">([^<]*)</td>", html)
+    row = re.search(r'<tr><td><span class="nowrap">季度工作进展 2026-Q2</span><br><span class="small nowrap">'
+                    r'2026-04-01 — 2026-06-30</span></td><td class="nowrap">([^<]*)</td><td class="flag nowrap">([^<]*)</td>',
+                    html)
     assert row is not None
     assert row.groups() == ("2026-07-11", "逾期 1 天")
 

@@ -34,7 +34,7 @@ from testkit.worlds import (  # noqa: F401 - fixtures
 from testkit.worlds import remind as tick
 from testkit.worlds import world
 
-Q1 = "季度工作进展（2026-Q1，2026-01-01 至 2026-03-31）"
+Q1 = "季度工作进展（2026-Q1，2026年1月1日 至 2026年3月31日）"
 
 
 async def commissioner_id(w, code: str) -> int:
@@ -72,9 +72,9 @@ async def test_quarter_window_reminders_open_midpoint_day_before(harness, world,
         assert await tick(world, clock, policy, day.replace(hour=16)) == ZERO, day
     zhang = [m.text for m in await queued(world, ZHANG)]
     assert zhang == [
-        f"📅 {Q1} 的报告窗口已开放，请在 2026-04-10 前发送 /report 提交。",
-        f"📅 提醒：{Q1} 的报告请在 2026-04-10 前提交（发送 /report）。",
-        f"⏰ 明天（2026-04-10）是 {Q1} 报告的截止日期，请尽快发送 /report 提交。",
+        f"📅 {Q1} 的报告窗口已开放，请在 2026年4月10日 前发送 /report 提交。",
+        f"📅 提醒：{Q1} 的报告请在 2026年4月10日 前提交（发送 /report）。",
+        f"⏰ 明天（2026年4月10日）是 {Q1} 报告的截止日期，请尽快发送 /report 提交。",
     ]
     assert len(await queued(world, WANG)) == 3
     assert await queued(world, LI_MING) == [] and await queued(world, ADMIN) == []
@@ -126,9 +126,9 @@ async def test_overdue_once_and_one_list_for_the_county(harness, world, clock, p
     assert await tick(world, clock, policy, local(2026, 4, 12)) == ZERO
     assert await tick(world, clock, policy, local(2026, 5, 20)) == ZERO
     [overdue] = await queued(world, ZHANG, "report-overdue")
-    assert overdue.text == f"❗ {Q1} 的报告已超过截止日期（2026-04-10），请尽快发送 /report 补交。"
+    assert overdue.text == f"❗ {Q1} 的报告已超过截止日期（2026年4月10日），请尽快发送 /report 补交。"
     [county] = await queued(world, ADMIN)
-    assert county.text == (f"❗ 城区：{Q1} 的报告已超过截止日期（2026-04-10），以下 2 位科技特派员尚未提交："
+    assert county.text == (f"❗ 城区：{Q1} 的报告已超过截止日期（2026年4月10日），以下 2 位科技特派员尚未提交："
                            "张伟（C001）、陈静（C005）")
     assert "王芳" not in county.text  # 矿区
     before = len(harness.session.requests)
@@ -177,7 +177,7 @@ async def test_agreements_ending_soon(harness, world, clock, policy) -> None:  #
     counts = await tick(world, clock, policy, local(2026, 12, 1))  # 30 days left
     assert counts["ending"] == 4  # E001: ZHANG, LI_MING, ADMIN; E002: WANG (no contact, no 矿区 admin)
     assert (await tick(world, clock, policy, local(2026, 12, 5)))["ending"] == 0  # once
-    text = "📑 张伟 与 阳泉华鑫耐火材料有限公司 的服务协议将于 2026-12-31 到期（还有 30 天）。如需续签，请联系科技管理部门。"
+    text = "📑 张伟 与 阳泉华鑫耐火材料有限公司 的服务协议将于 2026年12月31日 到期（还有 30 天）。如需续签，请联系科技管理部门。"
     for person in (ZHANG, LI_MING, ADMIN):
         assert [m.text for m in await queued(world, person, "agreement-ending")] == [text]
     [wang] = await queued(world, WANG, "agreement-ending")
@@ -185,7 +185,7 @@ async def test_agreements_ending_soon(harness, world, clock, policy) -> None:  #
     # ZHANG's second agreement (E005) ends on 31 January 2027: its turn comes in January
     counts = await tick(world, clock, policy, local(2027, 1, 5))
     assert counts["ending"] == 1
-    assert "阳泉恒通智能装备有限公司 的服务协议将于 2027-01-31 到期（还有 26 天）" in \
+    assert "阳泉恒通智能装备有限公司 的服务协议将于 2027年1月31日 到期（还有 26 天）" in \
         (await queued(world, ZHANG, "agreement-ending"))[-1].text
 
 

@@ -7,9 +7,9 @@ from aiohttp import web
 
 from web.context import CONSOLE, Console
 from web.middleware import security_headers, unit_of_work
-from web.pages import overview, signin
+from web.pages import commissioners, lists, overview, review, signin, visits
 
-PAGE_MODULES = (signin, overview)
+PAGE_MODULES = (signin, overview, commissioners, visits, review, lists)
 
 
 def create_app(console: Console) -> web.Application:

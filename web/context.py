@@ -2,7 +2,7 @@
 the translator; and the collaborators the app was made with."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.web_access import Scope
+from services.console.overview import OverviewCache
 from locales import Translator
 from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
@@ -31,6 +32,7 @@ class Console:
     store: EvidenceStore
     base_url: str
     map_tiles: str | None = None
+    figures: OverviewCache = field(default_factory=OverviewCache, compare=False)
 
     @property
     def secure_cookies(self) -> bool:

@@ -41,7 +41,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 
 def _protect(headers, policy: str) -> None:  # noqa: ANN001 - a multidict
-    headers["Content-Security-Policy"] = policy
+    headers.setdefault("Content-Security-Policy", policy)  # a page may set a stricter one of its own
     headers["X-Frame-Options"] = "DENY"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "no-referrer"  # sign-in links must not leak through Referer

@@ -4,12 +4,14 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from web.context import visitor
+from domain.clock import as_utc
+from web.context import console, visitor
 
 
 @lru_cache(maxsize=1)
@@ -25,7 +27,9 @@ def page(request: web.Request, template: str, status: int = 200, **values: Any) 
     v = visitor(request)
     html = environment().get_template(template).render(
         t=v.t, lang=v.t.lang, me=v.session, scope=v.scope, csrf=v.session.csrf_token if v.session else "",
-        path=request.path, query=request.query, query_string=request.query_string, **values)
+        path=request.path, query=request.query, query_string=request.query_string,
+        local=lambda moment: as_utc(moment).astimezone(console(request).zone).strftime("%Y-%m-%d %H:%M"),
+        with_page=lambda number: urlencode({**request.query, "page": number}), **values)
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 

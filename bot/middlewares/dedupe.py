@@ -8,6 +8,7 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, Update
 
+from bot.middlewares.session import DeliveredTwice, UnitOfWork
 from domain.clock import Clock
 from storage.repositories import Repos
 
@@ -15,11 +16,13 @@ log = logging.getLogger(__name__)
 
 
 class DedupeMiddleware(BaseMiddleware):
-    """Claims the update id in the update's own transaction (after DbSessionMiddleware).
+    """Skips an update id already stored in processed_updates, and stores this one's id in the
+    update's own transaction just before it commits (after DbSessionMiddleware).
 
-    A second delivery arriving while the first is still being handled waits on the first's row
-    (PostgreSQL) or on the write lock (SQLite), then finds it and is skipped. If handling fails,
-    the claim is rolled back with everything else, so a re-delivery gets another chance.
+    The claim comes last so that it does not take SQLite's write lock for the whole handler. Two
+    deliveries of one update handled at the same time both run; the second to commit finds the
+    claim taken and rolls back without a word (DeliveredTwice). If handling fails, the claim is
+    rolled back with everything else, so a re-delivery gets another chance.
     """
 
     def __init__(self, clock: Clock) -> None:
@@ -34,7 +37,14 @@ class DedupeMiddleware(BaseMiddleware):
         if isinstance(event, Update):
             bot: Bot = data["bot"]
             repos: Repos = data["repos"]
-            if not await repos.updates.claim(bot.id, event.update_id, self._clock.now()):
+            if await repos.updates.handled(bot.id, event.update_id):
                 log.info("update %s delivered again; skipped", event.update_id)
                 return None
+
+            async def claim() -> None:
+                if not await repos.updates.claim(bot.id, event.update_id, self._clock.now()):
+                    raise DeliveredTwice(event.update_id)
+
+            work: UnitOfWork = data["unit_of_work"]
+            work.before_commit(claim)
         return await handler(event, data)

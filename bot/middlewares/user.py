@@ -31,6 +31,7 @@ class UserMiddleware(BaseMiddleware):
             data["roles"] = frozenset()
             return await handler(event, data)
         user, grants = await repos.users.seen(tg_user.id, tg_user.full_name, tg_user.username, self._clock.now())
+        data["unit_of_work"].before_commit(repos.users.write_renames)  # a changed name, written last
         data["user"] = user
         data["grants"] = grants
         data["roles"] = frozenset(Role(g.role) for g in grants)

@@ -2,6 +2,7 @@
 against the policy's minimum, and what needs someone's attention."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -53,6 +54,29 @@ async def overview(repos: Repos, policy: Policy, scope: Scope, year: int, today:
         o.behind_pace = await repos.console.behind_pace(counties, year, today, progress.expected_by_today)
     o.reports_overdue = sum(row.missing for row in await report_periods(repos, policy, scope, year, today))
     return o
+
+
+class OverviewCache:
+    """Overviews kept until the data changes (`ConsoleRepo.data_version`): a province's year of
+    visits takes hundreds of milliseconds to count, and the figures change far less often than
+    the page is opened. One per console process."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple, tuple[tuple, Overview]] = OrderedDict()
+
+    async def overview(self, repos: Repos, policy: Policy, scope: Scope, year: int, today: date) -> Overview:
+        version = await repos.console.data_version()
+        key = (scope.stored() and tuple(scope.stored()), year, today)
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] == version:
+            self._kept.move_to_end(key)
+            return kept[1]
+        figures = await overview(repos, policy, scope, year, today)
+        self._kept[key] = (version, figures)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return figures
 
 
 @dataclass(frozen=True)

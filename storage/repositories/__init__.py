@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import commit, durable
 from storage.repositories.assessment import AssessmentRepo
 from storage.repositories.audit import AuditRepo
 from storage.repositories.changes import ChangeRepo
 from storage.repositories.console import ConsoleRepo
+from storage.repositories.console_lists import ConsoleListRepo
+from storage.repositories.console_people import ConsolePeopleRepo
 from storage.repositories.feedback import FeedbackRepo
 from storage.repositories.invites import InviteRepo
 from storage.repositories.lease import LeaseRepo
@@ -32,19 +35,26 @@ class Repos:
         self.visits = VisitRepo(session)
         self.feedback = FeedbackRepo(session)
         self.reports = ReportRepo(session)
+        self.lease = LeaseRepo(session)
         self.assessment = AssessmentRepo(session)
         self.selection = SelectionRepo(session)
         self.changes = ChangeRepo(session)
-        self.lease = LeaseRepo(session)
         self.web = WebRepo(session)
         self.console = ConsoleRepo(session)
+        self.console_people = ConsolePeopleRepo(session)
+        self.console_lists = ConsoleListRepo(session)
+
+    def durable(self) -> None:
+        """This unit of work must survive power loss once committed (storage.db.durable)."""
+        durable(self.session)
 
     async def commit(self) -> None:
-        await self.session.commit()
+        await commit(self.session)
 
     async def rollback(self) -> None:
         await self.session.rollback()
 
 
-__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "ConsoleRepo", "FeedbackRepo", "InviteRepo", "LeaseRepo",
-           "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo", "VisitRepo", "WebRepo"]
+__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "ConsoleRepo", "ConsoleListRepo", "ConsolePeopleRepo",
+           "FeedbackRepo", "InviteRepo", "LeaseRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo",
+           "VisitRepo", "WebRepo"]

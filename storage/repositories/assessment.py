@@ -78,6 +78,12 @@ class AssessmentRepo:
                 .order_by(Opinion.kind, Opinion.enterprise_id, Opinion.id))
         return list((await self.session.scalars(stmt)).all())
 
+    async def county_opinions(self, year: int) -> dict[int, str]:
+        """The county's opinion of each commissioner's year, by commissioner id (for the roster)."""
+        rows = await self.session.execute(select(Opinion.commissioner_id, Opinion.text).where(
+            Opinion.year == year, Opinion.kind == "county"))
+        return {commissioner_id: text for commissioner_id, text in rows}
+
     async def opinions_by_keys(self, keys) -> dict[tuple, Opinion]:  # noqa: ANN001 - an iterable of keys
         """Stored opinions by (year, commissioner id, kind, enterprise id), for the import."""
         wanted = set(keys)

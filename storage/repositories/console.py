@@ -34,7 +34,10 @@ class VisitFilter:
     status: str | None = None  # evidence status: verified, noted, flagged
     answer: str | None = None  # the enterprise's answer: pending, confirmed, disputed, unanswered
     commissioner_id: int | None = None
-    review: bool = False  # the review queue: flagged or disputed, neither voided nor accepted
+    commissioner_code: str | None = None
+    # The review queue (neither voided nor accepted): "all" flagged or disputed, "flagged" (not
+    # disputed) or "disputed"; None: not the queue.
+    review: str | None = None
     live: bool = True  # voided visits left out
 
 
@@ -141,9 +144,17 @@ class ConsoleRepo:
             out.append(VisitFeedback.status == f.answer)
         if f.commissioner_id is not None:
             out.append(Visit.commissioner_id == f.commissioner_id)
-        if f.review:
-            out += [Visit.reviewed_at.is_(None), Visit.voided_at.is_(None),
-                    or_(Visit.evidence_status == "flagged", VisitFeedback.status == "disputed")]
+        if f.commissioner_code is not None:
+            out.append(VisitCommissioner.code == f.commissioner_code)
+        if f.review is not None:
+            out += [Visit.reviewed_at.is_(None), Visit.voided_at.is_(None)]
+            disputed = VisitFeedback.status == "disputed"
+            if f.review == "flagged":
+                out += [Visit.evidence_status == "flagged", or_(VisitFeedback.status.is_(None), ~disputed)]
+            elif f.review == "disputed":
+                out.append(disputed)
+            else:
+                out.append(or_(Visit.evidence_status == "flagged", disputed))
         return out
 
     async def visits(self, counties: Counties, f: VisitFilter, offset: int, limit: int,
@@ -168,3 +179,18 @@ class ConsoleRepo:
         stmt = (select(AuditEntry).where(AuditEntry.entity == entity, AuditEntry.entity_id == str(entity_id))
                 .order_by(AuditEntry.at, AuditEntry.id))
         return list((await self.session.scalars(stmt)).all())
+
+    async def visits_by_ids(self, counties: Counties, ids: Collection[int]) -> dict[int, Visit]:
+        """Visits by id, only those in scope (an earlier visit a photo came from, say)."""
+        if not ids:
+            return {}
+        stmt = _scoped_visits(select(Visit), counties).where(Visit.id.in_(list(ids)))
+        return {v.id: v for v in (await self.session.scalars(stmt)).unique()}
+
+    async def data_version(self) -> tuple:
+        """The newest ids of the rows figures are made of. Every change a person makes is audited
+        (a house rule) and new visits, answers, reports and agreements get new ids: when none of
+        these moved, no figure did. Primary-key lookups: constant time."""
+        stmt = select(*(select(func.max(m.id)).scalar_subquery()
+                        for m in (AuditEntry, Visit, VisitFeedback, Report, Agreement)))
+        return tuple((await self.session.execute(stmt)).one())

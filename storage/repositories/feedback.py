@@ -22,10 +22,12 @@ class FeedbackRepo:
     async def by_visit(self, visit_id: int) -> VisitFeedback | None:
         return await self.session.scalar(select(VisitFeedback).where(VisitFeedback.visit_id == visit_id))
 
-    async def pending(self) -> list[VisitFeedback]:
+    async def pending(self, enterprise_id: int | None = None) -> list[VisitFeedback]:
         stmt = (select(VisitFeedback).join(Visit, Visit.id == VisitFeedback.visit_id)
                 .where(VisitFeedback.status == "pending", Visit.voided_at.is_(None))
                 .order_by(VisitFeedback.id))
+        if enterprise_id is not None:
+            stmt = stmt.where(VisitFeedback.enterprise_id == enterprise_id)
         return list((await self.session.scalars(stmt)).all())
 
     async def of_commissioner(self, commissioner_id: int, start: date, end: date) -> list[VisitFeedback]:

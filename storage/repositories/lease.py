@@ -1,4 +1,4 @@
-"""Leases: which process holds a named role (the scheduler) until when."""
+"""Named leases: at most one process holds a lease at a time (the scheduler and sender's)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,7 +15,8 @@ class LeaseRepo:
         self.session = session
 
     async def take(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
-        """Hold the lease if it is free, expired or already ours; False if someone else holds it."""
+        """Hold the lease until `until` if it is free, lapsed or already ours; False if someone
+        else holds it. One statement, so two processes racing for a lapsed lease cannot both win."""
         stmt = dialect_insert(self.session, SchedulerLease).values(name=name, holder=holder, expires_at=until)
         stmt = stmt.on_conflict_do_update(
             index_elements=[SchedulerLease.name],
@@ -28,3 +29,6 @@ class LeaseRepo:
     async def release(self, name: str, holder: str) -> None:
         await self.session.execute(delete(SchedulerLease).where(SchedulerLease.name == name,
                                                                 SchedulerLease.holder == holder))
+
+    async def get(self, name: str) -> SchedulerLease | None:
+        return await self.session.get(SchedulerLease, name)

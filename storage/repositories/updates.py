@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedUpdate
@@ -12,6 +12,12 @@ from storage.repositories._upsert import dialect_insert
 class UpdateRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def handled(self, bot_id: int, update_id: int) -> bool:
+        """Whether this update id was claimed already (a read: takes no write lock)."""
+        stmt = select(ProcessedUpdate.update_id).where(ProcessedUpdate.bot_id == bot_id,
+                                                       ProcessedUpdate.update_id == update_id)
+        return (await self.session.execute(stmt)).first() is not None
 
     async def claim(self, bot_id: int, update_id: int, now: datetime) -> bool:
         """True the first time an update id is seen; False for a re-delivery."""

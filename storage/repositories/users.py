@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import RoleGrant, User
@@ -11,6 +12,7 @@ from storage.models import RoleGrant, User
 class UserRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._renamed: list[tuple[int, str, str | None]] = []
 
     async def by_telegram_id(self, telegram_id: int) -> User | None:
         return await self.session.scalar(select(User).where(User.telegram_id == telegram_id))
@@ -31,8 +33,19 @@ class UserRepo:
             return user, []
         user = rows[0][0]
         if (user.full_name, user.username) != (full_name, username):
-            user.full_name, user.username = full_name, username
+            # Shown current at once, written with the update's other writes at its end (see
+            # `rename`): a renamed account must not take SQLite's write lock for the whole update.
+            set_committed_value(user, "full_name", full_name)
+            set_committed_value(user, "username", username)
+            self._renamed.append((user.id, full_name, username))
         return user, [grant for _, grant in rows if grant is not None]
+
+    async def write_renames(self) -> None:
+        """Store the names `seen` found changed (called just before the update commits)."""
+        renamed, self._renamed = self._renamed, []
+        for user_id, full_name, username in renamed:
+            await self.session.execute(update(User).where(User.id == user_id)
+                                       .values(full_name=full_name, username=username))
 
     async def by_ids(self, ids: list[int]) -> list[User]:
         if not ids:
