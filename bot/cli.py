@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from domain.records import Kind
 from domain.roles import INVITE_KINDS
 from locales import Translator
 
+EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_NO_DATABASE = 69  # sysexits.h EX_UNAVAILABLE: a supervisor may retry later, an operator must look
 
@@ -29,7 +31,8 @@ def _invite_days(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tepai", description="Tepai 特派: field reporting for 科技特派员 programmes")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"tepai {_version()}")
+    sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="migrate the database if needed and run the bot (long polling)")
     sub.add_parser("scheduler", help="run only the scheduler and the sender (with TEPAI_SCHEDULER=off bots)")
     db = sub.add_parser("db", help="database migrations")
@@ -71,13 +74,46 @@ def _parser() -> argparse.ArgumentParser:
     link = sub.add_parser("web-link", help="print a one-time sign-in link to the web console (10 minutes)")
     link.add_argument("--county", help="a county admin's view of this county (default: the bureau's)")
     link.add_argument("--name", help="who signs in, for the audit log")
+    back = sub.add_parser("backup", help="the SQLite database and the evidence folder into one .tar.gz")
+    back.add_argument("file", type=Path)
+    rest = sub.add_parser("restore", help="put a backup's database and evidence back into TEPAI_DATA_DIR")
+    rest.add_argument("file", type=Path)
+    rest.add_argument("--force", action="store_true", help="replace an existing database")
     demo = sub.add_parser("demo", help="build an offline demo database (no token needed)")
     demo.add_argument("--dir", type=Path, default=Path("tepai-demo"))
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tepai")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run one command; a reader that stops early (`tepai … | head`) ends it quietly."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+        return code
+    except KeyboardInterrupt:  # Ctrl+C while starting up: no traceback
+        return 130
+    except BrokenPipeError:
+        # Python would report the pipe again while flushing at exit: point stdout at nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # bare `tepai`: what it can do
+        parser.print_help()
+        return EXIT_OK
     from bot.settings import Settings
 
     try:
@@ -131,6 +167,10 @@ def _dispatch(args: argparse.Namespace, settings, policy, t: Translator) -> int:
         return commands_cli.serve_web(settings, policy, t, args.host, args.port)
     if args.command == "web-link":
         return asyncio.run(commands_cli.web_link(settings, t, args.county, args.name))
+    if args.command == "backup":
+        return commands_cli.backup(settings, t, args.file)
+    if args.command == "restore":
+        return commands_cli.restore(settings, t, args.file, args.force)
     if args.command == "demo":
         return asyncio.run(commands_cli.demo(settings, policy, t, args.dir))
     return EXIT_USAGE  # pragma: no cover - argparse refuses unknown commands

@@ -36,6 +36,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("assessment", ADMINS),
     CommandSpec("dossier", ADMINS),
     CommandSpec("opinion", ADMINS),
+    CommandSpec("review", frozenset({Role.BUREAU})),
     CommandSpec("grade", frozenset({Role.BUREAU})),
     CommandSpec("change", frozenset({Role.COMMISSIONER, Role.ENTERPRISE})),
     CommandSpec("changes", frozenset({Role.BUREAU})),

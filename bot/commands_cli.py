@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot.cli_database import has_data
 from bot.settings import Settings
-from domain.clock import SystemClock
+from domain.clock import SystemClock, local_today
 from domain.policy import Policy
 from locales import Translator
 from storage import migrate
@@ -52,12 +53,24 @@ def _serve(settings: Settings, policy: Policy, t: Translator, serve) -> int:  # 
     if token is None:
         print(t("cli.bad_token"), file=sys.stderr)
         return EXIT_USAGE
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
+    from bot.telegram_reach import WrongToken
+
     try:
         asyncio.run(serve(settings, policy, token, t))
     except KeyboardInterrupt:
         return EXIT_OK
+    except WrongToken:
+        print(t("cli.wrong_token"), file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
+
+
+def configure_logging(settings: Settings) -> None:
+    """TEPAI_LOG_LEVEL for everything; APScheduler's line per job run only when debugging."""
+    level = getattr(logging, settings.log_level)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(level if level == logging.DEBUG else max(level, logging.WARNING))
 
 
 def run(settings: Settings, policy: Policy, t: Translator) -> int:
@@ -86,6 +99,14 @@ async def db(settings: Settings, t: Translator, action: str, revision: str | Non
     return EXIT_OK
 
 
+async def nothing_to_read(settings: Settings, t: Translator, command: str) -> bool:
+    """Say so (and how to look at the demo) when a read-only command's database is missing or empty."""
+    if await has_data(settings.db_url):
+        return False
+    print(t("cli.empty_database", url=_safe_url(settings.db_url), command=command), file=sys.stderr)
+    return True
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -111,7 +132,7 @@ def serve_web(settings: Settings, policy: Policy, t: Translator, host: str, port
         application.on_cleanup.append(close)
         return application
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     print(t("web.serving", url=settings.web_url), file=sys.stderr)
     web.run_app(app(), host=host, port=port, print=None)
     return EXIT_OK
@@ -140,4 +161,49 @@ async def demo(settings: Settings, policy: Policy, t: Translator, folder: Path) 
                               settings.web_url)
     for line in result.lines:
         print(line)
+    # The demo lives in its own folder: the next commands read it only when pointed at it.
+    year = local_today(SystemClock(), settings.zone).year
+    print(t("cli.demo_next", data_dir=f"TEPAI_DATA_DIR={folder.resolve()}", year=year))
     return EXIT_OK
+
+
+def _sqlite_database(settings: Settings) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.db_url)
+    return Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+
+
+def backup(settings: Settings, t: Translator, archive: Path) -> int:
+    from storage.backup import BackupError
+    from storage.backup import backup as write_backup
+
+    database = _sqlite_database(settings)
+    if database is None:
+        print(t("cli.backup_postgres", url=_safe_url(settings.db_url), evidence=settings.evidence_dir), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        files = write_backup(database, settings.evidence_dir, archive)
+    except BackupError as exc:
+        print(t(f"cli.backup_{exc.key}", **exc.values), file=sys.stderr)
+        return EXIT_FAILED
+    print(t("cli.backup_written", path=archive.resolve(), files=files))
+    return EXIT_OK
+
+
+def restore(settings: Settings, t: Translator, archive: Path, force: bool) -> int:
+    from storage.backup import BackupError
+    from storage.backup import restore as put_back
+
+    database = _sqlite_database(settings)
+    if database is None:
+        print(t("cli.backup_postgres", url=_safe_url(settings.db_url), evidence=settings.evidence_dir), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        files = put_back(archive, database, settings.evidence_dir, force=force)
+    except BackupError as exc:
+        print(t(f"cli.backup_{exc.key}", **exc.values), file=sys.stderr)
+        return EXIT_FAILED
+    print(t("cli.restored", path=database, files=files))
+    return EXIT_OK
+

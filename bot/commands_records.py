@@ -66,7 +66,7 @@ async def _bot_username(settings: Settings) -> str | None:
         return None
     from bot.factory import create_bot
 
-    bot = create_bot(token, settings.api_server)
+    bot = create_bot(token, settings.api_server, proxy=settings.proxy)
     try:
         return (await bot.me()).username
     finally:

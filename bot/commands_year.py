@@ -6,7 +6,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.commands_cli import EXIT_FAILED, EXIT_OK, database
+from bot.commands_cli import EXIT_FAILED, EXIT_OK, database, nothing_to_read
 from bot.settings import Settings
 from domain.clock import SystemClock, local_today
 from domain.policy import Policy
@@ -22,6 +22,8 @@ async def assess(settings: Settings, policy: Policy, t: Translator, year: int, r
     from services.assessment_texts import basis
     from services.roster import write_roster
 
+    if await nothing_to_read(settings, t, f"assess --year {year}"):
+        return EXIT_FAILED
     as_of = local_today(SystemClock(), settings.zone)
     async with database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
@@ -47,6 +49,8 @@ async def dossiers(settings: Settings, policy: Policy, t: Translator, year: int,
     from services.assessment import assess as assess_year
     from services.dossier import build, write_dossier
 
+    if await nothing_to_read(settings, t, f"dossier --year {year}"):
+        return EXIT_FAILED
     clock = SystemClock()
     as_of = local_today(clock, settings.zone)
     store = EvidenceStore(settings.evidence_dir)
@@ -60,12 +64,16 @@ async def dossiers(settings: Settings, policy: Policy, t: Translator, year: int,
                     print(t("cli.invite_unknown", kind=t("roles.commissioner"), code=code), file=sys.stderr)
                     return EXIT_FAILED
                 codes = [code]
+            if not codes:
+                print(t("cli.dossiers_none", year=year), file=sys.stderr)
+                return EXIT_FAILED
             for done, each in enumerate(codes, start=1):
                 dossier = await build(repos, policy, store, t, result, each, clock.now(),
                                       map_tiles=settings.map_tiles)
                 await asyncio.to_thread(write_dossier, out, dossier)
                 _progress(done, len(codes), each)
-    print(t("cli.dossiers_written", count=len(codes), path=out.resolve()))
+    print(t("cli.dossier_written" if len(codes) == 1 else "cli.dossiers_written", count=len(codes),
+            path=out.resolve()))
     return EXIT_OK
 
 
@@ -78,6 +86,8 @@ def _progress(done: int, total: int, label: str, width: int = 30) -> None:
 async def match(settings: Settings, policy: Policy, t: Translator, need: str, county: str | None, limit: int) -> int:
     from services.matching import match_need
 
+    if await nothing_to_read(settings, t, f"match {need}"):
+        return EXIT_FAILED
     today = local_today(SystemClock(), settings.zone)
     async with database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
@@ -99,6 +109,8 @@ async def notice(settings: Settings, t: Translator, xlsx: Path | None) -> int:
     from services.publicity_list import publicity_workbook
     from services.selection import in_publicity
 
+    if await nothing_to_read(settings, t, "notice"):
+        return EXIT_FAILED
     async with database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
             rows = await in_publicity(Repos(session))

@@ -24,11 +24,13 @@ from storage.failed_updates import FailedUpdates
 from storage.fsm import DatabaseStorage
 
 
-def create_bot(token: str, api_server: str = DEFAULT_API_SERVER, session: BaseSession | None = None) -> Bot:
-    """A Bot speaking to Telegram, or to a self-hosted Bot API server at `api_server`. During an
-    update, its replies are queued until the update commits (bot/replies.py)."""
+def create_bot(token: str, api_server: str = DEFAULT_API_SERVER, session: BaseSession | None = None,
+               proxy: str | None = None) -> Bot:
+    """A Bot speaking to Telegram, or to a self-hosted Bot API server at `api_server`, directly or
+    through `proxy` (http, https or socks5, made by aiohttp-socks). During an update, its replies
+    are queued until the update commits (bot/replies.py)."""
     if session is None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(api_server))
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_server), proxy=proxy)
     session.middleware(QueueReplies())
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.commands import set_default_menus
 from bot.factory import create_bot, create_dispatcher
 from bot.settings import Settings
+from bot.telegram_reach import wait_for_telegram
 from domain.clock import SystemClock
 from domain.policy import Policy
 from locales import Translator
@@ -68,7 +69,7 @@ async def _started(settings: Settings, token: str) -> AsyncIterator[tuple[async_
         await engine.dispose()
         raise
     await migrate.upgrade(engine)
-    bot = create_bot(token, settings.api_server)
+    bot = create_bot(token, settings.api_server, proxy=settings.proxy)
     try:
         yield create_sessionmaker(engine), SystemClock(), bot
     finally:
@@ -96,7 +97,7 @@ async def run_polling(settings: Settings, policy: Policy, token: str, t: Transla
             background.append(asyncio.create_task(runtime.serve(*scheduling(settings, sessionmaker, bot, clock,
                                                                             policy))))
         try:
-            me = await bot.me()
+            me = await wait_for_telegram(bot, settings.api_server, t)
             await set_default_menus(bot)
             log.info(t("cli.starting", username=me.username, policy=policy.key, url=settings.db_url.split("@")[-1]))
             await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())

@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     # process takes over after a crash); it is renewed, and tried by the others, every third of it.
     lease_seconds: float = Field(default=90.0, ge=0.3)
     web_url: str = DEFAULT_WEB_URL  # the console's public base URL, for sign-in links
-    map_tiles: str | None = None  # a tile URL template ({z}/{x}/{y}) for the console's maps; none: plain
+    proxy: str | None = None  # http://, https:// or socks5:// proxy for the Bot API (aiohttp-socks)
+    log_level: str = "INFO"  # DEBUG also shows APScheduler's line for every job run
+    map_tiles: str | None = None  # a tile URL template ({z}/{x}/{y}) for the console's and the dossier's maps; none: plain
 
     @field_validator("scheduler")
     @classmethod
@@ -57,6 +59,20 @@ class Settings(BaseSettings):
         if value not in ("zh", "en"):
             raise ValueError("language must be zh or en")
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("log_level must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://", "socks4://", "socks5://")):
+            raise ValueError("proxy must start with http://, https://, socks4:// or socks5://")
+        return value or None
 
     @field_validator("bot_username")
     @classmethod

@@ -48,6 +48,9 @@ class VisitRules(_Strict):
     max_backdate_days: int = Field(default=7, ge=0, le=60)
     min_summary_chars: int = Field(default=20, ge=0, le=1000)
     max_photos: int = Field(default=10, ge=1, le=10)
+    # A location picked on the map (no accuracy, not live) as the only proof of presence: noted
+    # (true) or flagged for the county to look at (false).
+    pin_is_evidence: bool = False
 
 
 class FeedbackRules(_Strict):

@@ -18,6 +18,7 @@ from handlers import (
     outcome,
     profile,
     report,
+    review,
     selection,
     start,
     visit,
@@ -28,7 +29,7 @@ from handlers import (
 ROUTERS: tuple[Router, ...] = (
     conversation_guard.router, start.router, language.router, common.router, admin.router,
     visit.router, visit_evidence.router, visits.router, feedback.router, report.router, outcome.router,
-    assessment.router, opinion.router, change.router, disqualify.router, selection.router, profile.router,
+    assessment.router, opinion.router, review.router, change.router, disqualify.router, selection.router, profile.router,
     need.router,
     fallback.router,
 )

@@ -13,6 +13,7 @@ from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message
 
+from domain.policy import Policy
 from domain.visits import (
     MAX_SUMMARY,
     DateCheck,
@@ -202,10 +203,10 @@ async def confirm(query: CallbackQuery, ctx: VisitCtx, draft: VisitDraft) -> Non
     await ctx.state.clear()  # the replies below leave once this is committed (bot/replies.py)
     await query.answer(ctx.t("visit.saved_short"))
     await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(_result_text(ctx.t, logged), reply_markup=kb.main_menu(ctx.t))
+    await query.message.answer(_result_text(ctx.t, ctx.policy, logged), reply_markup=kb.main_menu(ctx.t))
 
 
-def _result_text(t: Translator, logged: visits.Logged) -> str:
+def _result_text(t: Translator, policy: Policy, logged: visits.Logged) -> str:
     p = logged.progress
     if logged.number < logged.year_total:  # a visit logged after later ones: its place is no news
         lines = [t("visit.saved_backfill", date=logged.visit.visit_date, total=logged.year_total)]
@@ -214,7 +215,7 @@ def _result_text(t: Translator, logged: visits.Logged) -> str:
     else:
         lines = [t("visit.saved", number=logged.number)]
     lines.append(t(f"visit.status_{logged.visit.evidence_status}"))
-    if suspicious := flags_summary(t, logged.visit.flags):
+    if suspicious := flags_summary(t, policy, logged.visit.flags):
         lines.append(suspicious)
     lines.append(t("visit.saved_footer"))
     return "\n".join(lines)

@@ -46,7 +46,7 @@ def _line(t: Translator, policy: Policy, visit: Visit) -> str:
              kind=kind, mode=t(f"visit.mode_{visit.mode}"), icon=status_icon(visit.evidence_status))
     if visit.voided_at is not None:
         return f"<s>{line}</s> " + t("visits.voided", reason=visit.void_reason or "")
-    if suspicious := flags_summary(t, visit.flags):
+    if suspicious := flags_summary(t, policy, visit.flags):
         line += f"\n    {suspicious}"
     return line
 

@@ -45,6 +45,15 @@ class Notices:
     def kind(self, t: Translator, key: str) -> str:
         return next((k.text(t.lang) for k in self.policy.service_kinds if k.key == key), key)
 
+    async def missing_attachment(self, admin: User, recipient: User | None, message_id: int, file_name: str,
+                                 text_delivered: bool) -> bool:
+        """An outbox message cannot go out: a file it attaches is gone from the data directory."""
+        t = self.t(admin)
+        name = (recipient.full_name or str(recipient.telegram_id)) if recipient else "?"
+        return await self.queue(f"missing-file:{message_id}:{admin.id}", admin, t(
+            "outbox.missing_file", id=message_id, name=name, file=file_name,
+            delivered=t("outbox.missing_file_text_sent" if text_delivered else "outbox.missing_file_nothing_sent")))
+
     async def unreachable(self, admin: User, user: User) -> bool:
         """A county admin learns that a person blocked the bot (the sender got 403)."""
         t = self.t(admin)

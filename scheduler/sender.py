@@ -1,19 +1,26 @@
-"""The one sender: delivers the outbox within Telegram's limits.
+"""The sender: delivers the outbox within Telegram's limits.
 
 At most `per_second` messages a second overall and one every `per_chat_interval` seconds to a
 chat; RetryAfter pauses everything for as long as Telegram asks; server and network errors are
 retried with backoff; 403 marks the person unreachable and tells their county admin once.
 A message is marked sent in the same shielded step that sent it, so stopping the sender between
 messages (a restart, a crash of the task) neither repeats nor skips one.
+
+Rows are claimed before they are sent (storage.repositories.outbox): another sender — a second
+process that believes it holds the lease, for a moment — never takes a claimed row. A claim runs
+for `claim_ttl`; a message is only started while its claim outlasts the longest a send and its
+mark may take (`request_timeout` plus a margin), so no claim lapses while its message is on its
+way. What a stopped sender had claimed but not started is let go at once; what a killed one had
+claimed waits for the claim to lapse.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import time
-from collections import deque
-from collections.abc import Callable
+import sys
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -25,71 +32,54 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import FSInputFile, InlineKeyboardMarkup
-from sqlalchemy import select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.clock import Clock
+from domain.clock import Clock, as_utc
 from domain.policy import Policy
 from domain.quiet import in_quiet_hours, parse_hhmm
 from messages.notices import Notices
-from messages.recipients import county_admins_of
-from storage.models import OutboxMessage, User
-from storage.repositories import Repos
+from scheduler import undeliverable
+from scheduler.lease import process_name
+from scheduler.rate_limit import RateLimiter
+from storage.models import OutboxMessage
+from storage.repositories import OutboxRepo, Repos
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MARK_ATTEMPTS = 5
+CLAIM_TTL = timedelta(minutes=2)
+REQUEST_TIMEOUT_S = 30.0  # the longest one Telegram call may take
+MARK_MARGIN = timedelta(seconds=5)  # and marking its row (MARK_ATTEMPTS with their pauses)
+
+__all__ = ["OutboxSender", "RateLimiter"]
 
 
-class RateLimiter:
-    """Telegram's rule as a sliding window: at most `per_second` messages in any window of a
-    little over a second, and `per_chat_interval` seconds between two messages to one chat.
+class MissingAttachment(FileNotFoundError):
+    """A document to send is not on disk (an evidence file lost or never restored)."""
 
-    A window (not a fixed gap between messages) lets the sender catch up after a late wake-up
-    without ever putting more than the limit into any second.
-    """
+    def __init__(self, path: str) -> None:
+        super().__init__(2, "attachment missing", path)
 
-    def __init__(self, per_second: float, per_chat_interval: float,
-                 now: Callable[[], float] = time.monotonic, window: float = 1.02) -> None:
-        self.per_second = per_second
-        self.limit = max(1, int(per_second))  # per window: a window a little over 1 s keeps a margin
-        self.window = window
-        self.per_chat = per_chat_interval
-        self.now = now
-        self.sent: deque[float] = deque()
-        self.paused_until = 0.0
-        self.next_chat: dict[int, float] = {}
 
-    def global_ready(self) -> float:
-        now = self.now()
-        while self.sent and now - self.sent[0] >= self.window:
-            self.sent.popleft()
-        ready = self.paused_until
-        if len(self.sent) >= self.limit:
-            ready = max(ready, self.sent[0] + self.window)
-        return ready
-
-    def ready_at(self, chat_id: int) -> float:
-        return max(self.global_ready(), self.next_chat.get(chat_id, 0.0))
-
-    def taken(self, chat_id: int) -> None:
-        now = self.now()
-        self.sent.append(now)
-        self.next_chat[chat_id] = max(now, self.next_chat.get(chat_id, 0.0)) + self.per_chat
-
-    def pause(self, seconds: float) -> None:
-        self.paused_until = max(self.paused_until, self.now() + seconds)
+class ClaimLapsing(Exception):
+    """This sender's claim on a row would lapse before a send could finish: leave the row."""
 
 
 class OutboxSender:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], bot: Bot, clock: Clock, policy: Policy,
                  zone: ZoneInfo, per_second: float = 30.0, per_chat_interval: float = 1.0, batch: int = 500,
-                 default_language: str = "zh", in_flight: int = 8) -> None:
+                 default_language: str = "zh", in_flight: int = 8, owner: str | None = None,
+                 claim_ttl: timedelta = CLAIM_TTL, request_timeout: float = REQUEST_TIMEOUT_S) -> None:
         self.sessionmaker, self.bot, self.clock, self.policy, self.zone = sessionmaker, bot, clock, policy, zone
         self.limiter = RateLimiter(per_second, per_chat_interval)
         self.batch = batch
         self.in_flight = in_flight
+        self.owner = owner or process_name()
+        self.claim_ttl = claim_ttl
+        self.request_timeout = request_timeout
+        # A message starts only if its claim outlasts this: the send and its mark end before it lapses.
+        self.needs_left = timedelta(seconds=request_timeout) + MARK_MARGIN
         self.default_language = default_language
         self.stats = {"sent": 0, "retry_after": 0, "errors": 0, "unreachable": 0}
 
@@ -98,14 +88,24 @@ class OutboxSender:
         return in_quiet_hours(self.clock.now().astimezone(self.zone), parse_hhmm(rules.quiet_start),
                               parse_hhmm(rules.quiet_end))
 
-    async def _due(self, after_id: int = 0) -> list[OutboxMessage]:
+    async def _claim(self, after_id: int = 0) -> list[OutboxMessage]:
+        now = self.clock.now()
         async with self.sessionmaker() as session:
-            rows = await session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= self.clock.now(),
-                       OutboxMessage.id > after_id)
-                .order_by(OutboxMessage.id).limit(self.batch))
-            return list(rows.all())
+            rows = await OutboxRepo(session).claim(self.owner, now, now + self.claim_ttl, self.batch, after_id)
+            await session.commit()
+            return rows
+
+    async def _release(self, on_their_way: set[int]) -> None:
+        """Let go of the rows this sender claimed and did not start, so any sender may take them now."""
+        try:
+            async with self.sessionmaker.kw["bind"].begin() as conn:
+                await OutboxRepo(conn).release(self.owner, keep=on_their_way)
+        except (SQLAlchemyError, OSError):  # they are free anyway once their claims lapse
+            log.warning("outbox sender could not release its claims", exc_info=True)
+
+    def _in_time(self, row: OutboxMessage) -> bool:
+        """Whether this sender's claim on the row outlasts one more send and its mark."""
+        return row.claimed_until is not None and self.clock.now() + self.needs_left < as_utc(row.claimed_until)
 
     async def run_once(self) -> int:
         """Deliver everything due now (in rate); returns how many were sent.
@@ -117,27 +117,29 @@ class OutboxSender:
             return 0
         handled: set[int] = set()  # picked up in this run: never fetched and sent again
         queue: list[OutboxMessage] = []
-        tasks: set[asyncio.Task] = set()
+        tasks: dict[asyncio.Task, int] = {}  # on their way: task -> row id
         # The next batch is fetched while the last quarter of this one goes out, so the sender
         # never stands idle waiting for the database between batches.
         prefetch: asyncio.Future[list[OutboxMessage]] | None = None
         newest = prefetched_after = 0  # the highest id picked up; the one the last prefetch read past
         sent = 0
+        let_go = False  # claims to release on the way out (rows not started)
 
         async def fetch(after_id: int = 0) -> list[OutboxMessage]:
             nonlocal newest
-            fresh = [r for r in await self._due(after_id) if r.id not in handled]
+            fresh = [r for r in await self._claim(after_id) if r.id not in handled]
             handled.update(r.id for r in fresh)
             newest = max([newest, *(r.id for r in fresh)])
             return fresh
 
         def finished(task: asyncio.Task, row: OutboxMessage) -> None:
-            nonlocal sent
-            tasks.discard(task)
+            nonlocal sent, let_go
+            tasks.pop(task, None)
             if task.cancelled() or task.exception() is not None:
                 return
             if task.result() == "retry_after":
                 queue.append(row)  # Telegram asked us to wait: this one goes again after the pause
+            let_go |= task.result() == "claim_lapsing"
             sent += task.result() == "sent"
 
         try:
@@ -149,7 +151,7 @@ class OutboxSender:
                         fresh = await fetch()
                     if not fresh:
                         if not tasks:
-                            return sent
+                            break
                         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                         continue
                     queue.extend(fresh)
@@ -169,17 +171,23 @@ class OutboxSender:
                 # Shielded: once a message is handed to Telegram, its row is marked even if this
                 # run is cancelled meanwhile.
                 task = asyncio.ensure_future(asyncio.shield(self._deliver(row)))
-                tasks.add(task)
+                tasks[task] = row.id
                 task.add_done_callback(lambda done, row=row: finished(done, row))
-        except Exception:
-            # Let the deliveries already with Telegram be marked before anyone runs again, or a
-            # next round would find their rows still pending and send them twice.
-            if tasks:
+        except BaseException:
+            let_go = True  # stopped (the lease was lost, shutdown) or failed: hand back what waits
+            if tasks and not isinstance(sys.exc_info()[1], asyncio.CancelledError):
+                # Let the deliveries already with Telegram be marked before anyone runs again, or
+                # a next round would find their rows still pending and send them twice.
                 await asyncio.wait(tasks)
             raise
         finally:
             if prefetch is not None:
                 prefetch.cancel()
+                with contextlib.suppress(BaseException):
+                    await prefetch
+            if let_go:  # rows claimed and not started (queued, fetched ahead, or too late to start)
+                await self._release(set(tasks.values()))
+        return sent
 
     def _next(self, queue: list[OutboxMessage]) -> OutboxMessage:
         """The oldest message whose chat may receive now; else the one whose chat is free soonest.
@@ -203,6 +211,11 @@ class OutboxSender:
     async def _deliver(self, row: OutboxMessage) -> str:
         try:
             await self._send(row)
+        except ClaimLapsing:
+            return "claim_lapsing"
+        except (MissingAttachment, FileNotFoundError) as exc:  # no retry brings a lost file back
+            await self._missing_attachment(row, exc.filename)
+            return "failed"
         except TelegramRetryAfter as exc:
             self.stats["retry_after"] += 1
             self.limiter.pause(exc.retry_after)
@@ -218,15 +231,32 @@ class OutboxSender:
         except TelegramBadRequest as exc:  # our message is wrong: retrying cannot help
             await self._mark(row.id, status="failed", last_error=str(exc)[:500])
             return "failed"
-        await self._mark(row.id, status="sent", sent_at=self.clock.now())
+        await self._mark(row.id, status="sent", sent_at=self.clock.now(), parts_sent=row.parts_sent)
         self.stats["sent"] += 1
         return "sent"
 
     async def _send(self, row: OutboxMessage) -> None:
-        markup = InlineKeyboardMarkup.model_validate(row.markup) if row.markup else None
-        await self.bot.send_message(row.chat_id, row.text, reply_markup=markup)
-        for document in row.documents:
-            await self.bot.send_document(row.chat_id, FSInputFile(document["path"], filename=document.get("name")))
+        """The parts not delivered yet: the text, then each document. Each part Telegram takes is
+        recorded before the next is sent, so a retry (a 5xx on the third document) sends only
+        what is missing, never the text again."""
+        documents = row.documents or []
+        for document in documents[max(row.parts_sent - 1, 0):]:  # all there before anything is sent
+            if not Path(document["path"]).is_file():
+                raise MissingAttachment(document["path"])
+        for part in range(row.parts_sent, 1 + len(documents)):
+            if not self._in_time(row):
+                raise ClaimLapsing
+            if part == 0:
+                markup = InlineKeyboardMarkup.model_validate(row.markup) if row.markup else None
+                await self.bot.send_message(row.chat_id, row.text, reply_markup=markup,
+                                            request_timeout=self.request_timeout)
+            else:
+                document = documents[part - 1]
+                await self.bot.send_document(row.chat_id, FSInputFile(document["path"], filename=document.get("name")),
+                                             request_timeout=self.request_timeout)
+            row.parts_sent = part + 1
+            if row.parts_sent <= len(documents):  # more to come: the last part is recorded with "sent"
+                await self._mark(row.id, parts_sent=row.parts_sent)
 
     async def _mark(self, row_id: int, **values: object) -> None:
         # A connection, not an ORM session: this runs once per message sent. A message Telegram
@@ -234,7 +264,7 @@ class OutboxSender:
         for attempt in range(MARK_ATTEMPTS):
             try:
                 async with self.sessionmaker.kw["bind"].begin() as conn:
-                    await conn.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+                    await OutboxRepo(conn).mark(row_id, **values)
                 return
             except OperationalError:
                 if attempt == MARK_ATTEMPTS - 1:
@@ -247,18 +277,19 @@ class OutboxSender:
             await self._mark(row.id, status="failed", attempts=attempts, last_error=error[:500])
             return
         delay = timedelta(seconds=min(2 ** attempts, 3600))
-        await self._mark(row.id, attempts=attempts, next_attempt_at=self.clock.now() + delay, last_error=error[:500])
+        await self._mark(row.id, attempts=attempts, next_attempt_at=self.clock.now() + delay, last_error=error[:500],
+                         claimed_by=None, claimed_until=None)  # any sender may take it when it is due
+
+    async def _missing_attachment(self, row: OutboxMessage, path: str | None) -> None:
+        log.error("outbox message %s: attachment %s is missing; not retried", row.id, path)
+        async with self.sessionmaker() as session:
+            await undeliverable.missing_attachment(self._notices(session), row, path)
+            await session.commit()
 
     async def _unreachable(self, row: OutboxMessage, error: str) -> None:
-        now = self.clock.now()
         async with self.sessionmaker() as session:
-            repos = Repos(session)
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
-                                  .values(status="unreachable", last_error=error[:500]))
-            user = await session.get(User, row.user_id)
-            if user is not None and user.unreachable_at is None:
-                user.unreachable_at = now
-                notices = Notices(repos, self.clock, self.policy, self.zone, self.default_language)
-                for admin in await county_admins_of(repos, user):
-                    await notices.unreachable(admin, user)
+            await undeliverable.unreachable(self._notices(session), row, error)
             await session.commit()
+
+    def _notices(self, session: AsyncSession) -> Notices:
+        return Notices(Repos(session), self.clock, self.policy, self.zone, self.default_language)

@@ -16,6 +16,7 @@ from domain.reports import periods
 from storage.evidence_store import EvidenceStore
 from storage.models import (
     Agreement,
+    ExpertReview,
     Opinion,
     Outcome,
     Report,
@@ -40,6 +41,7 @@ COUNTY_OPINIONS = ["服务认真，按时报送工作进展，企业反映良好
 HOST_EVALUATIONS = ["专家指导及时，帮助企业解决了生产中的关键技术问题，评价很满意。",
                     "服务态度好，技术方案切实可行，希望继续合作。",
                     "现场服务次数偏少，希望增加到厂指导时间。"]
+REVIEWERS = ["李振华", "王晓东"]  # two of the panel have scored so far; the third column stays blank
 COMMENTS = ["指导很及时，解决了实际问题。", "专家很专业，希望多来几次。", "培训内容实用，员工反映很好。",
             "帮助我们理清了技术路线。", "沟通顺畅，建议增加现场时间。"]
 
@@ -74,10 +76,11 @@ async def seed_activity(repos: Repos, store: EvidenceStore, policy: Policy, zone
     for a in agreements:
         by_commissioner.setdefault(a.commissioner_id, []).append(a)
     kinds = [k for k in policy.service_kinds]
-    counts = {"visits": 0, "photos": 0, "reports": 0, "outcomes": 0, "surveys": 0, "opinions": 0}
+    counts = {"visits": 0, "photos": 0, "reports": 0, "outcomes": 0, "surveys": 0, "opinions": 0, "reviews": 0}
     # The county's opinions and host units' evaluations draw from their own generator, so adding
     # them left the rest of the demo year as it was.
     opinion_rng = random.Random(seed + 1)
+    review_rng = random.Random(seed + 2)
     days = (today - year_start).days
     for index, (commissioner_id, agreed) in enumerate(sorted(by_commissioner.items())):
         author = User(telegram_id=9_000_000_000 + commissioner_id, full_name=agreed[0].commissioner.name,
@@ -115,7 +118,7 @@ async def seed_activity(repos: Repos, store: EvidenceStore, policy: Policy, zone
                 visit_date=day, logged_at=datetime.combine(day, time(18), zone).astimezone(timezone.utc),
                 summary=rng.choice(SUMMARIES).format(kind=kind.zh), latitude=where[0] if where else None,
                 longitude=where[1] if where else None, accuracy_m=8.0 if where else None, distance_m=distance,
-                evidence_status=evidence.overall_status(hits).value,
+                evidence_status=evidence.overall_status(hits, evidence.notes(policy.visit.pin_is_evidence)).value,
                 flags=[{"flag": h.flag.value, **h.detail} for h in hits])
             await repos.visits.add(visit, [VisitFile(file_id=stored.id, position=1, file_unique_id=f"demo-{stored.id}",
                                                      source="document")])
@@ -171,6 +174,15 @@ async def seed_activity(repos: Repos, store: EvidenceStore, policy: Policy, zone
                                           enterprise_id=a.enterprise_id, text=opinion_rng.choice(HOST_EVALUATIONS),
                                           written_by="demo", written_at=now))
                 counts["opinions"] += 1
+        if policy.review is not None:  # an expert review (Jincheng 第二十条): points a little around the records'
+            for reviewer in REVIEWERS:
+                scores = {c.key: round(c.points * review_rng.uniform(0.55, 0.95)) for c in policy.review.criteria}
+                total = sum(scores.values())
+                rules = policy.assessment
+                conclusion = policy.grades[0 if total >= rules.top_score else 1 if total >= rules.pass_score else -1].key
+                repos.session.add(ExpertReview(year=today.year, commissioner_id=commissioner_id, reviewer=reviewer,
+                                               scores=scores, conclusion=conclusion, written_by="demo", written_at=now))
+                counts["reviews"] += 1
         if index % 10 == 9:
             await repos.session.flush()
     return counts

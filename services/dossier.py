@@ -62,6 +62,7 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
     surveys = await repos.feedback.surveys_of_commissioner(c.id, str(year))
     disqualifications = await repos.assessment.disqualifications_of(c.id)
     opinions = await repos.assessment.opinions(year, c.id)
+    reviews = await repos.assessment.reviews(year, c.id) if policy.review else []
 
     zone = ZoneInfo(policy.timezone)  # times are stored in UTC and shown in the policy's zone
     outcome_kinds = {k.key: k.text(t.lang) for k in policy.outcome_kinds}
@@ -101,7 +102,7 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
         integrity=policy.dossier.integrity(t.lang), integrity_article=policy.dossier.integrity_article,
         disqualifications=[{"on": rows_of.local_time(d.decided_at, zone)[:10], "reason": _reason_text(t, policy, d.reason),
                             "article": d.article} for d in disqualifications],
-        signoff=policy.dossier.signoff, review=policy.review,
+        signoff=policy.dossier.signoff, review=policy.review, sheet=rows_of.review_sheet(t, policy, reviews),
         county_opinion=next((o.text for o in opinions if o.kind == "county"), None),
         host_opinions=[o for o in opinions if o.kind == "host"],
     )

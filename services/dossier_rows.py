@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from domain.evidence import Point, distance_m
+from domain.evidence import Point, distance_m, location_source
 from domain.policy import Policy
 from domain.reports import periods
 from locales import Translator
@@ -46,6 +46,7 @@ class VisitRow:
     status: str
     css: str
     flags: list[str]
+    location: str  # how the on-site location was sent: live, the phone's position, a map pin; or ""
     answer: str
     dispute_reason: str | None
     photos: list[Photo] = field(default_factory=list)
@@ -66,7 +67,7 @@ def visit_rows(t: Translator, policy: Policy, store: EvidenceStore, visits: list
             css=css,
             flags=[t(f"visit.flag_{f['flag']}", **{k: val for k, val in f.items() if k != "flag"})
                    for f in v.flags if f["flag"] not in HIDDEN_FLAGS],
-            answer=_answer_text(t, answer), dispute_reason=answer.dispute_reason if answer else None)
+            location=_location_text(t, v), answer=_answer_text(t, answer), dispute_reason=answer.dispute_reason if answer else None)
         site = Point(v.enterprise.latitude, v.enterprise.longitude) if v.enterprise.latitude is not None else None
         for vf in v.files:
             if vf.file.kind != "image":
@@ -81,6 +82,19 @@ def visit_rows(t: Translator, policy: Policy, store: EvidenceStore, visits: list
                 visit_line=f"{row.date} · {row.enterprise} · {row.kind}", status=status, css=css))
         rows.append(row)
     return rows
+
+
+def _location_text(t: Translator, visit: Visit) -> str:
+    if visit.mode != "on_site" or visit.latitude is None:
+        return ""
+    return location_text(t, visit.live_location, visit.accuracy_m)
+
+
+def location_text(t: Translator, live: bool, accuracy_m: float | None) -> str:
+    """Live, sent once (with its accuracy) or picked on the map: how much a location says. The
+    summary card says it too."""
+    source = location_source(live, accuracy_m)
+    return t(f"visit.location_{source.value}", accuracy=round(accuracy_m) if accuracy_m is not None else "")
 
 
 def _answer_text(t: Translator, answer: VisitFeedback | None) -> str:
@@ -180,3 +194,41 @@ def report_rows(t: Translator, policy: Policy, agreements: list, reports: list[R
 
 def local_time(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass
+class ReviewSheet:
+    """The expert review sheet (a policy's [review]): a column per reviewer (blank ones to fill by
+    hand up to the policy's number), the mean of the entered points, the conclusions."""
+
+    names: list[str]  # one per column, "" for a blank column
+    points: dict[str, list[str]]  # criterion key -> a cell per column
+    means: dict[str, str]  # criterion key -> mean of the entered points ("" when none)
+    totals: list[str]
+    total_mean: str
+    conclusions: list[str]  # grade names per column
+    majority: str | None  # the conclusion most reviewers reached (ties: the lower grade)
+
+
+def review_sheet(t: Translator, policy: Policy, reviews: list) -> ReviewSheet | None:  # list[ExpertReview]
+    if policy.review is None:
+        return None
+    columns = max(policy.review.reviewers, len(reviews))
+    blank = [""] * (columns - len(reviews))
+    names = {g.key: g.text(t.lang) for g in policy.grades}
+
+    def fmt(value: float) -> str:
+        return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
+
+    points = {c.key: [fmt(r.scores.get(c.key, 0)) for r in reviews] + blank for c in policy.review.criteria}
+    means = {c.key: fmt(sum(r.scores.get(c.key, 0) for r in reviews) / len(reviews)) if reviews else ""
+             for c in policy.review.criteria}
+    totals = [sum(r.scores.values()) for r in reviews]
+    order = [g.key for g in policy.grades]
+    votes = [r.conclusion for r in reviews]
+    majority = max(order, key=lambda k: (votes.count(k), order.index(k))) if votes else None
+    return ReviewSheet(names=[r.reviewer for r in reviews] + blank, points=points, means=means,
+                       totals=[fmt(x) for x in totals] + blank,
+                       total_mean=fmt(sum(totals) / len(totals)) if totals else "",
+                       conclusions=[names.get(r.conclusion, r.conclusion) for r in reviews] + blank,
+                       majority=majority)

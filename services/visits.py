@@ -81,7 +81,8 @@ async def evaluate(repos: Repos, policy: Policy, draft: VisitDraft, today: date)
             if enterprise is not None and enterprise.latitude is not None else None)
     if draft.mode == Mode.ON_SITE:
         location_hits, distance = evidence.check_location(
-            site, shared, draft.location.get("accuracy") if draft.location else None, radius)
+            site, shared, draft.location.get("accuracy") if draft.location else None, radius,
+            live=bool(draft.location and draft.location.get("live")))
         hits += location_hits
     if draft.date is not None and check_date(draft.date, today, policy.visit.max_backdate_days) is DateCheck.LATE:
         hits.append(FlagHit(evidence.Flag.LATE, {"days": (today - draft.date).days}))
@@ -99,7 +100,7 @@ async def evaluate(repos: Repos, policy: Policy, draft: VisitDraft, today: date)
     if draft.date is not None:
         hits += evidence.check_photos(photos, draft.date, shared or site, radius, earlier,
                                       on_site=draft.mode == Mode.ON_SITE)
-    return Evaluation(hits, evidence.overall_status(hits), distance)
+    return Evaluation(hits, evidence.overall_status(hits, evidence.notes(policy.visit.pin_is_evidence)), distance)
 
 
 @dataclass(frozen=True)

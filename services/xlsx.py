@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from unicodedata import east_asian_width
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import MergedCell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
@@ -47,29 +47,69 @@ def display_width(value: object) -> int:
     return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in str(value))
 
 
+def two_lines(label: str) -> str:
+    """A label on two lines, broken between words nearest the middle: at a space, or for Chinese
+    between the words jieba finds (特派员/编号, 技术服务/成效); short labels stay whole."""
+    if len(label) <= 3:
+        return label
+    if " " in label:
+        cuts = [i for i, ch in enumerate(label) if ch == " "]
+    else:
+        import jieba  # the matching's segmenter; loaded only when a workbook needs it
+
+        cuts, at = [], 0
+        for word in jieba.lcut(label)[:-1]:
+            at += len(word)
+            cuts.append(at)
+    cuts = [i for i in cuts if label[i] not in ")）" and label[i - 1] not in "(（"]  # brackets stay whole
+    if not cuts:
+        return label
+    cut = min(cuts, key=lambda i: (abs(i - len(label) / 2), -i))
+    return f"{label[:cut].rstrip()}\n{label[cut:].lstrip()}"
+
+
+def _width(value: object) -> int:
+    return max(display_width(line) for line in (str(value).splitlines() or [""]))
+
+
+def _shown(cell: Cell) -> object:
+    """Roughly what the cell shows: a number in its format (1 as "100.0%", not "1")."""
+    value = cell.value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    decimals = len(cell.number_format.partition(".")[2].rstrip("%")) if "." in cell.number_format else 0
+    if cell.number_format.endswith("%"):
+        return f"{value * 100:.{decimals}f}%"
+    if cell.number_format == "General":
+        return f"{value:.6g}"
+    return f"{value:.{decimals}f}"
+
+
 def fit_widths(sheet: Worksheet, least: int = 6, most: int = 40, header_rows: int = 1) -> None:
     """Each column as wide as its longest cell (unit names in full), within least..most; longer
-    text wraps. A header may wrap onto two lines, so a long label does not widen a column of
-    small numbers (the whole table must fit a page's width)."""
-    widths: dict[int, int] = {}
-    for row in sheet.iter_rows():
+    text wraps. A header much wider than its column's values goes on two lines, broken between
+    words, so a long label does not widen a column of small numbers (the table must fit a page)."""
+    body: dict[int, int] = {}
+    for row in sheet.iter_rows(min_row=header_rows + 1):
         for cell in row:
             if cell.value is not None and not isinstance(cell, MergedCell):
-                lines = str(cell.value).splitlines() or [""]
-                width = max(display_width(x) for x in lines)
-                if cell.row <= header_rows:
-                    width = -(-width // 2)
-                widths[cell.column] = max(widths.get(cell.column, 0), width)
+                body[cell.column] = max(body.get(cell.column, 0), _width(_shown(cell)))
+    widths = dict(body)
+    for row in sheet.iter_rows(max_row=header_rows):
+        for cell in row:
+            if cell.value is None or isinstance(cell, MergedCell):
+                continue
+            if isinstance(cell.value, str) and _width(cell.value) > body.get(cell.column, 0) + 2:
+                cell.value = two_lines(cell.value)
+            widths[cell.column] = max(widths.get(cell.column, 0), _width(cell.value))
     for column, width in widths.items():
         sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, least), most)
         if width + 2 > most:  # wraps: long text stays readable in a bounded column
             for (cell,) in sheet.iter_rows(min_row=header_rows + 1, min_col=column, max_col=column):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-    # Spreadsheets do not grow a row for wrapped text written by a program: give the header the
-    # lines its longest label needs.
+    # Spreadsheets do not grow a row for text written by a program: give the header its lines.
     for row in range(1, header_rows + 1):
-        lines = max((-(-display_width(c.value) // max(int(sheet.column_dimensions[c.column_letter].width) - 1, 1))
-                     for c in sheet[row] if c.value is not None and not isinstance(c, MergedCell)), default=1)
+        lines = max((str(c.value).count("\n") + 1 for c in sheet[row] if c.value is not None), default=1)
         sheet.row_dimensions[row].height = 15 * lines + 3
 
 

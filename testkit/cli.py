@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from testkit.databases import ROOT
+import pytest
+
+from testkit.databases import EXAMPLES, ROOT
 
 
 def cli_env(**extra: str) -> dict[str, str]:
@@ -20,3 +22,12 @@ def cli_env(**extra: str) -> dict[str, str]:
 def tepai(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=cli_env(**env),
                           capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def imported_dir(tmp_path_factory) -> Path:  # noqa: ANN001
+    """A working directory whose default database holds the example workbook."""
+    folder = tmp_path_factory.mktemp("imported")
+    result = tepai(folder, "import", str(EXAMPLES / "tepai-example.xlsx"))
+    assert result.returncode == 0, result.stderr
+    return folder

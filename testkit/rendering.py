@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
 from pathlib import Path
 
 from testkit.databases import ROOT
@@ -47,3 +48,14 @@ def render_page(pdf: bytes, page: int, name: str, dpi: int = 70) -> Path:
                     str(source), str(OUTPUT / name)], check=True, timeout=120)
     source.unlink()
     return OUTPUT / f"{name}.png"
+
+
+def spreadsheet_pdf(path: Path) -> bytes:
+    """A workbook's print preview: LibreOffice Calc (headless) prints it to PDF with the print
+    set-up the workbook carries (orientation, fit to width, repeated rows, header and footer)."""
+    with tempfile.TemporaryDirectory(prefix="tepai-soffice-") as work:
+        # A profile of its own: parallel runs (and a desktop LibreOffice) would fight over one.
+        profile = Path(work, "profile").as_uri()
+        subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                        "--outdir", work, str(path)], check=True, capture_output=True, timeout=180)
+        return Path(work, f"{path.stem}.pdf").read_bytes()

@@ -77,4 +77,4 @@ async def to_card(walk: Walk, enterprise: str | None, photo: bytes, location: tu
     await walk.send(SUMMARY)
     await walk.feed(walk.harness.photo(walk.person, photo, file_id))
     await walk.press("✅ 完成")
-    await walk.feed(walk.harness.location(walk.person, *location))
+    await walk.feed(walk.harness.location(walk.person, *location, accuracy=10.0))  # the phone's position

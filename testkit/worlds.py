@@ -119,3 +119,15 @@ async def queued(w, person: Person | None = None, prefix: str = "") -> list[Outb
         if person is not None:
             stmt = stmt.where(OutboxMessage.chat_id == person.id)
         return list((await session.scalars(stmt)).all())
+
+
+async def stored_visits(world) -> list[Visit]:  # noqa: ANN001
+    async with world[0]() as session:
+        return list((await session.scalars(select(Visit).order_by(Visit.id))).all())
+
+
+async def finish_on_site(walk: Walk, location=NEAR_E001, **location_kw) -> list[str]:  # noqa: ANN001
+    location_kw.setdefault("accuracy", 10.0)  # what the phone's "send my location" carries
+    await walk.press("✅ 完成")
+    await walk.feed(walk.harness.location(walk.person, *location, **location_kw))
+    return texts(await walk.press("✅ 确认提交"))

@@ -13,6 +13,7 @@ import pytest
 
 from domain.clock import FrozenClock
 from domain.records import Kind
+from services.assessment import assess
 from services.demo_activity import seed_activity
 from services.importer import import_file
 from storage.db import create_engine, create_sessionmaker
@@ -24,6 +25,7 @@ ZONE = ZoneInfo("Asia/Shanghai")
 SEED_DAY = date(2026, 11, 20)
 AS_OF = date(2026, 11, 23)
 IMPORTED_AT = datetime(2026, 3, 16, 2, 0, tzinfo=timezone.utc)  # the examples are imported on 16 March
+CODES = ["C001", "C002", "C003", "C004", "C005"]  # every example commissioner has an agreement in 2026
 
 
 @dataclass
@@ -90,3 +92,9 @@ async def seeded(database_url, migrated_templates, tmp_path_factory, sessionmake
     counts = await restore_seeded_year(database_url, migrated_templates, tmp_path_factory, policy, tmp_path)
     clock.set(datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc))
     return Seeded(sessionmaker, EvidenceStore(tmp_path / "evidence"), counts)
+
+
+async def assessed(seeded: Seeded, policy, year: int = 2026):  # noqa: ANN001, ANN201
+    """The year assessed as of AS_OF."""
+    async with seeded.sessionmaker() as session:
+        return await assess(Repos(session), policy, year, AS_OF)

@@ -15,14 +15,7 @@ from services.demo_activity import seed_activity
 from services.roster import COLUMNS, write_roster
 from storage.models import AuditEntry, GradeDecision, Report, Survey, User, Visit
 from storage.repositories import Repos
-from testkit.years import AS_OF, SEED_DAY, ZONE, Seeded, imported, seeded  # noqa: F401 - fixtures
-
-CODES = ["C001", "C002", "C003", "C004", "C005"]  # every example commissioner has an agreement in 2026
-
-
-async def assessed(seeded: Seeded, policy, year: int = 2026):  # noqa: ANN001, ANN201
-    async with seeded.sessionmaker() as session:
-        return await assess(Repos(session), policy, year, AS_OF)
+from testkit.years import AS_OF, CODES, SEED_DAY, ZONE, Seeded, assessed, imported, seeded  # noqa: F401 - fixtures
 
 
 def by_code(result) -> dict:  # noqa: ANN001
@@ -184,7 +177,7 @@ async def test_roster_xlsx(seeded, policy, tmp_path: Path) -> None:  # noqa: ANN
     assert write_roster(path, policy, t, result) == len(CODES)
     sheet = load_workbook(path).active
     assert sheet.title == "2026年度考核"
-    header = [cell.value for cell in sheet[1]]
+    header = [cell.value.replace("\n", "") for cell in sheet[1]]  # long labels go on two lines
     assert header[:5] == ["排名", "编号", "姓名", "派出单位", "县区"]
     assert header == [t(f"assess.col_{c}") if c != "failures" else "不合格原因" for c in COLUMNS]
     assert {"总分", "建议等次", "依据", "履职尽责", "技术服务成效", "创新成果转化", "服务对象满意度"} <= set(header)

@@ -312,7 +312,7 @@ async def test_notice_list_export_for_admins_only(people, database_url, monkeypa
     await walk.press("📥 导出公示名单")
     [document] = [r for r in walk.seen if type(r).__name__ == "SendDocument"]
     sheet = load_workbook(_bytes_of(document)).active
-    assert [c.value for c in sheet[1]][:3] == ["编号", "特派员编号", "科技特派员"]
+    assert [c.value.replace("\n", "") for c in sheet[1]][:3] == ["编号", "特派员编号", "科技特派员"]  # long labels wrap
     assert [c.value for c in sheet[2]][1:3] == ["A002", "孙悦"]
     assert sheet[2][9].value == "2026-03-17" and sheet[2][11].value == "公示中"
     commissioner = Walk(h, SUN)

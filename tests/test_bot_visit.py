@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from domain.policy import load_policy
 from domain.roles import Role
 from storage.evidence_store import EvidenceStore
-from storage.models import AuditEntry, StoredFile, Visit, VisitFile
+from storage.models import AuditEntry, StoredFile, VisitFile
 from testkit import images
 from testkit.botkit import Person, texts
 from testkit.visitflow import SUMMARY, Walk, to_card, to_summary
@@ -22,21 +22,12 @@ from testkit.worlds import (  # noqa: F401 - fixtures
     WANG,
     ZHANG,
     build,
+    finish_on_site,
     harness,
     invite,
+    stored_visits,
     world,
 )
-
-
-async def stored_visits(world) -> list[Visit]:  # noqa: ANN001
-    async with world[0]() as session:
-        return list((await session.scalars(select(Visit).order_by(Visit.id))).all())
-
-
-async def finish_on_site(walk: Walk, location=NEAR_E001, **location_kw) -> list[str]:  # noqa: ANN001
-    await walk.press("✅ 完成")
-    await walk.feed(walk.harness.location(walk.person, *location, **location_kw))
-    return texts(await walk.press("✅ 确认提交"))
 
 
 async def test_on_site_visit_with_album_and_location(harness, world) -> None:
@@ -134,7 +125,7 @@ async def test_each_evidence_flag(harness, world, case) -> None:  # noqa: ANN001
         card = await walk.send("无法提供位置")
     else:
         where = (37.90, 113.58) if case == "far" else NEAR_E001
-        card = texts(await walk.feed(harness.location(ZHANG, *where)))
+        card = texts(await walk.feed(harness.location(ZHANG, *where, accuracy=10.0)))
     expected_text = {"far": "超出 1000 米范围", "exif_time": "拍摄于 2026年1月2日 09:00", "exif_gps": "拍摄地点距服务地点",
                      "forwarded": "是转发的", "no_exif": "没有拍摄时间和地点", "late": "补记 1 天前",
                      "no_location": "未提供位置"}[case]
@@ -174,7 +165,7 @@ async def test_reused_photo_is_flagged_by_id_and_by_look(harness, world) -> None
     await third.send(SUMMARY)
     await third.feed(harness.photo(WANG, smaller.getvalue(), "resized"))
     card = texts(await third.press("✅ 完成"))
-    await third.feed(harness.location(WANG, *E002))
+    await third.feed(harness.location(WANG, *E002, accuracy=10.0))
     assert "与第 1 号服务记录中的照片相同" in third.last_text()
     await third.press("✅ 确认提交")
     visits = await stored_visits(world)
@@ -216,7 +207,8 @@ async def test_bad_inputs_get_hints_and_keep_the_draft(harness, world) -> None:
     assert "未完成的服务记录" in (await walk.send("/visit"))[0]
     await walk.press("继续填写")
     assert "发送您现在的位置" in walk.last_text()
-    await walk.feed(harness.location(ZHANG, *NEAR_E001, live_period=900))
+    card = texts(await walk.feed(harness.location(ZHANG, *NEAR_E001, live_period=900)))
+    assert "实时位置" in card[-1] and "地图选点" not in card[-1]
     assert "点卡片上的按钮" in (await walk.send("好的"))[0]
     await walk.press("✅ 确认提交")
     [visit] = await stored_visits(world)
@@ -329,3 +321,32 @@ async def test_amend_keeps_the_length_limit(harness, world) -> None:
     assert visit.summary == SUMMARY and visit.amended_at is None  # nothing changed
     new_text = "补充：更换了温控传感器并重新标定，连续运行四小时温度稳定。"
     assert f"#{visit.id} 已修改" in (await walk.send(new_text))[0]  # still asked: a shorter text is taken
+
+
+@pytest.mark.parametrize("policy", ["yangquan", "jincheng"], indirect=True)
+async def test_a_dropped_pin_is_flagged_and_the_policy_says_if_it_is_enough(harness, world, policy) -> None:
+    walk = Walk(harness, ZHANG)
+    await to_summary(walk, "阳泉华鑫耐火材料有限公司")
+    await walk.send(SUMMARY)
+    await walk.feed(harness.document(ZHANG, images.jpeg(16, taken=TODAY_LOCAL), "pin1"))
+    await walk.press("✅ 完成")
+    card = texts(await walk.feed(harness.location(ZHANG, *NEAR_E001)))[-1]  # no accuracy, not live: a pin
+    assert "地图选点" in card and "位置是地图上选的点" in card
+    result = texts(await walk.press("✅ 确认提交"))[0]
+    [visit] = await stored_visits(world)
+    assert [f["flag"] for f in visit.flags] == ["pin"]
+    assert (visit.live_location, visit.accuracy_m) == (False, None)
+    if policy.visit.pin_is_evidence:  # Jincheng: noted on the record
+        assert visit.evidence_status == "noted" and "位置是地图上选的点" not in result
+    else:  # Yangquan 第八条: a pin alone is no proof, the county sees it flagged
+        assert visit.evidence_status == "flagged" and "位置是地图上选的点" in result
+
+
+async def test_the_card_says_the_position_and_its_accuracy(harness, world) -> None:
+    walk = Walk(harness, ZHANG)
+    await to_summary(walk, "阳泉华鑫耐火材料有限公司")
+    await walk.send(SUMMARY)
+    await walk.feed(harness.document(ZHANG, images.jpeg(17, taken=TODAY_LOCAL), "acc1"))
+    await walk.press("✅ 完成")
+    card = texts(await walk.feed(harness.location(ZHANG, *NEAR_E001, accuracy=12.0)))[-1]
+    assert "当前位置，精度约 12 米" in card and "未发现问题" in card

@@ -28,6 +28,20 @@ async def test_each_visit_shows_its_description_and_dispute_reason(seeded, polic
     assert f"第 3 次服务（{disputed.visit_date.isoformat()}，{disputed.enterprise.name}）：那天专家只打了个电话" in html
 
 
+async def test_each_on_site_visit_says_how_its_location_was_sent(seeded, policy) -> None:  # noqa: ANN001, F811
+    visits = [v for v in await visits_of(seeded, "C001") if v.mode == "on_site" and v.latitude is not None]
+    async with seeded.sessionmaker() as session:  # one dropped pin, one live location, the rest as seeded
+        await session.execute(update(Visit).where(Visit.id == visits[0].id).values(
+            accuracy_m=None, live_location=False, flags=[{"flag": "pin"}], evidence_status="flagged"))
+        await session.execute(update(Visit).where(Visit.id == visits[1].id).values(live_location=True))
+        await session.commit()
+    html = (await dossier_of(seeded, policy, "C001")).html
+    assert html.count("地图选点（没有定位精度，不能证明人在现场）") == 1
+    assert "位置是地图上选的点，不是手机定位" in html  # the flag, under the visit's evidence
+    assert html.count('<span class="muted">实时位置</span>') == 1
+    assert html.count('<span class="muted">当前位置，精度约') == len(visits) - 2
+
+
 async def test_comments_are_shown_once_with_who_said_them(seeded, policy) -> None:  # noqa: ANN001, F811
     visits = await visits_of(seeded, "C001")
     async with seeded.sessionmaker() as session:
@@ -111,8 +125,12 @@ async def test_jincheng_dossier_has_the_expert_review_sheet(seeded, policy) -> N
     assert "（第二十条）" in sheet
     for criterion in policy.review.criteria:
         assert f'<td class="nowrap">{criterion.zh}</td><td class="num">{criterion.points}</td>' in sheet
-    assert [f"专家 {n}" for n in range(1, policy.review.reviewers + 1)] == re.findall(r"专家 \d", sheet)
-    assert re.findall(r'<span class="box"></span>([^<]+)', sheet) == ["优秀", "称职", "不称职"]
+    header = re.search(r"<tr><th>评审指标</th>.*?</tr>", sheet).group(0)
+    assert [f"专家 {n}" for n in range(1, policy.review.reviewers + 1)] == re.findall(r"专家 \d", header)
+    # The demo year has two reviewers' points; the third column is left for the panel.
+    assert re.findall(r'<span class="box(?: on)?"></span>([^<]+)', sheet) == ["优秀", "称职", "不称职"]
+    assert sheet.count('<span class="box on">') == 1
+    assert "专家 1：李振华" in sheet and "专家 2：王晓东" in sheet and re.search(r"专家 3</td>", sheet)
     signoff = html[html.index("<h2>审核意见"):]
     assert [box.zh for box in policy.dossier.signoff] == re.findall(r'<div class="title">([^<]+?) <span', signoff)
     assert "市中小企业发展促进中心、市科学技术局考核评定意见" in signoff

@@ -7,6 +7,7 @@ import io
 import logging
 import math
 import re
+from datetime import datetime, timezone
 
 import pytest
 from aiohttp import web
@@ -14,7 +15,11 @@ from PIL import Image
 
 from domain.evidence import Point, distance_m
 from locales import Translator
+from services.assessment import assess
+from services.dossier import build
 from services.maps import Site, Spot, fetch_basemap, frame_for, visit_map
+from storage.repositories import Repos
+from testkit.years import AS_OF, seeded  # noqa: F401
 
 T = Translator("zh")
 SITE = Site(37.8570, 113.5830, "阳泉华鑫耐火材料有限公司", "城区")
@@ -22,6 +27,7 @@ NEAR = [Spot(SITE.lat + dy, SITE.lon + dx, False, "城区") for dy, dx in
         ((0.001, 0.001), (-0.0012, 0.0008), (0.0015, -0.002), (-0.002, -0.001), (0.0005, 0.0025))]
 FAR = Spot(SITE.lat + 0.36, SITE.lon, True, "城区")  # about 40 km north
 TILE_PORT = 18510
+GENERATED = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
 
 
 def circles(svg: str) -> list[tuple[float, float]]:
@@ -116,3 +122,14 @@ def test_frame_keeps_every_enterprise() -> None:
     other = Site(37.95, 113.40, "远处的企业", "矿区")
     frame, outside = frame_for([SITE, other], NEAR, 680, 320)
     assert outside == [] and all(frame.inside(*frame.xy(s.lat, s.lon)) for s in (SITE, other))
+
+
+async def test_the_dossier_draws_its_map_on_the_tiles_it_is_given(seeded, policy, tile_server) -> None:  # noqa: ANN001, F811
+    template = f"http://127.0.0.1:{TILE_PORT}/tiles/{{z}}/{{x}}/{{y}}.png"
+    async with seeded.sessionmaker() as session:
+        repos = Repos(session)
+        result = await assess(repos, policy, 2026, AS_OF)
+        with_tiles = await build(repos, policy, seeded.store, T, result, "C001", GENERATED, map_tiles=template)
+        plain = await build(repos, policy, seeded.store, T, result, "C001", GENERATED)
+    assert tile_server and '<image x="0" y="0"' in with_tiles.html and "底图：127.0.0.1" in with_tiles.html
+    assert "<image" not in plain.html and "底图" not in plain.html

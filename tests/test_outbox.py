@@ -12,6 +12,7 @@ from bot.factory import create_bot
 from domain.policy import load_policy
 from messages.outbox import Outgoing, enqueue
 from scheduler.sender import OutboxSender
+from storage.db import create_engine, create_sessionmaker
 from storage.models import Enterprise, OutboxMessage, RoleGrant, User
 from storage.repositories import Repos
 from testkit.botkit import BOT_TOKEN
@@ -181,3 +182,136 @@ def test_rate_limiter_is_a_sliding_window_with_per_chat_spacing() -> None:
     assert limiter.ready_at(4) == 102.5
     clock[0] = 103.0
     assert limiter.ready_at(4) <= clock[0]  # the window has moved on
+
+
+# --- two senders on one database: claims ------------------------------------------------------
+
+async def test_two_senders_on_one_database_send_each_message_once(sessionmaker, clock, api, database_url) -> None:
+    """Two processes that both believe they may send (one's lease lapsed a moment ago): each row
+    is claimed by one of them, so none goes out twice. Each has its own engine, as a process would."""
+    server, bot = api
+    users = await make_users(sessionmaker, clock, 300)
+    await queue_all(sessionmaker, clock, users)
+    other_engine = create_engine(database_url)
+    try:
+        senders = [OutboxSender(maker, bot, clock, POLICY, ZONE, per_second=600, per_chat_interval=0, batch=20,
+                                owner=owner)
+                   for maker, owner in ((sessionmaker, "host-a:1:aa"), (create_sessionmaker(other_engine), "host-b:2:bb"))]
+        for sender in senders:  # both connected before either starts (half a second of sending)
+            async with sender.sessionmaker() as session:
+                await session.execute(select(1))
+        counts = await asyncio.gather(*(s.run_once() for s in senders))
+    finally:
+        await other_engine.dispose()
+    assert len(server.received) == 300 and set(server.received.values()) == {1}
+    assert sum(counts) == 300 and min(counts) > 0, counts  # both sent, never the same row
+    assert await statuses(sessionmaker) == {"sent": 300}
+
+
+async def test_a_claimed_row_waits_for_its_claim_to_lapse(sessionmaker, clock, api) -> None:
+    server, bot = api
+    users = await make_users(sessionmaker, clock, 3)
+    await queue_all(sessionmaker, clock, users)
+    crashed = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, owner="host-a:1:aa")
+    assert len(await crashed._claim()) == 3  # claimed, then the process was killed
+    other = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=1000, per_chat_interval=0,
+                         owner="host-b:2:bb")
+    assert await other.run_once() == 0 and not server.received
+    clock.advance(crashed.claim_ttl + timedelta(seconds=1))
+    assert await other.run_once() == 3
+    assert len(server.received) == 3 and set(server.received.values()) == {1}
+
+
+async def test_no_message_starts_when_its_claim_would_lapse_on_the_way(sessionmaker, clock, api) -> None:
+    """A send is only started while the claim outlasts the longest call and its mark; else the
+    row is let go for the next round (a stalled sender must not send what another may take)."""
+    server, bot = api
+    [user] = await make_users(sessionmaker, clock, 1)
+    await queue_all(sessionmaker, clock, [user])
+    sender = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=1000, per_chat_interval=0,
+                          owner="host-a:1:aa")
+    [row] = await sender._claim()
+    clock.advance(sender.claim_ttl - sender.needs_left)  # the event loop stalled this long
+    assert await sender._deliver(row) == "claim_lapsing"
+    assert not server.received
+    async with sessionmaker() as session:
+        assert (await session.get(OutboxMessage, row.id)).status == "pending"
+
+
+async def test_a_stopped_sender_lets_go_of_what_it_had_not_started(sessionmaker, clock, api) -> None:
+    server, bot = api
+    users = await make_users(sessionmaker, clock, 200)
+    await queue_all(sessionmaker, clock, users)
+    sender = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=200, per_chat_interval=0, batch=50,
+                          owner="host-a:1:aa")
+    task = asyncio.create_task(sender.run_once())
+    while sum(server.received.values()) < 20:
+        await asyncio.sleep(0.01)
+    task.cancel()  # the lease was lost
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(200):  # what was on its way is marked
+        if (await statuses(sessionmaker)).get("sent", 0) == sum(server.received.values()):
+            break
+        await asyncio.sleep(0.05)
+    async with sessionmaker() as session:
+        claimed = (await session.scalars(select(OutboxMessage.id).where(
+            OutboxMessage.status == "pending", OutboxMessage.claimed_by.is_not(None)))).all()
+    assert claimed == []  # the clock has not moved: without the release these would wait two minutes
+
+
+# --- messages with attachments: each part once ------------------------------------------------
+
+async def queue_with_documents(sessionmaker, clock, user: User, documents: list[dict]) -> None:  # noqa: ANN001
+    async with sessionmaker() as session:
+        repos = Repos(session)
+        await enqueue(repos, clock, POLICY, ZONE, Outgoing(f"report:{user.id}", user, "季度报告", documents=tuple(documents)))
+        await repos.commit()
+
+
+async def test_a_failed_attachment_is_sent_again_alone(sessionmaker, clock, api, tmp_path) -> None:
+    """Text, then two files; the second file meets a 502. The retry sends that file only: the
+    text and the first file reached the recipient already (they used to go again on every retry)."""
+    server, bot = api
+    [user] = await make_users(sessionmaker, clock, 1)
+    files = []
+    for name in ("照片1.jpg", "照片2.jpg"):
+        (tmp_path / name).write_bytes(b"\xff\xd8" + name.encode())
+        files.append({"path": str(tmp_path / name), "name": name})
+    await queue_with_documents(sessionmaker, clock, user, files)
+    server.fail_calls = {3}  # the second document
+    sender = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=1000, per_chat_interval=0)
+    assert await sender.run_once() == 0
+    async with sessionmaker() as session:
+        row = (await session.scalars(select(OutboxMessage))).one()
+        assert (row.status, row.parts_sent, row.attempts) == ("pending", 2, 1)
+    clock.advance(timedelta(seconds=3))
+    assert await sender.run_once() == 1
+    assert server.delivered == [("sendMessage", user.telegram_id, "季度报告"),
+                                ("sendDocument", user.telegram_id, "照片1.jpg"),
+                                ("sendDocument", user.telegram_id, "照片2.jpg")]
+    assert await statuses(sessionmaker) == {"sent": 1}
+
+
+async def test_a_missing_attachment_fails_for_good_and_tells_the_bureau(sessionmaker, clock, api, tmp_path) -> None:
+    server, bot = api
+    recipient, bureau = await make_users(sessionmaker, clock, 2)
+    async with sessionmaker() as session:
+        session.add(RoleGrant(user_id=bureau.id, role="bureau", subject_key="bureau", display_name="赵局",
+                              subject_name="市科技局", granted_at=clock.now()))
+        await session.commit()
+    (tmp_path / "kept.pdf").write_bytes(b"%PDF-1.4")
+    await queue_with_documents(sessionmaker, clock, recipient, [
+        {"path": str(tmp_path / "kept.pdf"), "name": "kept.pdf"},
+        {"path": str(tmp_path / "evidence" / "lost.jpg"), "name": "现场照片.jpg"}])
+    sender = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=1000, per_chat_interval=0)
+    for _ in range(5):  # rounds, hours apart: no retry loop
+        await sender.run_once()
+        clock.advance(timedelta(hours=1))
+    assert server.received == {bureau.telegram_id: 1}  # the recipient got nothing half-sent
+    async with sessionmaker() as session:
+        row = await session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == recipient.id))
+    assert (row.status, row.attempts, row.parts_sent) == ("failed", 0, 0)
+    assert "lost.jpg" in row.last_error
+    [(_, _, notice)] = server.delivered
+    assert f"#{row.id}" in notice and "用户0" in notice and "lost.jpg" in notice and "尚未收到任何内容" in notice

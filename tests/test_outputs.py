@@ -3,6 +3,7 @@ back as text: each speaks of its own city and grades and never of the other pres
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -54,8 +55,12 @@ def test_each_output_speaks_of_its_own_city_and_grades(demo: DemoOutputs) -> Non
     kinds = {p.suffix for p in demo.files}
     assert {".xlsx", ".txt", ".pdf", ".html"} <= kinds
     foreign = foreign_words(demo.policy)
-    found = {p.name: _found(text_of(p), foreign) for p in demo.files}
+    texts = {p.name: text_of(p) for p in demo.files}
+    found = {name: _found(text, foreign) for name, text in texts.items()}
     assert {name: words for name, words in found.items() if words} == {}
+    # A catalogue text rendered without its values would show its placeholder ("得分达到{top}线").
+    placeholders = {name: re.findall(r"\{[a-z_]+\}", text) for name, text in texts.items()}
+    assert {name: found for name, found in placeholders.items() if found} == {}
     roster = text_of(next(p for p in demo.files if p.suffix == ".xlsx"))
     assert demo.policy.city_zh.removesuffix("市") in roster  # the demo's enterprises are the city's
     assert {g.zh for g in demo.policy.grades[:2]} <= set(roster.split())

@@ -3,17 +3,20 @@ checked against the cap, the final grade, and a print set-up (A4 landscape, fit 
 header on every page, columns wide enough for unit names)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
-from domain.policy import load_policy
+from domain.policy import PRESETS, load_policy
 from locales import Translator
 from services import opinions
 from services.assessment import decide
 from services.roster import COLUMNS, write_roster
 from services.xlsx import display_width
 from storage.repositories import Repos
+from testkit.rendering import page_with, pdf_pages, pdf_text, render_page, spreadsheet_pdf
 from testkit.years import CODES, assessed, imported, seeded  # noqa: F401 - fixtures
 
 T = Translator("zh")
@@ -46,7 +49,9 @@ async def test_rates_totals_final_grades_and_county_opinions(seeded, policy, clo
     assert sheet.cell(row=rows["C003"], column=_column("final_grade")).value == "合格"
     assert final.count("合格") == 1 and final.count(None) == len(CODES) - 1  # proposals are not final
     said = {code: sheet.cell(row=r, column=_column("county_opinion")).value for code, r in rows.items()}
-    assert said == {code: "服务认真，企业反映良好" if code == "C002" else None for code in CODES}  # this year's only
+    assert said == {code: result.county_opinions.get(code) for code in CODES}
+    assert said["C002"] == "服务认真，企业反映良好"  # written again: replaced
+    assert said["C004"] != "上一年的意见"  # this year's only
     totals = len(CODES) + 2
     assert sheet.cell(row=totals, column=1).value.startswith(f"合计 {len(CODES)} 人")
     assert f"A{totals}:E{totals}" in {str(r) for r in sheet.merged_cells.ranges}
@@ -92,3 +97,25 @@ async def test_print_set_up_and_widths(seeded, policy, tmp_path: Path) -> None: 
     longest = max(display_width(c.value) for (c,) in sheet.iter_rows(min_row=2, max_row=len(CODES) + 1,
                                                                       min_col=4, max_col=4))
     assert sheet.column_dimensions[unit].width >= longest
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+async def test_print_preview(seeded, preset, tmp_path: Path) -> None:  # noqa: F811
+    """LibreOffice prints the roster as the set-up says: every column on one page's width (two
+    pages in all: the roster with its totals row, then the grade counts; without fit to width
+    the roster's 26 columns take several), the title above and page numbers below; the pages
+    go to the test output as PNG."""
+    policy = load_policy(preset)
+    path = tmp_path / "roster.xlsx"
+    write_roster(path, policy, T, await assessed(seeded, policy))
+    pdf = spreadsheet_pdf(path)
+    pages = pdf_text(pdf).split("\f")
+    assert pdf_pages(pdf) == 2
+    assert "排名" in pages[0] and "合计 5 人" in pages[0] and "C005" in pages[0]
+    assert re.search(r"^1 ?/ ?2$", pages[0], re.M) and "2026年度考核" in pages[0]  # footer and header
+    counts = page_with(pdf, "等次统计")
+    assert counts == 2
+    assert all(g.zh in pages[counts - 1] for g in policy.grades)
+    assert ("名额上限" in pages[counts - 1]) == (policy.top_grade_cap is not None)
+    assert render_page(pdf, 1, f"roster-{preset}-1", dpi=110).is_file()
+    assert render_page(pdf, counts, f"roster-{preset}-grades", dpi=70).is_file()

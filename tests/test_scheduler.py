@@ -13,12 +13,18 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from bot.factory import create_bot
 from domain.clock import as_utc
 from domain.roles import Role
+from messages.outbox import Outgoing, enqueue
 from scheduler import jobs, runtime
 from scheduler.lease import LEASE_TTL, SCHEDULER_LEASE, Lease, LeaseStatus, process_name
 from scheduler.runtime import Runtime, jobstore_url, sync_url
-from storage.models import OutboxMessage, SchedulerLease
+from scheduler.sender import OutboxSender
+from storage.models import OutboxMessage, SchedulerLease, User
+from storage.repositories import Repos
+from testkit.botkit import BOT_TOKEN
+from testkit.fakes.rate_limited_api import RateLimitedBotApi
 from testkit.worlds import ZHANG, build, invite, world  # noqa: F401 - fixtures
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -229,6 +235,47 @@ async def test_a_holder_that_cannot_reach_the_database_stops_before_its_lease_la
     clock.advance(timedelta(seconds=30))
     assert not await held._renewed()  # 30 s left: the next try would be too late, so stop now
     assert held.held_until is None
+
+
+async def test_the_sender_runs_with_the_lease_and_stops_with_it(sessionmaker, clock, policy, database_url) -> None:
+    """In `tepai run` the sender runs beside APScheduler under the lease: losing the lease stops
+    both (it used to stop APScheduler only, leaving a second sender running)."""
+    server = RateLimitedBotApi(per_second=1000)
+    bot = create_bot(BOT_TOKEN, api_server=await server.start())
+    rt = make(sessionmaker, clock, policy, database_url)
+    held = lease(sessionmaker, clock, "host-a:1", renew_every=0.05)
+    sender = OutboxSender(sessionmaker, bot, clock, policy, SHANGHAI, per_second=1000, per_chat_interval=0,
+                          owner=held.holder)
+    async with sessionmaker() as session:
+        session.add_all([User(telegram_id=700 + i, full_name=f"用户{i}", created_at=clock.now(), failed_starts=0)
+                         for i in range(2)])
+        await session.commit()
+        first, second = (await session.scalars(select(User).order_by(User.id))).all()
+
+    async def queue(user: User) -> None:
+        async with sessionmaker() as session:
+            repos = Repos(session)
+            await enqueue(repos, clock, policy, SHANGHAI, Outgoing(f"test:{user.id}", user, "你好"))
+            await repos.commit()
+
+    serving = asyncio.create_task(runtime.serve(rt, held, sender))
+    try:
+        await queue(first)
+        await wait_until(lambda: server.received[first.telegram_id] == 1)
+        assert rt.scheduler is not None and rt.scheduler.running
+        async with sessionmaker() as session, session.begin():  # another process took over
+            row = await session.get(SchedulerLease, SCHEDULER_LEASE)
+            row.holder, row.expires_at = "host-b:2", clock.now() + timedelta(hours=1)
+        await wait_until(lambda: not rt.scheduler.running)
+        await queue(second)
+        await asyncio.sleep(1.5)  # longer than the sender's idle pause, thirty lease periods
+        assert server.received[second.telegram_id] == 0  # no sender runs here any more
+    finally:
+        serving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await serving
+        await bot.session.close()
+        await server.stop()
 
 
 # --- starting and stopping ------------------------------------------------------------------------

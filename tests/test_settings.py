@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from bot.factory import create_bot
 from bot.settings import DEFAULT_API_SERVER, Settings
 from locales import Translator
+from testkit.cli import imported_dir  # noqa: F401 - a fixture
 from testkit.cli import tepai as _tepai
 from testkit.databases import EXAMPLES
 
@@ -157,15 +158,6 @@ def test_cli_import_examples_then_invite_prints_a_deep_link(tmp_path):
     assert "张伟" in result.stdout
 
 
-@pytest.fixture(scope="module")
-def imported_dir(tmp_path_factory) -> Path:  # noqa: ANN001
-    """A working directory whose default database holds the example workbook."""
-    folder = tmp_path_factory.mktemp("imported")
-    result = _tepai(folder, "import", str(EXAMPLES / "tepai-example.xlsx"))
-    assert result.returncode == 0, result.stderr
-    return folder
-
-
 def test_cli_invite_unknown_code_exits_1(imported_dir):
     result = _tepai(imported_dir, "invite", "commissioner", "NOPE", TEPAI_BOT_USERNAME="tepai_test_bot")
     assert result.returncode == 1, result.stderr
@@ -219,6 +211,12 @@ def test_cli_demo_works_without_a_token(tmp_path):
         assert db.execute("select count(*) from invites").fetchone()[0] == 4
         assert db.execute("select count(*) from needs where status = 'open'").fetchone()[0] == 8
         assert db.execute("select count(*) from commissioners where status = 'applicant'").fetchone()[0] == 4
+    # Its last lines say how the next commands read it, and they do.
+    demo_dir = f"TEPAI_DATA_DIR={(tmp_path / 'X').resolve()}"
+    assert any(line.strip().startswith(f"{demo_dir} tepai assess --year") for line in result.stdout.splitlines()[-3:])
+    year = result.stdout.split(f"{demo_dir} tepai assess --year ", 1)[1].split()[0]
+    assessed = _tepai(tmp_path, "assess", "--year", year, TEPAI_DATA_DIR=str(tmp_path / "X"))
+    assert assessed.returncode == 0 and "：0 人" not in assessed.stdout, assessed.stderr
 
 
 def test_cli_unknown_policy_exits_2_with_one_line(tmp_path):

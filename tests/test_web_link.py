@@ -81,3 +81,37 @@ def test_cli_web_link_prints_a_link_under_the_base_url(tmp_path) -> None:  # noq
     with sqlite3.connect(tmp_path / "tepai.db") as db:
         stored = [row[0] for row in db.execute("select counties from web_links order by id")]
     assert stored[0] is None and json.loads(stored[1]) == ["城区"]
+
+
+def test_cli_web_serves_the_console(tmp_path) -> None:  # noqa: ANN001
+    """`tepai web --port` migrates the database and answers; a link from `tepai web-link` opens it."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEPAI_")}
+    env.update(TEPAI_DATA_DIR=str(tmp_path), TEPAI_WEB_URL="http://127.0.0.1:18851")
+    server = subprocess.Popen([sys.executable, "-m", "bot", "web", "--host", "127.0.0.1", "--port", "18851"],
+                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:18851/signin", timeout=2) as response:
+                    assert response.status == 200 and "/web" in response.read().decode()
+                    assert response.headers["X-Frame-Options"] == "DENY"
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None and time.monotonic() < deadline, server.stderr.read()
+                time.sleep(0.3)
+        link = subprocess.run([sys.executable, "-m", "bot", "web-link"], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=120).stdout.splitlines()[-1]
+        assert link.startswith("http://127.0.0.1:18851/signin/")
+        with urllib.request.urlopen(link, timeout=5) as response:
+            assert 'id="sign-in"' in response.read().decode()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen("http://127.0.0.1:18851/", timeout=5)
+        assert refused.value.code == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

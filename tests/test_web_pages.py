@@ -7,7 +7,7 @@ import io
 import re
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storage.models import AuditEntry, Commissioner, Enterprise, Visit, VisitFeedback
 from testkit.webkit import COUNTY_A, COUNTY_B, REUSED, web_world  # noqa: F401 - the fixture
@@ -159,7 +159,7 @@ async def test_the_dossier_opens_inline_and_as_pdf(web_world) -> None:  # noqa: 
 async def test_english_pages(web_world) -> None:  # noqa: ANN001
     csrf = await web_world.sign_in("bureau")
     await web_world.client.post("/lang", data={"csrf": csrf, "lang": "en", "next": "/commissioners"})
-    for path, text in (("/commissioners", "Commissioners in 2026"), ("/review", "To review"),
+    for path, text in (("/?year=2026", ">month 7: "), ("/commissioners", "Commissioners in 2026"), ("/review", "To review"),
                        ("/reports", "Reports in 2026"), ("/selection", "Open technical needs"),
                        ("/digests", "Last week")):
         assert text in await (await web_world.client.get(path)).text(), path
@@ -177,3 +177,88 @@ async def test_a_reused_photo_is_shown_beside_the_earlier_visit(web_world) -> No
     assert mine == theirs and mine[:2] == b"\xff\xd8"
     queue = await (await web_world.client.get("/review")).text()
     assert f"#{flagged}<" in queue
+
+
+async def test_sorting_by_proposed_grade_ranks_the_cohort(web_world, policy) -> None:  # noqa: ANN001
+    from datetime import date
+
+    from services.assessment import assess
+    from storage.repositories import Repos
+
+    await web_world.sign_in("bureau")
+    html = await (await web_world.client.get("/commissioners?year=2026&sort=grade&order=asc")).text()
+    shown = list(dict.fromkeys(re.findall(r'<td><a href="/commissioners/([AC]\d+)\?year=2026">', html)))
+    async with web_world.sessionmaker() as session:
+        result = await assess(Repos(session), policy, 2026, date(2026, 11, 20))
+    ranked = [g.scored.inputs.code for g in result.graded]
+    assert shown[:len(ranked)] == ranked and all(code.startswith("A") for code in shown[len(ranked):])
+    labels = {g.key: g.text("zh") for g in policy.grades}
+    assert labels[result.graded[0].grade] in html
+    by_flags = await (await web_world.client.get("/commissioners?year=2026&sort=flags&order=desc")).text()
+    assert re.findall(r'<td><a href="/commissioners/(C\d+)\?year=2026">', by_flags)[0] != "A001"
+
+
+async def test_pages_make_a_fixed_number_of_statements(web_world) -> None:  # noqa: ANN001
+    """No statement per row: two commissioners with different numbers of visits, two list pages
+    of different lengths, cost the same."""
+    from sqlalchemy import event
+
+    await web_world.sign_in("bureau")
+    engine = web_world.sessionmaker.kw["bind"].sync_engine
+    counted = [0]
+
+    def count(*_: object) -> None:
+        counted[0] += 1
+
+    async def statements(path: str) -> int:
+        before = counted[0]
+        assert (await web_world.client.get(path)).status == 200, path
+        return counted[0] - before
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        pairs = [("/commissioners/C001", "/commissioners/C002"),
+                 ("/commissioners?status=active", "/commissioners?county=城区"),
+                 ("/visits?year=2026", "/visits?year=2026&county=城区&status=flagged"),
+                 ("/review", "/review?kind=disputed")]
+        for one, other in pairs:
+            assert await statements(one) == await statements(other) <= 12, (one, other)
+        flagged = next(iter(REUSED))
+        assert await statements(f"/visits/{flagged}") <= 8
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_pace_against_a_yearly_minimum(web_world) -> None:  # noqa: ANN001
+    """Under Jincheng's 24 services a year, the overview counts who is behind today's pace, and the
+    list behind that number shows exactly them."""
+    from dataclasses import replace
+    from datetime import date
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from domain.policy import load_policy
+    from domain.progress import year_progress
+    from web.app import create_app
+    from web.context import CONSOLE
+
+    jincheng = load_policy("jincheng")
+    today = date(2026, 11, 20)
+    expected = year_progress(jincheng, today, 0, 0).expected_by_today
+    async with web_world.sessionmaker() as session:
+        done = dict((await session.execute(
+            select(Visit.commissioner_id, func.count(Visit.id)).where(Visit.voided_at.is_(None))
+            .group_by(Visit.commissioner_id))).all())
+        codes = dict((await session.execute(select(Commissioner.id, Commissioner.code))).all())
+    behind = sorted(codes[cid] for cid in codes if codes[cid].startswith("C") and done.get(cid, 0) < expected)
+    assert behind and len(behind) < 5  # some are behind, not all
+    client = TestClient(TestServer(create_app(replace(web_world.client.app[CONSOLE], policy=jincheng))))
+    await client.start_server()
+    try:
+        await web_world.sign_in("bureau", client)
+        home = await (await client.get("/")).text()
+        assert _count(home, "n-behind") == len(behind) and "应完成" in home
+        listing = await (await client.get("/commissioners?behind=1")).text()
+        assert sorted(set(re.findall(r'<td><a href="/commissioners/(C\d+)\?', listing))) == behind
+    finally:
+        await client.close()

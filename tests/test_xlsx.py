@@ -38,3 +38,17 @@ def test_plain_workbooks_write_formula_like_text_as_text(tmp_path) -> None:  # n
     assert b"<f>" not in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
     cell = load_workbook(path).active["B2"]
     assert (cell.value, cell.data_type) == ("=cmd|' /C calc'!A0", "s")
+
+
+def test_long_headers_wrap_between_words_and_columns_fit_their_values() -> None:
+    sheet = table("名单", ["编号", "特派员编号", "派出单位", "技术服务成效", "县（区）意见"],
+                  [[1, "C001", "山西省煤炭科学研究院", 97.1, "服务认真"]]).active
+    assert [c.value for c in sheet[1]] == ["编号", "特派员\n编号", "派出单位", "技术服务\n成效", "县（区）\n意见"]
+    assert sheet.row_dimensions[1].height == 33  # two lines
+    assert sheet.column_dimensions["C"].width >= 20  # the unit's name in full (10 wide characters)
+    assert sheet.column_dimensions["B"].width < 10  # not the width of the label on one line
+
+
+def test_columns_fit_numbers_as_formatted() -> None:
+    sheet = table("等次", ["等次", "占比"], [["优秀", 0.2], ["合计", 1]], formats={2: "0.0%"}).active
+    assert sheet.column_dimensions["B"].width >= len("100.0%") + 1  # not "###" for 1 shown as 100.0%

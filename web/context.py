@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.web_access import Scope
-from services.console.overview import OverviewCache
+from services.console.cache import VersionedCache
 from locales import Translator
 from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
@@ -32,7 +32,7 @@ class Console:
     store: EvidenceStore
     base_url: str
     map_tiles: str | None = None
-    figures: OverviewCache = field(default_factory=OverviewCache, compare=False)
+    kept: VersionedCache = field(default_factory=VersionedCache, compare=False)  # figures until data changes
 
     @property
     def secure_cookies(self) -> bool:

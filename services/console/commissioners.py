@@ -2,7 +2,7 @@
 download and the dossier, each only within the admin's scope."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from domain.progress import YearProgress, year_progress
 from domain.web_access import Scope
 from locales import Translator
 from services.assessment import assess
+from services.console.cache import VersionedCache
 from services.dossier import Dossier, build
 from services.roster import roster_bytes
 from storage.evidence_store import EvidenceStore
@@ -26,9 +27,29 @@ __all__ = ["CommissionerFilter", "CommissionerRow", "Profile", "commissioner_pag
 TIMELINE_LIMIT = 400  # a year's visits of one commissioner; Jincheng asks for 24
 
 
-async def commissioner_page(repos: Repos, scope: Scope, f: CommissionerFilter, page: int,
-                            size: int) -> tuple[list[CommissionerRow], int]:
-    return await repos.console_people.page(scope.counties, f, (page - 1) * size, size)
+async def commissioner_page(repos: Repos, scope: Scope, f: CommissionerFilter, page: int, size: int,
+                            proposed: dict[str, tuple[int, str]] | None = None) -> tuple[list[CommissionerRow], int]:
+    """A page of the list. Sorted by proposed grade (`proposed`: code -> (rank, grade), from
+    `proposed_grades`) the order comes from ranking the cohort; every other order is SQL's."""
+    if f.sort != "grade" or proposed is None:
+        return await repos.console_people.page(scope.counties, f, (page - 1) * size, size)
+    matching = await repos.console_people.matching(scope.counties, f)
+    unranked = len(proposed) + 1  # those without an agreement that year come last
+    matching.sort(key=lambda row: (proposed.get(row[1], (unranked, ""))[0], row[1]), reverse=f.descending)
+    chosen = matching[(page - 1) * size: page * size]
+    rows = await repos.console_people.rows([cid for cid, _ in chosen], f.year)
+    return [replace(r, proposed=proposed.get(r.commissioner.code, (0, None))[1]) for r in rows], len(matching)
+
+
+async def proposed_grades(cache: VersionedCache, repos: Repos, policy: Policy, year: int,
+                          today: date) -> dict[str, tuple[int, str]]:
+    """Each assessed commissioner's rank and proposed grade (the whole cohort: the top grade's cap
+    ranks it), kept until the data changes."""
+    async def ranked() -> dict[str, tuple[int, str]]:
+        result = await assess(repos, policy, year, today)
+        return {g.scored.inputs.code: (g.rank, g.grade) for g in result.graded}
+
+    return await cache.get(repos, ("proposed", year, today), ranked)
 
 
 async def filter_choices(repos: Repos, scope: Scope) -> tuple[list[str], list[tuple[str, str]]]:
@@ -97,10 +118,10 @@ async def roster(repos: Repos, policy: Policy, t: Translator, scope: Scope, year
 
 
 async def dossier(repos: Repos, policy: Policy, store: EvidenceStore, t: Translator, scope: Scope, code: str,
-                  year: int, today: date, now: datetime) -> Dossier | None:
+                  year: int, today: date, now: datetime, map_tiles: str | None = None) -> Dossier | None:
     if await _scoped_commissioner(repos, scope, code) is None:
         return None
     assessment = await assess(repos, policy, year, today)
     if code not in assessment.commissioners:
         return None  # no agreement that year: nothing to assess
-    return await build(repos, policy, store, t, assessment, code, now)
+    return await build(repos, policy, store, t, assessment, code, now, map_tiles=map_tiles)

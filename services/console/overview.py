@@ -2,7 +2,6 @@
 against the policy's minimum, and what needs someone's attention."""
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -10,6 +9,7 @@ from domain.policy import Policy
 from domain.progress import year_progress
 from domain.reports import periods
 from domain.web_access import Scope
+from services.console.cache import VersionedCache
 from storage.repositories import Repos
 
 ENDING_DAYS = 30  # the reminders' "agreement ending" window
@@ -56,27 +56,11 @@ async def overview(repos: Repos, policy: Policy, scope: Scope, year: int, today:
     return o
 
 
-class OverviewCache:
-    """Overviews kept until the data changes (`ConsoleRepo.data_version`): a province's year of
-    visits takes hundreds of milliseconds to count, and the figures change far less often than
-    the page is opened. One per console process."""
-
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._kept: OrderedDict[tuple, tuple[tuple, Overview]] = OrderedDict()
-
-    async def overview(self, repos: Repos, policy: Policy, scope: Scope, year: int, today: date) -> Overview:
-        version = await repos.console.data_version()
-        key = (scope.stored() and tuple(scope.stored()), year, today)
-        kept = self._kept.get(key)
-        if kept is not None and kept[0] == version:
-            self._kept.move_to_end(key)
-            return kept[1]
-        figures = await overview(repos, policy, scope, year, today)
-        self._kept[key] = (version, figures)
-        while len(self._kept) > self.size:
-            self._kept.popitem(last=False)
-        return figures
+async def kept_overview(cache: VersionedCache, repos: Repos, policy: Policy, scope: Scope, year: int,
+                        today: date) -> Overview:
+    """The overview, counted again only when the data has changed since it was last counted."""
+    key = ("overview", scope.stored() and tuple(scope.stored()), year, today)
+    return await cache.get(repos, key, lambda: overview(repos, policy, scope, year, today))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Relationships name their targets by class name, so the modules need not import each other.
 """
-from storage.models.assessment import GradeDecision, Opinion, Outcome, Report
+from storage.models.assessment import ExpertReview, GradeDecision, Opinion, Outcome, Report
 from storage.models.base import NAMING, Base
 from storage.models.people import (
     Agreement,
@@ -25,7 +25,7 @@ from storage.models.visits import StoredFile, Survey, Visit, VisitFeedback, Visi
 from storage.models.web import WebLink, WebSession
 
 __all__ = [
-    "NAMING", "Base", "Agreement", "AuditEntry", "ChangeRequest", "Commissioner", "Disqualification", "Need",
+    "NAMING", "Base", "Agreement", "AuditEntry", "ChangeRequest", "Commissioner", "Disqualification", "ExpertReview", "Need",
     "Objection", "Pairing", "DispatchingUnit", "Enterprise", "FsmRecord",
     "GradeDecision", "Invite", "Opinion", "Outcome", "OutboxMessage", "ProcessedUpdate", "Report", "RoleGrant",
     "SchedulerLease", "StoredFile", "Survey", "User", "Visit", "VisitFeedback", "VisitFile", "WebLink", "WebSession",

@@ -94,3 +94,20 @@ class Opinion(Base):
     written_at: Mapped[datetime]
 
     enterprise: Mapped[Enterprise | None] = relationship(lazy="joined")
+
+
+class ExpertReview(Base):
+    """One reviewer's sheet for a commissioner and year (Jincheng 第二十条: 专家评审): points per
+    criterion of the policy's [review] and a conclusion (a grade key). Entered by the bureau (/review)."""
+
+    __tablename__ = "expert_reviews"
+    __table_args__ = (UniqueConstraint("year", "commissioner_id", "reviewer", name="uq_expert_reviews_reviewer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    commissioner_id: Mapped[int] = mapped_column(ForeignKey("commissioners.id"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(80))
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # criterion key -> points
+    conclusion: Mapped[str] = mapped_column(String(32))  # a policy grade key
+    written_by: Mapped[str] = mapped_column(String(160))
+    written_at: Mapped[datetime]

@@ -74,6 +74,11 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A sender claims a row before sending it: no other sender takes it until the claim lapses.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[datetime | None]
+    # The text, then each document: how many of these parts Telegram has taken. A retry sends the rest.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SchedulerLease(Base):

@@ -13,6 +13,7 @@ from storage.repositories.console_people import ConsolePeopleRepo
 from storage.repositories.feedback import FeedbackRepo
 from storage.repositories.invites import InviteRepo
 from storage.repositories.lease import LeaseRepo
+from storage.repositories.outbox import OutboxRepo
 from storage.repositories.people import PeopleRepo
 from storage.repositories.reports import ReportRepo
 from storage.repositories.selection import SelectionRepo
@@ -36,6 +37,7 @@ class Repos:
         self.feedback = FeedbackRepo(session)
         self.reports = ReportRepo(session)
         self.lease = LeaseRepo(session)
+        self.outbox = OutboxRepo(session)
         self.assessment = AssessmentRepo(session)
         self.selection = SelectionRepo(session)
         self.changes = ChangeRepo(session)
@@ -56,5 +58,5 @@ class Repos:
 
 
 __all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "ConsoleRepo", "ConsoleListRepo", "ConsolePeopleRepo",
-           "FeedbackRepo", "InviteRepo", "LeaseRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo",
-           "VisitRepo", "WebRepo"]
+           "FeedbackRepo", "InviteRepo", "LeaseRepo", "OutboxRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo",
+           "UserRepo", "VisitRepo", "WebRepo"]

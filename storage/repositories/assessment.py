@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     Agreement,
     Disqualification,
+    ExpertReview,
     GradeDecision,
     Opinion,
     Outcome,
@@ -100,3 +101,8 @@ class AssessmentRepo:
                                      Opinion.kind == kind, Opinion.enterprise_id.is_(None) if enterprise_id is None
                                      else Opinion.enterprise_id == enterprise_id)
         return await self.session.scalar(stmt)
+
+    async def reviews(self, year: int, commissioner_id: int) -> list[ExpertReview]:
+        stmt = (select(ExpertReview).where(ExpertReview.year == year, ExpertReview.commissioner_id == commissioner_id)
+                .order_by(ExpertReview.id))
+        return list((await self.session.scalars(stmt)).all())

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Agreement, Commissioner, DispatchingUnit, GradeDecision, Report, Visit, VisitFeedback
 
 Counties = Collection[str] | None
-SORTS = ("code", "progress", "flags", "rating", "reports", "grade")
+SQL_SORTS = ("code", "progress", "flags", "rating", "reports", "decided")
+SORTS = (*SQL_SORTS, "grade")  # grade: the proposed grade (services.console.commissioners)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class CommissionerRow:
     mean_rating: float | None
     reports: int
     grade: str | None  # the bureau's decision for the year, if any
+    proposed: str | None = None  # the proposed grade, when the list is sorted by it
 
 
 class ConsolePeopleRepo:
@@ -87,10 +89,16 @@ class ConsolePeopleRepo:
             out.append(self._metric(f, "progress") < f.behind)
         return out
 
+    async def matching(self, counties: Counties, f: CommissionerFilter) -> list[tuple[int, str]]:
+        """(id, code) of every commissioner the filter keeps: for an order SQL cannot give (the
+        proposed grade, which ranks the whole cohort)."""
+        return [tuple(r) for r in await self.session.execute(
+            select(Commissioner.id, Commissioner.code).where(*self._conditions(counties, f)))]
+
     async def page(self, counties: Counties, f: CommissionerFilter, offset: int,
                    limit: int) -> tuple[list[CommissionerRow], int]:
         conditions = self._conditions(counties, f)
-        key = f.sort if f.sort in SORTS else "code"
+        key = f.sort if f.sort in SQL_SORTS else "code"
         order = Commissioner.code if key == "code" else self._metric(f, key)
         order = order.desc() if f.descending else order.asc()
         ids = list((await self.session.scalars(

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TypeVar
 
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Agreement, Commissioner, DispatchingUnit, Enterprise
@@ -43,7 +43,7 @@ class PeopleRepo:
         """Every county named on an enterprise or a commissioner."""
         names: set[str] = set()
         for column in (Enterprise.county, Commissioner.county):
-            rows = await self.session.scalars(select(distinct(column)).where(column.is_not(None)))
+            rows = await self.session.scalars(select(column).distinct().where(column.is_not(None)))
             names.update(name for name in rows if name)
         return sorted(names)
 

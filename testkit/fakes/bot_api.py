@@ -20,6 +20,7 @@ class FakeBotApi:
         self.port = 0
         self.got_message = asyncio.Event()
         self.files: dict[str, bytes] = {}  # file_id -> bytes, served through getFile + /file/
+        self.refuse_token = False  # answer every method 401 Unauthorized, as for a revoked token
 
     async def start(self) -> str:
         app = web.Application()
@@ -41,6 +42,8 @@ class FakeBotApi:
         form = await request.post()
         params = {k: v for k, v in form.items()}
         self.calls.append((method, params))
+        if self.refuse_token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         return web.json_response({"ok": True, "result": await self._result(method, params)})
 
     async def _file(self, request: web.Request) -> web.Response:

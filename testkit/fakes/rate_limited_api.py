@@ -16,7 +16,10 @@ class RateLimitedBotApi:
         self.per_second = per_second
         self.forbidden = set(forbidden)
         self.server_errors = server_errors  # answer this many sendMessage calls with 502 first
+        self.fail_calls: set[int] = set()  # answer these send calls (1 = the first) with 502
+        self.calls = 0
         self.received: Counter[int] = Counter()
+        self.delivered: list[tuple[str, int, str]] = []  # (method, chat, text or file name) taken
         self.too_many = 0
         self._window: deque[float] = deque()
         self._runner: web.AppRunner | None = None
@@ -52,8 +55,9 @@ class RateLimitedBotApi:
         if method not in ("sendMessage", "sendDocument"):
             return web.json_response({"ok": True, "result": True})
         chat = int(params["chat_id"])
-        if self.server_errors > 0:
-            self.server_errors -= 1
+        self.calls += 1
+        if self.server_errors > 0 or self.calls in self.fail_calls:
+            self.server_errors = max(0, self.server_errors - 1)
             return web.json_response({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502)
         if chat in self.forbidden:
             return web.json_response({"ok": False, "error_code": 403,
@@ -63,6 +67,9 @@ class RateLimitedBotApi:
             return web.json_response({"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
                                       "parameters": {"retry_after": 1}}, status=429)
         self.received[chat] += 1
+        # aiogram sends a file as its own form field, referred to as attach://<field>
+        files = [v.filename for v in params.values() if isinstance(v, web.FileField)]
+        self.delivered.append((method, chat, files[0] if files else params.get("text", "")))
         self.next_id += 1
         return web.json_response({"ok": True, "result": {
             "message_id": self.next_id, "date": 0, "chat": {"id": chat, "type": "private"}, "from": BOT,

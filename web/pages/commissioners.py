@@ -48,7 +48,10 @@ async def listing(request: web.Request) -> web.Response:
     v = visitor(request)
     f = commissioner_filter(request)
     number = page_number(request)
-    rows, total = await console_people.commissioner_page(v.repos, v.scope, f, number, PAGE_SIZE)
+    c = console(request)
+    proposed = (await console_people.proposed_grades(c.kept, v.repos, c.policy, f.year, f.today)
+                if f.sort == "grade" else None)
+    rows, total = await console_people.commissioner_page(v.repos, v.scope, f, number, PAGE_SIZE, proposed)
     counties, units = await console_people.filter_choices(v.repos, v.scope)
     grades = {g.key: g.text(v.t.lang) for g in console(request).policy.grades}
     return page(request, "commissioners.html", rows=rows, total=total, f=f, number=number, size=PAGE_SIZE,
@@ -92,7 +95,8 @@ async def dossier(request: web.Request) -> web.Response:
     today = local_today(c.clock, c.zone)
     year = year_of(request, today)
     code = request.match_info["code"]
-    found = await console_people.dossier(v.repos, c.policy, c.store, v.t, v.scope, code, year, today, c.clock.now())
+    found = await console_people.dossier(v.repos, c.policy, c.store, v.t, v.scope, code, year, today, c.clock.now(),
+                                         c.map_tiles)
     if found is None:
         raise not_found(request)
     if request.match_info["format"] == "pdf":

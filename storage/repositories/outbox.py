@@ -1,0 +1,53 @@
+"""The outbox as the sender sees it: claiming due rows, recording what was delivered, letting go.
+
+A claim (owner, deadline) is taken in one UPDATE … RETURNING over rows that are due and not
+claimed by anyone whose claim still runs; on PostgreSQL the rows are picked `FOR UPDATE SKIP
+LOCKED`, so two senders claiming at once take different rows instead of waiting for each other,
+and on SQLite the statement holds the write lock. Either way no row is claimed by two senders.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from storage.models import OutboxMessage
+
+
+class OutboxRepo:
+    def __init__(self, db: AsyncSession | AsyncConnection) -> None:
+        self.db = db  # a connection where one statement per message must stay cheap
+
+    async def claim(self, owner: str, now: datetime, until: datetime, limit: int,
+                    after_id: int = 0) -> list[OutboxMessage]:
+        """Claim up to `limit` due rows (oldest first, ids above `after_id`) for `owner` until `until`.
+        Needs a session (the rows come back as objects)."""
+        claimable = (OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
+                     OutboxMessage.id > after_id,
+                     or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+        picked = select(OutboxMessage.id).where(*claimable).order_by(OutboxMessage.id).limit(limit)
+        if self.db.get_bind().dialect.name == "postgresql":
+            picked = picked.with_for_update(skip_locked=True)
+        # The conditions again on the rows updated: a row another sender claimed between the pick
+        # and the update (no row lock on SQLite's side of the race) is left to it.
+        stmt = (update(OutboxMessage).where(OutboxMessage.id.in_(picked.scalar_subquery()), *claimable)
+                .values(claimed_by=owner, claimed_until=until).returning(OutboxMessage)
+                .execution_options(synchronize_session=False))
+        rows = list((await self.db.scalars(stmt)).all())
+        return sorted(rows, key=lambda row: row.id)
+
+    async def mark(self, row_id: int, **values: object) -> None:
+        await self.db.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+
+    async def release(self, owner: str, keep: Iterable[int] = ()) -> int:
+        """Let go of `owner`'s claims on rows still pending, but those in `keep` (on their way)."""
+        stmt = (update(OutboxMessage)
+                .where(OutboxMessage.claimed_by == owner, OutboxMessage.status == "pending")
+                .values(claimed_by=None, claimed_until=None))
+        keep = list(keep)
+        if keep:
+            stmt = stmt.where(OutboxMessage.id.not_in(keep))
+        result = await self.db.execute(stmt)
+        return result.rowcount
