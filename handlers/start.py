@@ -16,7 +16,6 @@ from domain.policy import Policy
 from domain.roles import Role
 from handlers.texts import join, role_summary
 from locales import Translator
-from messages.notices import Notices
 from services import feedback, onboarding
 from storage.repositories import Repos
 
@@ -47,10 +46,7 @@ async def start_with_invite(
     await message.answer(f"{text}\n\n{t(f'roles.{grant.role}_can')}\n\n{t('start.more')}", reply_markup=menu)
     await set_chat_menu(bot, message.chat.id, roles, t.lang)
     if grant.role == Role.ENTERPRISE and not result.already_held:
-        # Visits logged before this contact joined are put to them now, not at the next reminder.
-        notices = Notices(repos, clock, policy, zone)
-        for visit in await feedback.awaiting_answer(repos, grant.enterprise_id):
-            await notices.visit_prompt(user, visit)
+        await feedback.ask_new_contact(repos, clock, policy, zone, user, grant.enterprise_id)
 
 
 @router.message(CommandStart())

@@ -54,6 +54,15 @@ async def awaiting_answer(repos: Repos, enterprise_id: int) -> list[Visit]:
     return [row.visit for row in await repos.feedback.pending(enterprise_id)]
 
 
+async def ask_new_contact(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, contact: User,
+                          enterprise_id: int) -> None:
+    """A contact who joins is asked about the enterprise's visits still waiting for its word now,
+    not at the next reminder."""
+    notices = Notices(repos, clock, policy, zone)
+    for visit in await awaiting_answer(repos, enterprise_id):
+        await feedback_messages.visit_prompt(notices, contact, visit)
+
+
 async def _load(repos: Repos, visit_id: int, responder: Responder) -> VisitFeedback:
     row = await repos.feedback.by_visit(visit_id)
     if row is None or row.visit.voided_at is not None:
