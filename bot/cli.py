@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from domain.policy import PolicyError, load_policy
 from domain.records import Kind
-from domain.roles import INVITE_KINDS
 from locales import Translator
 
 EXIT_OK = 0
@@ -46,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     imp.add_argument("--kind", choices=[k.value for k in Kind])
     inv = sub.add_parser("invite", help="print an invite deep link (last line)")
-    inv.add_argument("kind", choices=INVITE_KINDS)
+    inv.add_argument("kind", help="commissioner 科技特派员 | enterprise 企业 | unit 派出单位 | county 县区 | bureau 市科技局")
     inv.add_argument("code", help="commissioner/enterprise/unit code, county name, or bureau admin name")
     inv.add_argument("--name", help="the person's name, to greet them by (admins, contacts)")
     inv.add_argument("--days", type=_invite_days, help="days the invite stays valid, 1 to 90 (default: the policy's)")
@@ -66,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     notice.add_argument("--xlsx", type=Path, help="also write it as XLSX here")
     dis = sub.add_parser("disqualify", help="disqualify a commissioner (取消资格) for one of the policy's reasons")
     dis.add_argument("code", help="the commissioner's code")
-    dis.add_argument("--reason", required=True, help="a key of the policy's disqualification reasons")
+    dis.add_argument("--reason", required=True, help="one of the policy's disqualification reasons: its key or its Chinese words")
     dis.add_argument("--note", default="", help="what happened, for the record")
     web = sub.add_parser("web", help="serve the web console for the bureau and the county admins")
     web.add_argument("--host", default="127.0.0.1")
@@ -150,7 +149,7 @@ def _dispatch(args: argparse.Namespace, settings, policy, t: Translator) -> int:
     if args.command == "db":
         return asyncio.run(commands_cli.db(settings, t, args.db_command, getattr(args, "revision", None)))
     if args.command == "import":
-        return asyncio.run(commands_records.import_(settings, t, args.file, Kind(args.kind) if args.kind else None))
+        return asyncio.run(commands_records.import_(settings, policy, t, args.file, Kind(args.kind) if args.kind else None))
     if args.command == "invite":
         return asyncio.run(commands_records.invite(settings, policy, t, args.kind, args.code, args.name, args.days))
     if args.command == "assess":

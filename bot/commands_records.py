@@ -18,12 +18,13 @@ from storage.db import create_sessionmaker
 from storage.repositories import Repos
 
 
-async def import_(settings: Settings, t: Translator, path: Path, kind: Kind | None) -> int:
+async def import_(settings: Settings, policy: Policy, t: Translator, path: Path, kind: Kind | None) -> int:
     async with database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
             repos = Repos(session)
             try:
-                report = await import_file(repos, SystemClock(), path, kind, actor="cli", zone=settings.zone)
+                report = await import_file(repos, SystemClock(), path, kind, actor="cli", zone=settings.zone,
+                                           counties=policy.counties)
             except ImportFileError as exc:
                 print(t(f"importer.{exc.key}", **exc.values), file=sys.stderr)
                 return EXIT_FAILED
@@ -79,7 +80,18 @@ async def invite(settings: Settings, policy: Policy, t: Translator, kind: str, c
     if not username:
         print(t("cli.no_username"), file=sys.stderr)
         return EXIT_USAGE
-    role = Role(kind)
+    from domain.roles import INVITE_KINDS
+    from domain.words import role_of
+
+    role = role_of(kind)
+    if role is None:
+        valid = "、".join(f"{k}（{t(f'roles.{k}')}）" for k in INVITE_KINDS)
+        print(t("cli.invite_unknown_kind", word=kind, valid=valid), file=sys.stderr)
+        return EXIT_USAGE
+    kind = role.value
+    if role == Role.COUNTY and policy.counties and code not in policy.counties:
+        print(t("cli.invite_unknown_county", county=code, valid="、".join(policy.counties)), file=sys.stderr)
+        return EXIT_FAILED
     async with database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
             repos = Repos(session)
@@ -100,8 +112,16 @@ async def invite(settings: Settings, policy: Policy, t: Translator, kind: str, c
 
 async def disqualify(settings: Settings, policy: Policy, t: Translator, code: str, reason: str, note: str) -> int:
     from services.disqualification import DisqualifyError
+    from domain.words import label_key
     from services.disqualification import disqualify as disqualify_
 
+    reasons = policy.disqualification.reasons
+    key = label_key(reasons, reason)
+    if key is None:  # violation or 有违法违纪行为: the policy's words in either language
+        valid = "\n".join(f"  {r.key}：{r.text(t.lang)}" for r in reasons)
+        print(t("cli.disqualify_unknown_reason", word=reason, valid=valid), file=sys.stderr)
+        return EXIT_FAILED
+    reason, label = key, next(r.text(t.lang) for r in reasons if r.key == key)
     async with database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
             repos = Repos(session)
@@ -113,7 +133,7 @@ async def disqualify(settings: Settings, policy: Policy, t: Translator, code: st
                 return EXIT_FAILED
             await repos.commit()
             name = row.commissioner.name
-    print(t("disqualify.cli_done", name=name, code=code, reason=reason, count=len(row.agreements_ended),
+    print(t("disqualify.cli_done", name=name, code=code, reason=label, count=len(row.agreements_ended),
             until=row.barred_until.isoformat(), recover=t("disqualify.cli_yes" if row.recover_subsidies
                                                            else "disqualify.cli_no")))
     return EXIT_OK

@@ -198,6 +198,9 @@ class Policy(_Strict):
     min_services_per_year: int | None = Field(default=None, ge=1)
     min_enterprises: int = Field(default=1, ge=1)
     invite_days: int = Field(default=14, ge=1, le=90)
+    # The city's counties (县、区、县级市) and zones with their own science office: the names an
+    # import or a county invite may use. Empty: not checked.
+    counties: tuple[str, ...] = ()
     grades: tuple[Label, ...] = Field(min_length=2)
     top_grade_cap: float | None = Field(default=None, gt=0, le=1)
     service_kinds: tuple[Label, ...] = Field(min_length=1)

@@ -30,7 +30,7 @@ async def start_with_invite(
     message: Message, command: CommandObject, bot: Bot, repos: Repos, user: User, clock: Clock, t: Translator,
     policy: Policy, zone: ZoneInfo,
 ) -> None:
-    result = await onboarding.redeem(repos, clock, user, command.args or "")
+    result = await onboarding.redeem(repos, clock, policy, zone, user, command.args or "")
     if result.wait_seconds:
         await message.answer(t("start.slow_down", seconds=result.wait_seconds))
         return

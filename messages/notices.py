@@ -12,7 +12,7 @@ from domain.clock import Clock
 from domain.policy import Policy
 from locales import Translator
 from messages.outbox import Outgoing, enqueue
-from storage.models import User
+from storage.models import RoleGrant, User
 from storage.repositories import Repos
 
 
@@ -53,6 +53,12 @@ class Notices:
         return await self.queue(f"missing-file:{message_id}:{admin.id}", admin, t(
             "outbox.missing_file", id=message_id, name=name, file=file_name,
             delivered=t("outbox.missing_file_text_sent" if text_delivered else "outbox.missing_file_nothing_sent")))
+
+    async def role_moved(self, old: User, grant: RoleGrant) -> bool:
+        """Tell the account a role was taken from: a new phone is fine, anyone else is not."""
+        t = self.t(old)
+        text = t("start.role_moved", subject=t(f"roles.{grant.role}_of", subject=grant.subject_name))
+        return await self.queue(f"role-moved:{grant.id}", old, text)
 
     async def unreachable(self, admin: User, user: User) -> bool:
         """A county admin learns that a person blocked the bot (the sender got 403)."""

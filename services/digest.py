@@ -103,7 +103,8 @@ async def collect(repos: Repos, policy: Policy, t: Translator, since: date, unti
             for period in relevant_periods(cycle, until):
                 if period.is_overdue(until) and _covers(agreed, period) and \
                         (commissioner_id, cycle.key, period.key) not in done:
-                    digest.overdue.append(f"{c.name}（{c.code}）{period_label(t, cycle, period)}")
+                    digest.overdue.append(t("digest.overdue_item", name=c.name, code=c.code,
+                                             period=period_label(t, cycle, period)))
                     figures.overdue += 1
         progress = year_progress(policy, until, counts[commissioner_id], 0)
         if progress.behind_pace:

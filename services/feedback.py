@@ -10,7 +10,7 @@ from domain.clock import Clock, as_utc
 from domain.evidence import Flag, Status
 from domain.feedback import Answer, Due, FeedbackSummary
 from domain.policy import Policy
-from domain.roles import Role
+from domain.roles import Role, admin_covers
 from messages import feedback as feedback_messages
 from messages import recipients
 from messages.notices import Notices
@@ -35,7 +35,11 @@ class Responder:
 
     @classmethod
     def contact(cls, user_id: int, grants: list[RoleGrant]) -> "Responder":
-        return cls(user_id, frozenset(g.enterprise_id for g in grants if g.role == Role.ENTERPRISE))
+        """A contact's own answer, unless the account is also an admin over that enterprise (bound
+        before such pairs were refused): then it is marked as given on the enterprise's behalf."""
+        contacts = [g for g in grants if g.role == Role.ENTERPRISE]
+        overseen = any(admin_covers(grants, g.county) for g in contacts)
+        return cls(user_id, frozenset(g.enterprise_id for g in contacts), proxy=overseen)
 
     @property
     def actor(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from operator import itemgetter
@@ -140,11 +140,15 @@ def _xlsx_tables(path: Path) -> list[tuple[str, str, list[list[object]]]]:
 
 
 async def import_file(repos: Repos, clock: Clock, path: Path, kind: Kind | None, actor: str,
-                      zone: tzinfo = SHANGHAI) -> ImportReport:
+                      zone: tzinfo = SHANGHAI, counties: Sequence[str] = ()) -> ImportReport:
     """Check and store a file. The caller commits when `report.ok`, and rolls back otherwise.
 
-    `zone` gives the local date an applicant's bar (barred_until) is compared with."""
+    `zone` gives the local date an applicant's bar (barred_until) is compared with; `counties`
+    (the policy's) are the county names a row may give, if any are set."""
     sheets, skipped = read_tables(path, kind)
+    if counties:
+        for sheet in sheets:
+            _check_counties(sheet, counties)
     report = ImportReport(sheets=sheets, skipped_sheets=skipped)
     if report.problems:
         return report
@@ -158,6 +162,19 @@ async def import_file(repos: Repos, clock: Clock, path: Path, kind: Kind | None,
             created=dict(report.created), updated=dict(report.updated), unchanged=dict(report.unchanged),
         )
     return report
+
+
+COUNTY_KINDS = (Kind.ENTERPRISES, Kind.COMMISSIONERS, Kind.APPLICANTS)
+
+
+def _check_counties(sheet: Sheet, counties: Sequence[str]) -> None:
+    if sheet.kind not in COUNTY_KINDS:
+        return
+    valid = "、".join(counties)
+    for row_number, record in sheet.records:
+        county = record.get("county")
+        if county and county not in counties:
+            sheet.problems.append(Problem(row_number, "unknown_county", "county", f"“{county}” — {valid}"))
 
 
 @dataclass(frozen=True)

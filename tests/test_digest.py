@@ -151,3 +151,10 @@ async def test_monthly_pdf_is_a_monthly_report(seeded, preset) -> None:  # noqa:
 
 def _font_key(name: str) -> str:
     return re.sub(r"[^a-z]", "", name.lower())
+
+
+async def test_english_lists_speak_english(seeded) -> None:  # noqa: F811
+    async with seeded.sessionmaker() as session:
+        digest = await collect(Repos(session), load_policy("jincheng"), Translator("en"), date(2026, 10, 1),
+                               date(2026, 10, 31))
+    assert digest.overdue and all(re.search(r"\(C\d{3}\): Half-year summary", item) for item in digest.overdue)
