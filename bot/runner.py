@@ -95,22 +95,24 @@ async def run_polling(settings: Settings, policy: Policy, token: str, t: Transla
             await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
 
 
-def dispatcher_for(settings: Settings, sessionmaker, clock, policy: Policy) -> Dispatcher:  # noqa: ANN001
-    return create_dispatcher(sessionmaker=sessionmaker, policy=policy, clock=clock, zone=settings.zone,
+def dispatcher_for(settings: Settings, sessionmaker, clock, policy: Policy, **extra) -> Dispatcher:  # noqa: ANN001, ANN003
+    return create_dispatcher(**extra, sessionmaker=sessionmaker, policy=policy, clock=clock, zone=settings.zone,
                              default_language=settings.language,
                              evidence_store=EvidenceStore(settings.evidence_dir), web_url=settings.web_url,
                              map_tiles=settings.map_tiles, failed_updates=FailedUpdates(settings.data_dir.resolve()))
 
 
 @contextlib.asynccontextmanager
-async def background_work(settings: Settings, sessionmaker, bot, clock, policy: Policy) -> AsyncIterator[None]:  # noqa: ANN001
+async def background_work(settings: Settings, sessionmaker, bot, clock, policy: Policy) -> AsyncIterator[Lease | None]:  # noqa: ANN001
     """Forgetting old update ids, and (TEPAI_SCHEDULER=inline) the scheduler and the sender
-    whenever this process holds the lease; cancelled on the way out."""
+    whenever this process holds the lease (yielded, or None); cancelled on the way out."""
     background = [asyncio.create_task(_prune_processed_updates(sessionmaker, clock))]
+    lease = None
     if settings.scheduler == "inline":
-        background.append(asyncio.create_task(runtime.serve(*scheduling(settings, sessionmaker, bot, clock, policy))))
+        rt, lease, sender = scheduling(settings, sessionmaker, bot, clock, policy)
+        background.append(asyncio.create_task(runtime.serve(rt, lease, sender)))
     try:
-        yield
+        yield lease
     finally:
         for task in background:
             task.cancel()

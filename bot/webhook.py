@@ -17,6 +17,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.commands import set_default_menus
+from bot.health import BotApiMetrics, Metrics, UpdateMetricsMiddleware, add_health_routes
 from bot.runner import background_work, dispatcher_for, started
 from bot.settings import Settings
 from bot.telegram_reach import wait_for_telegram
@@ -59,14 +60,18 @@ async def run_webhook(settings: Settings, policy: Policy, token: str, t: Transla
     secret = settings.webhook_secret.get_secret_value()
     path = webhook_path(settings.webhook_url)
     async with started(settings, token) as (sessionmaker, clock, bot):
-        dp = dispatcher_for(settings, sessionmaker, clock, policy)
-        async with background_work(settings, sessionmaker, bot, clock, policy):
+        metrics = Metrics()
+        dp = dispatcher_for(settings, sessionmaker, clock, policy, update_metrics=UpdateMetricsMiddleware(metrics))
+        bot.session.middleware(BotApiMetrics(metrics))
+        async with background_work(settings, sessionmaker, bot, clock, policy) as lease:
             me = await wait_for_telegram(bot, settings.api_server, t)
             await set_default_menus(bot)
             if set_webhook:
                 await bot.set_webhook(settings.webhook_url, secret_token=secret,
                                       allowed_updates=dp.resolve_used_update_types())
-            runner = web.AppRunner(webhook_app(dp, bot, path=path, secret=secret))
+            app = webhook_app(dp, bot, path=path, secret=secret)
+            add_health_routes(app, metrics, sessionmaker, clock, settings.evidence_dir, lease)
+            runner = web.AppRunner(app)
             await runner.setup()
             try:
                 await web.TCPSite(runner, host, port).start()
