@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tepai {_version()}")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="migrate the database if needed and run the bot (long polling)")
+    hook = sub.add_parser("webhook", help="migrate if needed and serve Telegram's webhook posts (TEPAI_WEBHOOK_URL, "
+                                          "TEPAI_WEBHOOK_SECRET)")
+    hook.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a worker behind a reverse proxy
+    hook.add_argument("--port", type=int, default=8081)
+    hook.add_argument("--no-set-webhook", dest="set_webhook", action="store_false",
+                      help="do not call setWebhook (for the second and later workers)")
     sub.add_parser("scheduler", help="run only the scheduler and the sender (with TEPAI_SCHEDULER=off bots)")
     db = sub.add_parser("db", help="database migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -146,6 +152,8 @@ def _dispatch(args: argparse.Namespace, settings, policy, t: Translator) -> int:
         return commands_cli.run(settings, policy, t)
     if args.command == "scheduler":
         return commands_cli.scheduler(settings, policy, t)
+    if args.command == "webhook":
+        return commands_cli.webhook(settings, policy, t, args.host, args.port, args.set_webhook)
     if args.command == "db":
         return asyncio.run(commands_cli.db(settings, t, args.db_command, getattr(args, "revision", None)))
     if args.command == "import":

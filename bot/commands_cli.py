@@ -85,6 +85,19 @@ def scheduler(settings: Settings, policy: Policy, t: Translator) -> int:
     return _serve(settings, policy, t, run_scheduler)
 
 
+def webhook(settings: Settings, policy: Policy, t: Translator, host: str, port: int, set_webhook: bool) -> int:
+    missing = [name for name, value in (("TEPAI_WEBHOOK_URL", settings.webhook_url),
+                                        ("TEPAI_WEBHOOK_SECRET", settings.webhook_secret)) if not value]
+    if missing:
+        print(t("cli.webhook_missing", names=", ".join(missing)), file=sys.stderr)
+        return EXIT_USAGE
+    from functools import partial
+
+    from bot.webhook import run_webhook
+
+    return _serve(settings, policy, t, partial(run_webhook, host=host, port=port, set_webhook=set_webhook))
+
+
 async def db(settings: Settings, t: Translator, action: str, revision: str | None) -> int:
     async with database(settings.db_url, upgrade=False) as engine:
         if action == "upgrade":

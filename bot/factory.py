@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Dispatcher
+from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
@@ -48,6 +48,7 @@ def create_dispatcher(
     retry: Retry | None = None,
     web_url: str = DEFAULT_WEB_URL,
     map_tiles: str | None = None,
+    update_metrics: BaseMiddleware | None = None,
 ) -> Dispatcher:
     """`failed_updates`: where updates that could not be handled are kept (default: beside the
     evidence directory); `retry`: how an update failing on a lock is tried again. Its replies
@@ -65,6 +66,8 @@ def create_dispatcher(
     # handler's and every write share one transaction (aiogram's own FSM middleware is moved
     # behind ours through the public register/unregister API).
     dp.update.outer_middleware.unregister(dp.fsm)
+    if update_metrics is not None:  # counts and times each update around all that follows
+        dp.update.outer_middleware(update_metrics)
     # One update per person at a time, in update order, around everything that awaits (the
     # session, the dedupe claim, the state): two quick taps must not race on the same draft, and
     # a backlog must be answered in the order it was sent. aiogram's own isolation stays off: it

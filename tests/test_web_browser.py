@@ -34,11 +34,11 @@ def database_url(request, tmp_path, migrated_templates, tmp_path_factory):  # no
 
 @pytest.fixture
 async def _sqlite_url(tmp_path, migrated_templates, tmp_path_factory):  # noqa: ANN001, ANN202
-    from testkit.databases import _template
     from storage.db import sqlite_url
+    from testkit.databases import template
 
     path = tmp_path / "tepai.db"
-    shutil.copyfile(await _template("sqlite", migrated_templates, tmp_path_factory), path)
+    shutil.copyfile(await template("sqlite", migrated_templates, tmp_path_factory), path)
     return sqlite_url(path)
 
 
