@@ -3,16 +3,23 @@ VENV ?= .venv
 PY ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: install run demo test bench clean
+.PHONY: install install-dev run demo test bench clean
 
 $(BIN)/tepai: pyproject.toml
 	bash scripts/setup-system.sh run
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+# The test tools (pytest, Playwright) only for `make test` and `make bench`, not for `make run`.
+$(VENV)/.dev: $(BIN)/tepai
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
 install: $(BIN)/tepai
+
+install-dev: $(VENV)/.dev
 
 run: install
 	$(BIN)/tepai run
@@ -20,11 +27,11 @@ run: install
 demo: install
 	$(BIN)/tepai demo
 
-test: install
+test: install-dev
 	bash scripts/setup-system.sh test
 	url=$$(bash scripts/start-postgres.sh) && TEPAI_TEST_PG_ADMIN_URL=$$url $(BIN)/pytest $(PYTEST_ARGS)
 
-bench: install
+bench: install-dev
 	bash scripts/setup-system.sh test
 	url=$$(bash scripts/start-postgres.sh) && TEPAI_BENCH_PG_ADMIN_URL=$$url $(BIN)/python -m bench
 	@echo "Web console pages for 100 and 10,000 commissioners (a few minutes)"

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from contextlib import asynccontextmanager
 
 from bench import image_evidence, outbox_fanout, visit_flow
+from testkit.databases import scratch_database
 
 
 @asynccontextmanager
@@ -18,25 +18,8 @@ async def _postgres():  # noqa: ANN202 - yields a database URL or None
     if not admin:
         yield None
         return
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(admin)
-    name = f"tepai_bench_{uuid.uuid4().hex[:8]}"
-
-    async def sql(statement: str) -> None:
-        conn = await asyncpg.connect(user=url.username, password=url.password, host=url.host,
-                                     port=url.port or 5432, database=url.database or "postgres")
-        try:
-            await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    await sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        await sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with scratch_database(admin, "tepai_bench") as url:
+        yield url
 
 
 async def _flow() -> dict[str, float]:

@@ -7,7 +7,7 @@ import json
 import multiprocessing as mp
 import sys
 
-from tests.fakes.rate_limited_api import RateLimitedBotApi
+from testkit.fakes.rate_limited_api import RateLimitedBotApi
 
 
 def _serve(limit: float, port_out, stop_in, stats_out) -> None:  # noqa: ANN001 - multiprocessing pipes

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
+from bench._fake_api_process import FakeApiProcess
 from bot.factory import create_bot
 from domain.clock import FrozenClock
 from domain.policy import load_policy
@@ -19,8 +20,7 @@ from scheduler.sender import OutboxSender
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker, sqlite_url
 from storage.models import OutboxMessage, User
-from tests.botkit import BOT_TOKEN
-from bench._fake_api_process import FakeApiProcess
+from testkit.botkit import BOT_TOKEN
 
 
 async def run(messages: int = 10_000, limit: float = 250.0, database_url: str | None = None) -> dict[str, float]:

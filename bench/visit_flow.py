@@ -35,9 +35,9 @@ from storage import migrate
 from storage.db import create_engine, create_sessionmaker, sqlite_url
 from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
-from tests import images
-from tests.botkit import BOT_TOKEN, Harness, Person, RecordingSession
-from tests.visitflow import SUMMARY, Walk
+from testkit import images
+from testkit.botkit import BOT_TOKEN, Harness, Person, RecordingSession
+from testkit.visitflow import SUMMARY, Walk
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,7 +103,7 @@ async def visit_rate(conversations: int = 60, database_url: str | None = None) -
                 await step(walk, name, update())
             await walk.feed(harness.photo(person, photos[n], f"bench{n}"))  # evidence: not a text step
             await step(walk, "photos done", walk.tap("✅ 完成"))
-            await walk.feed(harness.location(person, 37.8702, 113.5512))
+            await walk.feed(harness.location(person, 37.8702, 113.5512, accuracy=10.0))
             await step(walk, "confirm", walk.tap("✅ 确认提交"))
         total = time.perf_counter() - total_start
         await engine.dispose()

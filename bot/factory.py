@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Dispatcher
+from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
@@ -24,11 +24,13 @@ from storage.failed_updates import FailedUpdates
 from storage.fsm import DatabaseStorage
 
 
-def create_bot(token: str, api_server: str = DEFAULT_API_SERVER, session: BaseSession | None = None) -> Bot:
-    """A Bot speaking to Telegram, or to a self-hosted Bot API server at `api_server`. During an
-    update, its replies are queued until the update commits (bot/replies.py)."""
+def create_bot(token: str, api_server: str = DEFAULT_API_SERVER, session: BaseSession | None = None,
+               proxy: str | None = None) -> Bot:
+    """A Bot speaking to Telegram, or to a self-hosted Bot API server at `api_server`, directly or
+    through `proxy` (http, https or socks5, made by aiohttp-socks). During an update, its replies
+    are queued until the update commits (bot/replies.py)."""
     if session is None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(api_server))
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_server), proxy=proxy)
     session.middleware(QueueReplies())
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
@@ -46,6 +48,7 @@ def create_dispatcher(
     retry: Retry | None = None,
     web_url: str = DEFAULT_WEB_URL,
     map_tiles: str | None = None,
+    update_metrics: BaseMiddleware | None = None,
 ) -> Dispatcher:
     """`failed_updates`: where updates that could not be handled are kept (default: beside the
     evidence directory); `retry`: how an update failing on a lock is tried again. Its replies
@@ -63,6 +66,8 @@ def create_dispatcher(
     # handler's and every write share one transaction (aiogram's own FSM middleware is moved
     # behind ours through the public register/unregister API).
     dp.update.outer_middleware.unregister(dp.fsm)
+    if update_metrics is not None:  # counts and times each update around all that follows
+        dp.update.outer_middleware(update_metrics)
     # One update per person at a time, in update order, around everything that awaits (the
     # session, the dedupe claim, the state): two quick taps must not race on the same draft, and
     # a backlog must be answered in the order it was sent. aiogram's own isolation stays off: it

@@ -7,7 +7,9 @@ from aiogram import F
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
-from domain.roles import Role
+from domain.roles import Role, admin_covers
+
+__all__ = ["NOT_COMMAND", "TYPED", "HasRole", "admin_covers"]  # admin_covers: the domain's, kept here for handlers
 
 # A command is never taken as an answer: it goes on to its own router (or the fallback's refusal).
 NOT_COMMAND = ~F.text.startswith("/")
@@ -20,8 +22,3 @@ class HasRole(Filter):
 
     async def __call__(self, event: TelegramObject, roles: frozenset[Role] = frozenset(), **_: Any) -> bool:
         return bool(self.roles & roles)
-
-
-def admin_covers(grants: list, county: str | None) -> bool:  # list[storage.models.RoleGrant]
-    """The bureau covers every county; a county admin covers their own."""
-    return any(g.role == Role.BUREAU or (g.role == Role.COUNTY and g.county == county) for g in grants)

@@ -4,11 +4,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from datetime import timedelta
+
+from aiogram import Bot, Dispatcher
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.commands import set_default_menus
 from bot.factory import create_bot, create_dispatcher
 from bot.settings import Settings
+from bot.telegram_reach import wait_for_telegram
 from domain.clock import SystemClock
 from domain.policy import Policy
 from locales import Translator
@@ -54,9 +59,10 @@ def scheduling(settings: Settings, sessionmaker, bot, clock, policy) -> tuple[ru
     return rt, lease, sender_for(settings, sessionmaker, bot, clock, policy, owner=lease.holder)
 
 
-async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Translator) -> None:
-    """`tepai scheduler`: schedule and send, answer no updates. While another process holds the
-    lease this one stands by and takes over when that lease lapses."""
+@contextlib.asynccontextmanager
+async def started(settings: Settings, token: str) -> AsyncIterator[tuple[async_sessionmaker, SystemClock, Bot]]:
+    """The database reached and migrated, its sessionmaker, the clock and the Bot; closed again on
+    the way out."""
     engine = create_engine(settings.db_url)
     try:
         await reach(engine)  # DatabaseUnreachable: one line from the CLI, not a traceback
@@ -64,43 +70,52 @@ async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Trans
         await engine.dispose()
         raise
     await migrate.upgrade(engine)
-    sessionmaker = create_sessionmaker(engine)
-    bot = create_bot(token, settings.api_server)
+    bot = create_bot(token, settings.api_server, proxy=settings.proxy)
     try:
-        log.info(t("cli.scheduler_running"))
-        await runtime.serve(*scheduling(settings, sessionmaker, bot, SystemClock(), policy))
+        yield create_sessionmaker(engine), SystemClock(), bot
     finally:
         await bot.session.close()
         await engine.dispose()
 
 
+async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Translator) -> None:
+    """`tepai scheduler`: schedule and send, answer no updates. While another process holds the
+    lease this one stands by and takes over when that lease lapses."""
+    async with started(settings, token) as (sessionmaker, clock, bot):
+        log.info(t("cli.scheduler_running"))
+        await runtime.serve(*scheduling(settings, sessionmaker, bot, clock, policy))
+
+
 async def run_polling(settings: Settings, policy: Policy, token: str, t: Translator) -> None:
-    engine = create_engine(settings.db_url)
-    try:
-        await reach(engine)  # DatabaseUnreachable: one line from the CLI, not a traceback
-    except BaseException:
-        await engine.dispose()
-        raise
-    await migrate.upgrade(engine)
-    sessionmaker = create_sessionmaker(engine)
-    clock = SystemClock()
-    bot = create_bot(token, settings.api_server)
-    dp = create_dispatcher(sessionmaker=sessionmaker, policy=policy, clock=clock, zone=settings.zone,
-                           default_language=settings.language,
-                           evidence_store=EvidenceStore(settings.evidence_dir), web_url=settings.web_url,
-                           map_tiles=settings.map_tiles, failed_updates=FailedUpdates(settings.data_dir.resolve()))
+    async with started(settings, token) as (sessionmaker, clock, bot):
+        dp = dispatcher_for(settings, sessionmaker, clock, policy)
+        async with background_work(settings, sessionmaker, bot, clock, policy):
+            me = await wait_for_telegram(bot, settings.api_server, t)
+            await set_default_menus(bot)
+            log.info(t("cli.starting", username=me.username, policy=policy.key, url=settings.db_url.split("@")[-1]))
+            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+
+
+def dispatcher_for(settings: Settings, sessionmaker, clock, policy: Policy, **extra) -> Dispatcher:  # noqa: ANN001, ANN003
+    return create_dispatcher(**extra, sessionmaker=sessionmaker, policy=policy, clock=clock, zone=settings.zone,
+                             default_language=settings.language,
+                             evidence_store=EvidenceStore(settings.evidence_dir), web_url=settings.web_url,
+                             map_tiles=settings.map_tiles, failed_updates=FailedUpdates(settings.data_dir.resolve()))
+
+
+@contextlib.asynccontextmanager
+async def background_work(settings: Settings, sessionmaker, bot, clock, policy: Policy) -> AsyncIterator[Lease | None]:  # noqa: ANN001
+    """Forgetting old update ids, and (TEPAI_SCHEDULER=inline) the scheduler and the sender
+    whenever this process holds the lease (yielded, or None); cancelled on the way out."""
     background = [asyncio.create_task(_prune_processed_updates(sessionmaker, clock))]
-    if settings.scheduler == "inline":  # schedule and send whenever this process holds the lease
-        background.append(asyncio.create_task(runtime.serve(*scheduling(settings, sessionmaker, bot, clock, policy))))
+    lease = None
+    if settings.scheduler == "inline":
+        rt, lease, sender = scheduling(settings, sessionmaker, bot, clock, policy)
+        background.append(asyncio.create_task(runtime.serve(rt, lease, sender)))
     try:
-        me = await bot.me()
-        await set_default_menus(bot)
-        log.info(t("cli.starting", username=me.username, policy=policy.key, url=settings.db_url.split("@")[-1]))
-        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+        yield lease
     finally:
         for task in background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await bot.session.close()
-        await engine.dispose()

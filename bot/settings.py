@@ -1,6 +1,7 @@
 """Settings, read once from the environment (TEPAI_*) or a `.env` file, then passed down."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +13,7 @@ from storage.db import sqlite_url
 
 DEFAULT_API_SERVER = "https://api.telegram.org"
 DEFAULT_WEB_URL = "http://127.0.0.1:8080"
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -33,7 +35,13 @@ class Settings(BaseSettings):
     # process takes over after a crash); it is renewed, and tried by the others, every third of it.
     lease_seconds: float = Field(default=90.0, ge=0.3)
     web_url: str = DEFAULT_WEB_URL  # the console's public base URL, for sign-in links
+    proxy: str | None = None  # http://, https:// or socks5:// proxy for the Bot API (aiohttp-socks)
+    log_level: str = "INFO"  # DEBUG also shows APScheduler's line for every job run
     map_tiles: str | None = None  # a tile URL template ({z}/{x}/{y}) for the console's and the dossier's maps; none: plain
+    # `tepai webhook`: the public https URL Telegram posts updates to (its path is the one served),
+    # and the secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token; both required there.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
 
     @field_validator("scheduler")
     @classmethod
@@ -57,6 +65,35 @@ class Settings(BaseSettings):
         if value not in ("zh", "en"):
             raise ValueError("language must be zh or en")
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("log_level must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://", "socks4://", "socks5://")):
+            raise ValueError("proxy must start with http://, https://, socks4:// or socks5://")
+        return value or None
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("webhook_url must start with https:// (Telegram posts only to https)")
+        return value or None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's rule for setWebhook's secret_token: 1-256 of A-Z, a-z, 0-9, _ and -.
+        if value is not None and value.get_secret_value() and not WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("webhook_secret must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value if value is not None and value.get_secret_value() else None
 
     @field_validator("bot_username")
     @classmethod

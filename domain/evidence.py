@@ -20,6 +20,7 @@ class Flag(StrEnum):
     NO_LOCATION = "no_location"  # an on-site visit without a location
     NO_SITE = "no_site"  # the enterprise has no coordinates: distance not checked
     LOW_ACCURACY = "low_accuracy"  # the phone's own accuracy is coarser than the radius
+    PIN = "pin"  # a place picked on the map (no accuracy, not live): nothing says anyone was there
     EXIF_TIME = "exif_time"  # a photo was taken more than a day away from the visit date
     EXIF_GPS = "exif_gps"  # a photo's GPS is beyond the radius from the visit's place
     NO_EXIF = "no_exif"  # no photo carries EXIF (Telegram "photo" recompression): noted, not failed
@@ -31,6 +32,24 @@ class Flag(StrEnum):
 
 # Information, not suspicion: they do not make a visit "flagged".
 NOTES = frozenset({Flag.NO_EXIF, Flag.NO_SITE, Flag.LATE, Flag.LOW_ACCURACY})
+
+
+def notes(pin_is_evidence: bool) -> frozenset[Flag]:
+    """The flags that inform without casting doubt under a policy: a dropped pin is one of them
+    only where the policy takes a pin alone as evidence of an on-site visit."""
+    return NOTES | {Flag.PIN} if pin_is_evidence else NOTES
+
+
+class LocationSource(StrEnum):
+    LIVE = "live"  # a live location: the phone keeps sending where it is
+    STATIC = "static"  # the phone's current position, sent once, with its accuracy
+    PIN = "pin"  # no accuracy and not live: most clients send this for a place picked on the map
+
+
+def location_source(live: bool, accuracy_m: float | None) -> LocationSource:
+    if live:
+        return LocationSource.LIVE
+    return LocationSource.STATIC if accuracy_m is not None else LocationSource.PIN
 
 
 class Status(StrEnum):
@@ -73,11 +92,13 @@ def distance_m(a: Point, b: Point) -> float:
 
 
 def check_location(site: Point | None, shared: Point | None, accuracy_m: float | None,
-                   radius_m: int) -> tuple[list[FlagHit], float | None]:
+                   radius_m: int, live: bool = False) -> tuple[list[FlagHit], float | None]:
     """Flags for the shared location, and its distance from the enterprise (if both are known)."""
     if shared is None:
         return [FlagHit(Flag.NO_LOCATION)], None
     hits: list[FlagHit] = []
+    if location_source(live, accuracy_m) is LocationSource.PIN:
+        hits.append(FlagHit(Flag.PIN))
     if accuracy_m is not None and accuracy_m > radius_m:
         hits.append(FlagHit(Flag.LOW_ACCURACY, {"accuracy_m": round(accuracy_m)}))
     if site is None:
@@ -130,9 +151,10 @@ def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
 
-def overall_status(hits: list[FlagHit]) -> Status:
+def overall_status(hits: list[FlagHit], notes: frozenset[Flag] = NOTES) -> Status:
+    """VERIFIED without flags, NOTED with notes only (`notes(policy)`), else FLAGGED."""
     if not hits:
         return Status.VERIFIED
-    if all(h.flag in NOTES for h in hits):
+    if all(h.flag in notes for h in hits):
         return Status.NOTED
     return Status.FLAGGED

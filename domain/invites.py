@@ -38,6 +38,7 @@ class InviteProblem(StrEnum):
     USED = "used"
     EXPIRED = "expired"
     REVOKED = "revoked"
+    CONFLICT = "conflict"  # the account would answer for those it oversees (domain.roles.conflicts)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,9 @@ class VisitRules(_Strict):
     max_backdate_days: int = Field(default=7, ge=0, le=60)
     min_summary_chars: int = Field(default=20, ge=0, le=1000)
     max_photos: int = Field(default=10, ge=1, le=10)
+    # A location picked on the map (no accuracy, not live) as the only proof of presence: noted
+    # (true) or flagged for the county to look at (false).
+    pin_is_evidence: bool = False
 
 
 class FeedbackRules(_Strict):
@@ -195,6 +198,9 @@ class Policy(_Strict):
     min_services_per_year: int | None = Field(default=None, ge=1)
     min_enterprises: int = Field(default=1, ge=1)
     invite_days: int = Field(default=14, ge=1, le=90)
+    # The city's counties (县、区、县级市) and zones with their own science office: the names an
+    # import or a county invite may use. Empty: not checked.
+    counties: tuple[str, ...] = ()
     grades: tuple[Label, ...] = Field(min_length=2)
     top_grade_cap: float | None = Field(default=None, gt=0, le=1)
     service_kinds: tuple[Label, ...] = Field(min_length=1)

@@ -18,6 +18,29 @@ class Role(StrEnum):
         return self in (Role.COUNTY, Role.BUREAU)
 
 
+# Roles whose word an admin must not give for them: the enterprise's answer on a visit, the
+# commissioner's own record. An admin holding one in their own scope would answer for the people
+# they oversee.
+ANSWERING = frozenset({Role.COMMISSIONER, Role.ENTERPRISE})
+
+
+def admin_covers(grants: Iterable[Any], county: str | None) -> bool:
+    """The bureau covers every county; a county admin covers their own."""
+    return any(g.role == Role.BUREAU or (g.role == Role.COUNTY and g.county == county) for g in grants)
+
+
+def conflicts(grants: Iterable[Any], role: Role, county: str | None) -> bool:
+    """Whether an account holding `grants` must not also take `role` (for something in `county`):
+    an admin may not become an enterprise contact or a commissioner in their own scope, nor such a
+    person an admin over themselves."""
+    grants = list(grants)
+    if role in ANSWERING:
+        return admin_covers(grants, county)
+    if role.is_admin:
+        return any(g.role in ANSWERING and (role is Role.BUREAU or g.county == county) for g in grants)
+    return False
+
+
 def holds(grants: Iterable[Any], role: Role) -> bool:
     """Whether any of a person's grants (storage.models.RoleGrant) is of `role`."""
     return any(g.role == role for g in grants)

@@ -2,10 +2,10 @@
 
 A pairing (a commissioner proposed for a need) moves:
 
-    interest ─(bureau confirms)→ notice ─(period over, no objection)→ signing ─(all sign)→ agreed
-                     │                └─(objection)→ held ─(dismissed)→ notice / signing
-                     │                                     └─(upheld)→ rejected
-                     └─(no notice period in the policy)→ signing
+    interest ─(bureau confirms)→ publicity ─(period over, no objection)→ signing ─(all sign)→ agreed
+                     │                   └─(objection)→ held ─(dismissed)→ publicity / signing
+                     │                                        └─(upheld)→ rejected
+                     └─(no publicity period in the policy)→ signing
 
 Either side's interest opens a pairing; the bureau may confirm once both sides are interested.
 """
@@ -23,14 +23,14 @@ NEED_STATUSES = ("open", "matched", "closed")
 
 class PairingStatus(StrEnum):
     INTEREST = "interest"
-    NOTICE = "notice"
+    PUBLICITY = "notice"  # 公示 (the stored value keeps its first name)
     HELD = "held"
     SIGNING = "signing"
     AGREED = "agreed"
     REJECTED = "rejected"
 
 
-OPEN_PAIRING = (PairingStatus.INTEREST, PairingStatus.NOTICE, PairingStatus.HELD, PairingStatus.SIGNING)
+OPEN_PAIRING = (PairingStatus.INTEREST, PairingStatus.PUBLICITY, PairingStatus.HELD, PairingStatus.SIGNING)
 
 
 class Party(StrEnum):
@@ -39,17 +39,17 @@ class Party(StrEnum):
     UNIT = "unit"
 
 
-def notice_period(confirmed_on: date, working_days: int,
+def publicity_period(confirmed_on: date, working_days: int,
                   calendar: WorkCalendar = WorkCalendar()) -> tuple[date, date] | None:
-    """The public notice runs from the next working day for `working_days` working days (国庆,
+    """Publicity runs from the next working day for `working_days` working days (国庆,
     春节 and the other public holidays do not count, a 调休 Saturday does); None when the policy
-    has no notice."""
+    has no publicity."""
     if working_days <= 0:
         return None
     return calendar.add(confirmed_on, 1), calendar.add(confirmed_on, working_days)
 
 
-def notice_over(today: date, notice_end: date | None) -> bool:
+def publicity_over(today: date, notice_end: date | None) -> bool:
     return notice_end is None or today > notice_end
 
 
@@ -86,8 +86,8 @@ def objection_problem(reason: str | None) -> str | None:
 
 
 def may_object(status: str, today: date, notice_end: date | None) -> bool:
-    """Objections are taken while the pairing is on notice (or already held by another objection)."""
-    return status in (PairingStatus.NOTICE, PairingStatus.HELD) and notice_end is not None and today <= notice_end
+    """Objections are taken while the pairing is in publicity (or already held by another objection)."""
+    return status in (PairingStatus.PUBLICITY, PairingStatus.HELD) and notice_end is not None and today <= notice_end
 
 
 def missing_signatures(required: tuple[Party, ...], signed: dict[Party, bool]) -> tuple[Party, ...]:

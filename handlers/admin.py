@@ -1,6 +1,7 @@
 """Admin commands in the chat (county and bureau admins). Others are refused by the fallback."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
@@ -14,12 +15,14 @@ from domain.invites import deep_link
 from domain.policy import Policy
 from domain.roles import INVITE_KINDS, Role
 from domain.web_access import scope_of
+from domain.words import answer_of, role_of
 from locales import Translator
-from scheduler.notices import Notices
 from services import feedback, onboarding, web_access
 from services.feedback import FeedbackError, Responder
-from storage.models import RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="admin")
 router.message.filter(HasRole(*ADMINS))
@@ -32,10 +35,11 @@ COUNTY_MAY_INVITE = frozenset({Role.COMMISSIONER, Role.ENTERPRISE})
 async def invite(message: Message, command: CommandObject, bot: Bot, repos: Repos, user: User,
                  grants: list[RoleGrant], clock: Clock, policy: Policy, t: Translator) -> None:
     parts = (command.args or "").split(maxsplit=2)
-    if len(parts) < 2 or parts[0] not in INVITE_KINDS:
-        await message.answer(t("invite.usage", kinds=" | ".join(INVITE_KINDS)))
+    role = role_of(parts[0]) if len(parts) >= 2 else None
+    if role is None:
+        await message.answer(t("invite.usage", kinds=" | ".join(f"{k}（{t(f'roles.{k}')}）" for k in INVITE_KINDS)))
         return
-    role, code = Role(parts[0]), parts[1]
+    code = parts[1]
     person_name = parts[2] if len(parts) > 2 else None
     try:
         target = await onboarding.resolve_target(repos, role, code, person_name)
@@ -65,7 +69,8 @@ async def record_on_behalf(message: Message, command: CommandObject, repos: Repo
     """/record VISIT confirm [1-5] [comment] | /record VISIT dispute REASON — for an enterprise
     without Telegram; marked as recorded by this admin, and audited."""
     parts = (command.args or "").split(maxsplit=2)
-    if len(parts) < 2 or not parts[0].lstrip("#").isdigit() or parts[1] not in ("confirm", "dispute"):
+    answer = answer_of(parts[1]) if len(parts) >= 2 else None
+    if answer is None or not parts[0].lstrip("#").isdigit():
         await message.answer(t("feedback.record_usage"))
         return
     visit = await repos.visits.get(int(parts[0].lstrip("#")))
@@ -75,8 +80,9 @@ async def record_on_behalf(message: Message, command: CommandObject, repos: Repo
     responder = Responder(user.id, frozenset({visit.enterprise_id}), proxy=True)
     rest = parts[2] if len(parts) > 2 else ""
     try:
-        if parts[1] == "dispute":
-            row = await feedback.dispute(repos, clock, visit_id=visit.id, responder=responder, reason=rest)
+        if answer == "dispute":
+            row = await feedback.dispute(repos, clock, policy, zone, visit_id=visit.id, responder=responder,
+                                         reason=rest)
         else:
             row = await feedback.confirm(repos, clock, visit_id=visit.id, responder=responder)
             score, _, text = rest.partition(" ")
@@ -87,11 +93,6 @@ async def record_on_behalf(message: Message, command: CommandObject, repos: Repo
     except FeedbackError as exc:
         await message.answer(t(f"feedback.error_{exc.reason}"))
         return
-    if parts[1] == "dispute":
-        notices = Notices(repos, clock, policy, zone)
-        for admin in await feedback.county_admins(repos, visit):
-            if admin.id != user.id:
-                await notices.dispute_alert(admin, visit, row)
     await message.answer(t("feedback.recorded", id=visit.id, answer=t(f"feedback.answer_{row.status}")))
 
 

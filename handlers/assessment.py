@@ -6,6 +6,7 @@ import asyncio
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
@@ -18,13 +19,16 @@ from bot.replies import now
 from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
+from domain.words import label_key
 from locales import Translator
 from services import assessment as assessing
 from services.dossier import build, to_pdf
 from services.roster import write_roster
 from storage.evidence_store import EvidenceStore
-from storage.models import RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="assessment")
 router.message.filter(HasRole(*ADMINS))
@@ -98,10 +102,15 @@ async def grade(message: Message, command: CommandObject, repos: Repos, user: Us
     """/grade YEAR CODE GRADE REASON, or /grade YEAR CODE GRADE final REASON."""
     parts = (command.args or "").split(maxsplit=3)
     if len(parts) < 4 or not parts[0].isdigit():
-        await message.answer(t("assess.grade_usage", grades=" | ".join(g.key for g in policy.grades),
-                                     example=policy.grades[1].key))
+        await message.answer(t("assess.grade_usage", grades=" | ".join(g.text(t.lang) for g in policy.grades),
+                                     example=policy.grades[1].text(t.lang)))
         return
-    year, code, key, rest = int(parts[0]), parts[1], parts[2], parts[3]
+    year, code, word, rest = int(parts[0]), parts[1], parts[2], parts[3]
+    key = label_key(policy.grades, word)
+    if key is None:  # 合格 or pass: the policy's words in either language
+        await message.answer(t("assess.unknown_grade_listed", word=word,
+                               grades="、".join(g.text(t.lang) for g in policy.grades)))
+        return
     final = rest == "final" or rest.startswith("final ")
     reason = rest[len("final"):].strip() if final else rest
     try:

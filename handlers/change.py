@@ -3,6 +3,7 @@ reason → new targets → summary → submit). /changes and the buttons in the 
 approves or rejects."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -12,17 +13,19 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.filters import TYPED, HasRole
-from bot.keyboards import changes as kb
-from bot.keyboards.layout import column
 from domain import changes as rules
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
+from keyboards import changes as kb
+from keyboards.layout import column
 from locales import Translator
-from scheduler.change_notices import agreement_line, request_card
+from messages.changes import agreement_line, request_card
 from services import changes as service
-from storage.models import Agreement, RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import Agreement, RoleGrant, User
 
 router = Router(name="change")
 router.message.filter(HasRole(Role.COMMISSIONER, Role.ENTERPRISE, Role.BUREAU))

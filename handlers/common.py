@@ -1,6 +1,8 @@
 """/help, /me and /cancel: available to everyone, shaped by their roles."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -13,8 +15,10 @@ from domain.roles import Role
 from handlers.texts import role_summary
 from locales import Translator
 from services.profile import RoleView, profile
-from storage.models import RoleGrant
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant
 
 router = Router(name="common")
 

@@ -2,6 +2,7 @@
 effects spelled out with a Confirm button, then it is done."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -9,16 +10,18 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.filters import HasRole
-from bot.keyboards import changes as kb
-from bot.keyboards.layout import column
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
+from keyboards import changes as kb
+from keyboards.layout import column
 from locales import Translator
-from scheduler.change_notices import reason_text
+from messages.changes import reason_text
 from services import disqualification as service
-from storage.models import User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import User
 
 router = Router(name="disqualify")
 router.message.filter(HasRole(Role.BUREAU))

@@ -1,6 +1,7 @@
 """The enterprise's contact answers: 属实 / 不属实 for each visit, a rating, a comment, surveys."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -10,16 +11,18 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.filters import HasRole
-from bot.keyboards import feedback as kb
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
+from keyboards import feedback as kb
 from locales import Translator
-from scheduler.notices import Notices, survey_question
+from messages.feedback import survey_question
 from services import feedback, surveys
 from services.feedback import FeedbackError, Responder
-from storage.models import RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="feedback")
 router.message.filter(HasRole(Role.ENTERPRISE))
@@ -72,16 +75,13 @@ async def dispute_reason(message: Message, repos: Repos, clock: Clock, user: Use
                          state: FSMContext, policy: Policy, zone: ZoneInfo, t: Translator) -> None:
     visit_id = (await state.get_data()).get("feedback_visit")
     try:
-        row = await feedback.dispute(repos, clock, visit_id=visit_id, responder=Responder.contact(user.id, grants),
-                                     reason=message.text)
+        await feedback.dispute(repos, clock, policy, zone, visit_id=visit_id,
+                               responder=Responder.contact(user.id, grants), reason=message.text)
     except FeedbackError as exc:
         await state.clear()
         await message.answer(t(f"feedback.error_{exc.reason}"))
         return
     await state.clear()
-    notices = Notices(repos, clock, policy, zone)
-    for admin in await feedback.county_admins(repos, row.visit):
-        await notices.dispute_alert(admin, row.visit, row)
     await message.answer(t("feedback.disputed"))
 
 
@@ -106,24 +106,35 @@ async def rated(query: CallbackQuery, callback_data: kb.FeedbackAction, repos: R
 
 @router.callback_query(kb.FeedbackAction.filter(F.a == "skip"))
 async def no_comment(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await _done_without_comment(query, state, t, "feedback.done")
+
+
+async def _done_without_comment(query: CallbackQuery, state: FSMContext, t: Translator, done: str) -> None:
     await state.clear()
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(t("feedback.done"))
+    await query.message.answer(t(done))
 
 
-@router.message(StateFilter(FeedbackForm.comment), F.text)
+@router.message(StateFilter(FeedbackForm.comment, FeedbackForm.survey_comment), F.text)
 async def commented(message: Message, repos: Repos, clock: Clock, user: User, grants: list[RoleGrant],
                     state: FSMContext, t: Translator) -> None:
-    visit_id = (await state.get_data()).get("feedback_visit")
+    """A free-text comment: on a visit, after its rating, or at the end of a survey."""
+    on_survey = await state.get_state() == FeedbackForm.survey_comment.state
+    data = await state.get_data()
     await state.clear()
+    responder = Responder.contact(user.id, grants)
     try:
-        await feedback.comment(repos, clock, visit_id=visit_id, responder=Responder.contact(user.id, grants),
-                               text=message.text)
+        if on_survey:
+            await surveys.finish(repos, clock, survey_id=data.get("feedback_survey"), responder=responder,
+                                 comment=message.text)
+        else:
+            await feedback.comment(repos, clock, visit_id=data.get("feedback_visit"), responder=responder,
+                                   text=message.text)
     except FeedbackError as exc:
         await message.answer(t(f"feedback.error_{exc.reason}"))
         return
-    await message.answer(t("feedback.done"))
+    await message.answer(t("feedback.survey_done" if on_survey else "feedback.done"))
 
 
 @router.callback_query(kb.SurveyAction.filter(F.q >= 0))
@@ -157,24 +168,7 @@ async def survey_no_comment(query: CallbackQuery, callback_data: kb.SurveyAction
     except FeedbackError as exc:
         await _refuse(query, t, exc)
         return
-    await state.clear()
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(t("feedback.survey_done"))
-
-
-@router.message(StateFilter(FeedbackForm.survey_comment), F.text)
-async def survey_comment(message: Message, repos: Repos, clock: Clock, user: User, grants: list[RoleGrant],
-                         state: FSMContext, t: Translator) -> None:
-    survey_id = (await state.get_data()).get("feedback_survey")
-    await state.clear()
-    try:
-        await surveys.finish(repos, clock, survey_id=survey_id, responder=Responder.contact(user.id, grants),
-                             comment=message.text)
-    except FeedbackError as exc:
-        await message.answer(t(f"feedback.error_{exc.reason}"))
-        return
-    await message.answer(t("feedback.survey_done"))
+    await _done_without_comment(query, state, t, "feedback.survey_done")
 
 
 @router.message(StateFilter(FeedbackForm.dispute_reason, FeedbackForm.comment, FeedbackForm.survey_comment))

@@ -1,15 +1,19 @@
 """/lang: Simplified Chinese (default) or English."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.commands import set_chat_menu
-from bot.keyboards import LanguageChoice, language_keyboard
 from domain.roles import Role
+from keyboards import LanguageChoice, language_keyboard
 from locales import LANGUAGES, Translator
-from storage.models import User
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import User
 
 router = Router(name="language")
 

@@ -7,7 +7,7 @@ button of an earlier draft is stale."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
@@ -17,7 +17,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.filters import NOT_COMMAND, TYPED, HasRole
-from bot.keyboards import needs as kb
+from keyboards import needs as kb
 from domain import needs as rules
 from domain.clock import Clock
 from domain.policy import Policy
@@ -25,12 +25,14 @@ from domain.roles import Role
 from domain.selection import URGENCIES
 from handlers.uploads import fetch, show_count, upload_of
 from locales import Translator
-from scheduler.need_notices import need_line, urgency_text
+from messages.needs import need_line, urgency_text
 from services import needs as service
 from services.visits import record_upload
 from storage.evidence_store import MAX_BYTES, EvidenceStore, UploadRejected
-from storage.models import RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="need")
 router.message.filter(HasRole(Role.ENTERPRISE, Role.BUREAU))

@@ -2,6 +2,7 @@
 evaluation (taken from its paper form), for the dossier. The bureau may enter any county's."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
@@ -14,8 +15,10 @@ from domain.clock import Clock, local_today
 from domain.roles import Role
 from locales import Translator
 from services import opinions
-from storage.models import RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="opinion")
 router.message.filter(HasRole(*ADMINS))

@@ -1,6 +1,8 @@
 """/outcome: a commissioner logs a result (kind, enterprise, title, date, evidence file)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
@@ -20,8 +22,10 @@ from handlers.uploads import receive
 from services.assessment_texts import outcome_question
 from services.outcomes import OutcomeError, log_outcome
 from storage.evidence_store import EvidenceStore, UploadRejected
-from storage.models import RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="outcome")
 router.message.filter(HasRole(Role.COMMISSIONER))

@@ -4,6 +4,7 @@ the cancel button leaves it as it was. Someone holding several commissioner gran
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -13,15 +14,17 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.filters import NOT_COMMAND, TYPED, HasRole
-from bot.keyboards import profile as kb
 from domain import expertise as rules
 from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
+from keyboards import profile as kb
 from locales import Translator
 from services import expertise as service
-from storage.models import RoleGrant, User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="profile")
 router.message.filter(HasRole(Role.COMMISSIONER))

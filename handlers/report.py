@@ -2,6 +2,7 @@
 replaces it with their own text, adds files, and submits. Recipients get it through the outbox."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
@@ -15,14 +16,16 @@ from bot.filters import HasRole
 from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
+from domain.uploads import UploadRejected
 from domain.visits import summary_length
-from locales import Translator
-from scheduler.notices import Notices
 from handlers.uploads import receive
+from locales import Translator
 from services import reports
-from storage.evidence_store import EvidenceStore, UploadRejected
-from storage.models import RoleGrant, User
+from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User
 
 router = Router(name="report")
 router.message.filter(HasRole(Role.COMMISSIONER))
@@ -151,7 +154,7 @@ async def send(query: CallbackQuery, callback_data: ReportAction, repos: Repos, 
     report = await reports.submit(repos, clock, policy, zone, commissioner_id=_commissioner(grants),
                                   user_id=user.id, owed_=owed, text=draft["text"],
                                   attachments=[{"file_id": f["id"], "name": f["name"]} for f in draft["files"]])
-    count = await reports.deliver(repos, Notices(repos, clock, policy, zone), owed.cycle, report, documents)
+    count = await reports.deliver(repos, clock, policy, zone, owed.cycle, report, documents)
     await state.clear()
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)

@@ -2,6 +2,8 @@
 (Jincheng 第二十条): /review [YEAR] CODE REVIEWER POINTS… CONCLUSION, points in the criteria's order."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
@@ -14,8 +16,10 @@ from domain.policy import Policy
 from domain.roles import Role
 from locales import Translator
 from services import reviews
-from storage.models import User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import User
 
 router = Router(name="review")
 router.message.filter(HasRole(Role.BUREAU))

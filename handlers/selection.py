@@ -4,7 +4,7 @@ confirmation, /notice (公示) with objections, /sign, and renewal answers."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiogram import BaseMiddleware, Router
 from aiogram.filters import Command, StateFilter
@@ -13,22 +13,24 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 
 from bot.filters import TYPED, HasRole
-from bot.keyboards import selection as kb
-from bot.keyboards.layout import column
 from domain.roles import Role
+from keyboards import selection as kb
+from keyboards.layout import column
 from locales import Translator
-from scheduler.need_notices import need_card
-from scheduler.selection_notices import (
+from messages.needs import need_card
+from messages.selection import (
     match_reasons,
     need_line,
-    notice_entry,
-    notice_period_text,
     pairing_line,
+    publicity_entry,
+    publicity_period_text,
     ready_card,
 )
 from services import selection as service
-from services.notice_list import notice_workbook
-from storage.models import Pairing
+from services.publicity_list import publicity_workbook
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import Pairing
 
 router = Router(name="selection")
 router.message.filter(HasRole(*Role))
@@ -36,7 +38,7 @@ router.callback_query.filter(HasRole(*Role))
 
 ADMINS = (Role.COUNTY, Role.BUREAU)
 T = TypeVar("T")
-SHOWN = 20  # needs or notice entries per list
+SHOWN = 20  # needs or publicity entries per list
 
 
 class ObjectionForm(StatesGroup):
@@ -175,34 +177,34 @@ async def decide(query: CallbackQuery, callback_data: kb.PairingDecision, ctx: s
     if not approve:
         text = t("selection.rejected_done", pairing=pairing_line(t, p))
     elif p.notice_end is not None:
-        text = t("selection.confirmed_notice", pairing=pairing_line(t, p), period=notice_period_text(t, p))
+        text = t("selection.confirmed_notice", pairing=pairing_line(t, p), period=publicity_period_text(t, p))
     else:
         text = t("selection.confirmed_signing", pairing=pairing_line(t, p))
     await query.message.answer(text)
 
 
-# --- /notice and objections --------------------------------------------------------------------------
+# --- /notice (publicity) and objections -----------------------------------------------------------------
 
 @router.message(Command("notice"))
-async def notice(message: Message, ctx: service.Context, t: Translator) -> None:
-    rows = await service.on_notice(ctx.repos)
+async def publicity(message: Message, ctx: service.Context, t: Translator) -> None:
+    rows = await service.in_publicity(ctx.repos)
     if not rows:
         await message.answer(t("selection.notice_none"))
         return
     admin = any(ctx.has(role) for role in ADMINS)
     await message.answer(t("selection.notice_title", count=len(rows)), reply_markup=kb.one(
-        t("selection.button_export"), kb.NoticeExport()) if admin else None)
+        t("selection.button_export"), kb.PublicityExport()) if admin else None)
     for p in rows[:SHOWN]:
-        await message.answer(notice_entry(t, p), reply_markup=kb.object_to(t, p.id))
+        await message.answer(publicity_entry(t, p), reply_markup=kb.object_to(t, p.id))
     await _more(message, t, rows)
 
 
-@router.callback_query(kb.NoticeExport.filter(), HasRole(*ADMINS))
+@router.callback_query(kb.PublicityExport.filter(), HasRole(*ADMINS))
 async def export(query: CallbackQuery, ctx: service.Context, t: Translator) -> None:
-    rows = await service.on_notice(ctx.repos)
+    rows = await service.in_publicity(ctx.repos)
     await query.answer()
     day = ctx.today.isoformat()
-    await query.message.answer_document(BufferedInputFile(notice_workbook(t, rows), filename=f"notice-{day}.xlsx"),
+    await query.message.answer_document(BufferedInputFile(publicity_workbook(t, rows), filename=f"notice-{day}.xlsx"),
                                         caption=t("selection.export_caption", count=len(rows)))
 
 

@@ -1,6 +1,8 @@
 """/start: redeem an invite from a deep link, or explain how to get one."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
@@ -8,16 +10,17 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 
 from bot.commands import set_chat_menu
-from bot.keyboards.visit import main_menu
+from keyboards.visit import main_menu
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role
 from handlers.texts import join, role_summary
 from locales import Translator
-from scheduler.notices import Notices
 from services import feedback, onboarding
-from storage.models import User
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import User
 
 router = Router(name="start")
 
@@ -27,7 +30,7 @@ async def start_with_invite(
     message: Message, command: CommandObject, bot: Bot, repos: Repos, user: User, clock: Clock, t: Translator,
     policy: Policy, zone: ZoneInfo,
 ) -> None:
-    result = await onboarding.redeem(repos, clock, user, command.args or "")
+    result = await onboarding.redeem(repos, clock, policy, zone, user, command.args or "")
     if result.wait_seconds:
         await message.answer(t("start.slow_down", seconds=result.wait_seconds))
         return
@@ -43,10 +46,7 @@ async def start_with_invite(
     await message.answer(f"{text}\n\n{t(f'roles.{grant.role}_can')}\n\n{t('start.more')}", reply_markup=menu)
     await set_chat_menu(bot, message.chat.id, roles, t.lang)
     if grant.role == Role.ENTERPRISE and not result.already_held:
-        # Visits logged before this contact joined are put to them now, not at the next reminder.
-        notices = Notices(repos, clock, policy, zone)
-        for visit in await feedback.awaiting_answer(repos, grant.enterprise_id):
-            await notices.visit_prompt(user, visit)
+        await feedback.ask_new_contact(repos, clock, policy, zone, user, grant.enterprise_id)
 
 
 @router.message(CommandStart())

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from locales import Translator
-from storage.models import RoleGrant
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant
 
 
 def role_summary(t: Translator, grant: RoleGrant) -> str:

@@ -1,16 +1,21 @@
 """Receiving a photo or file from a message into the evidence store (visits, reports, outcomes)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import Document, InlineKeyboardMarkup, Message, PhotoSize
 
 from bot.replies import now
 from domain.clock import Clock
+from domain.uploads import MAX_BYTES, UploadRejected
 from services import visits
-from storage.evidence_store import MAX_BYTES, EvidenceStore, UploadRejected
-from storage.models import StoredFile
+from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import StoredFile
 
 IMAGE_MIME = ("image/jpeg", "image/png", "image/webp")
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import secrets
 from html import escape
+from typing import TYPE_CHECKING
 
 from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message
 
-from bot.keyboards import visit as kb
+from domain.policy import Policy
 from domain.visits import (
     MAX_SUMMARY,
     DateCheck,
@@ -24,11 +25,12 @@ from domain.visits import (
     summary_problem,
 )
 from handlers.visit_steps import DRAFT, STATE_OF, VisitCtx, VisitForm, ask_next, flags_summary, visit_router
+from keyboards import visit as kb
 from locales import Translator
-from scheduler.notices import Notices
 from services import visits
-from services.notifications import enterprise_contacts
-from storage.models import Agreement
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import Agreement
 
 router = visit_router("visit")
 
@@ -198,17 +200,13 @@ async def confirm(query: CallbackQuery, ctx: VisitCtx, draft: VisitDraft) -> Non
     except visits.VisitError as exc:
         await query.answer(ctx.t(f"visit.error_{exc.reason}"), show_alert=True)
         return
-    if logged.created:  # queued in the visit's own transaction: told exactly when it is stored
-        notices = Notices(ctx.repos, ctx.clock, ctx.policy, ctx.zone)
-        for contact in await enterprise_contacts(ctx.repos, logged.visit.enterprise_id):
-            await notices.visit_prompt(contact, logged.visit)
     await ctx.state.clear()  # the replies below leave once this is committed (bot/replies.py)
     await query.answer(ctx.t("visit.saved_short"))
     await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(_result_text(ctx.t, logged), reply_markup=kb.main_menu(ctx.t))
+    await query.message.answer(_result_text(ctx.t, ctx.policy, logged), reply_markup=kb.main_menu(ctx.t))
 
 
-def _result_text(t: Translator, logged: visits.Logged) -> str:
+def _result_text(t: Translator, policy: Policy, logged: visits.Logged) -> str:
     p = logged.progress
     if logged.number < logged.year_total:  # a visit logged after later ones: its place is no news
         lines = [t("visit.saved_backfill", date=logged.visit.visit_date, total=logged.year_total)]
@@ -217,7 +215,7 @@ def _result_text(t: Translator, logged: visits.Logged) -> str:
     else:
         lines = [t("visit.saved", number=logged.number)]
     lines.append(t(f"visit.status_{logged.visit.evidence_status}"))
-    if suspicious := flags_summary(t, logged.visit.flags):
+    if suspicious := flags_summary(t, policy, logged.visit.flags):
         lines.append(suspicious)
     lines.append(t("visit.saved_footer"))
     return "\n".join(lines)

@@ -5,7 +5,7 @@ from aiogram import Bot, F
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message
 
-from bot.keyboards import visit as kb
+from keyboards import visit as kb
 from domain.visits import VisitDraft
 from handlers.visit_steps import VisitCtx, VisitForm, ask_next, visit_router
 from locales import Translator

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware, Router
@@ -14,19 +14,22 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.filters import HasRole
-from bot.keyboards import visit as kb
 from bot.replies import now
 from domain.clock import Clock, local_today
-from domain.evidence import NOTES, Status
+from domain.evidence import Status, notes
 from domain.policy import Policy
 from domain.roles import Role
 from domain.visits import Mode, Step, VisitDraft
 from handlers.texts import join
+from keyboards import visit as kb
 from locales import Translator, when
 from services import visits
-from storage.models import Agreement
+from services.dossier_rows import location_text
 from storage.fsm import DatabaseStorage
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import Agreement
 
 DRAFT = "visit"
 
@@ -183,9 +186,10 @@ def location_line(t: Translator, draft: VisitDraft, distance: float | None) -> s
         return t("visit.card_location_online")
     if draft.location is None:
         return t("visit.card_location_none")
+    source = location_text(t, bool(draft.location.get("live")), draft.location.get("accuracy"))
     if distance is None:
-        return t("visit.card_location_unchecked")
-    return t("visit.card_location", distance=round(distance))
+        return t("visit.card_location_unchecked", source=source)
+    return t("visit.card_location", distance=round(distance), source=source)
 
 
 def flag_text(t: Translator, flag: str, detail: dict) -> str:
@@ -195,8 +199,9 @@ def flag_text(t: Translator, flag: str, detail: dict) -> str:
     return t(f"visit.flag_{flag}", **values)
 
 
-def flags_summary(t: Translator, flags: list[dict]) -> str:
-    suspicious = [f for f in flags if f["flag"] not in NOTES]
+def flags_summary(t: Translator, policy: Policy, flags: list[dict]) -> str:
+    informative = notes(policy.visit.pin_is_evidence)
+    suspicious = [f for f in flags if f["flag"] not in informative]
     return join(t, (flag_text(t, f["flag"], f) for f in suspicious))
 
 

@@ -1,6 +1,7 @@
 """/visits: my recent visits (and a commissioner's, for admins), amending within 24 h, voiding."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -19,8 +20,10 @@ from domain.visits import MAX_SUMMARY
 from handlers.visit_steps import flags_summary, status_icon
 from locales import Translator, when
 from services import visits
-from storage.models import Commissioner, RoleGrant, User, Visit
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # names for annotations only: handlers do not touch the tables
+    from storage.models import RoleGrant, User, Visit
 
 router = Router(name="visits")
 router.message.filter(HasRole(Role.COMMISSIONER, *ADMINS))
@@ -43,7 +46,7 @@ def _line(t: Translator, policy: Policy, visit: Visit) -> str:
              kind=kind, mode=t(f"visit.mode_{visit.mode}"), icon=status_icon(visit.evidence_status))
     if visit.voided_at is not None:
         return f"<s>{line}</s> " + t("visits.voided", reason=visit.void_reason or "")
-    if suspicious := flags_summary(t, visit.flags):
+    if suspicious := flags_summary(t, policy, visit.flags):
         line += f"\n    {suspicious}"
     return line
 
@@ -85,7 +88,7 @@ async def _admin_listing(message: Message, repos: Repos, grants: list[RoleGrant]
     if not any(Role(g.role) in ADMINS for g in grants):
         await message.answer(t("visits.only_admins"))
         return
-    commissioner = await repos.people.by_code(Commissioner, code)
+    commissioner = await repos.people.commissioner(code)
     if commissioner is None:
         await message.answer(t("invite.unknown", kind=t("roles.commissioner"), code=code))
         return

@@ -1,5 +1,6 @@
-"""The running scheduler: its collaborators for the job functions, its jobs, and serving them
-under the scheduler lease (scheduler/lease.py).
+"""The running scheduler: its collaborators for the job functions, its jobs (registered by text
+reference, so this module imports none of them), and serving them under the scheduler lease
+(scheduler/lease.py).
 
 Exactly one scheduler may run (APScheduler 3.x must not share a job store between two running
 schedulers), and the outbox sender runs beside it: `serve` runs both while this process holds the
@@ -27,6 +28,8 @@ from scheduler.sender import OutboxSender
 from storage.db import create_sync_engine
 
 REMINDERS_EVERY = timedelta(minutes=15)
+# The job functions, named (not imported): they import this module for their collaborators.
+JOBS = "scheduler.jobs"
 
 _current: Runtime | None = None
 
@@ -70,12 +73,6 @@ class Runtime:
 async def start(rt: Runtime) -> None:
     """Start APScheduler over the persistent job store (the caller holds the lease)."""
     global _current
-    from scheduler.jobs import (
-        monthly_digest_job,
-        reminders_job,
-        weekly_digest_job,
-    )
-
     scheduler = AsyncIOScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=create_sync_engine(jobstore_url(rt.database_url)),
                                                     tablename="apscheduler_jobs")},
@@ -84,10 +81,11 @@ async def start(rt: Runtime) -> None:
                       "misfire_grace_time": 3600},
         timezone=rt.zone,
     )
-    scheduler.add_job(reminders_job, "interval", seconds=REMINDERS_EVERY.total_seconds(), id="reminders",
-                      replace_existing=True, next_run_time=rt.clock.now())
-    scheduler.add_job(weekly_digest_job, "cron", day_of_week="mon", hour=9, id="digest-weekly", replace_existing=True)
-    scheduler.add_job(monthly_digest_job, "cron", day=1, hour=9, minute=30, id="digest-monthly",
+    scheduler.add_job(f"{JOBS}:reminders_job", "interval", seconds=REMINDERS_EVERY.total_seconds(),
+                      id="reminders", replace_existing=True, next_run_time=rt.clock.now())
+    scheduler.add_job(f"{JOBS}:weekly_digest_job", "cron", day_of_week="mon", hour=9, id="digest-weekly",
+                      replace_existing=True)
+    scheduler.add_job(f"{JOBS}:monthly_digest_job", "cron", day=1, hour=9, minute=30, id="digest-monthly",
                       replace_existing=True)
     scheduler.start()
     # Older versions renewed the lease from an APScheduler job; the lease keeps itself now.

@@ -35,10 +35,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.quiet import in_quiet_hours, parse_hhmm
+from messages.notices import Notices
 from scheduler import undeliverable
 from scheduler.claims import CLAIM_TTL, ClaimLapsing, Claims
 from scheduler.lease import process_name
-from scheduler.notices import Notices
 from scheduler.rate_limit import RateLimiter
 from storage.models import OutboxMessage
 from storage.repositories import OutboxRepo, Repos

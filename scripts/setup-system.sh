@@ -4,7 +4,8 @@
 #   scripts/setup-system.sh test  - also PostgreSQL, poppler-utils, LibreOffice Calc and Chromium for the tests
 set -euo pipefail
 purpose=${1:-run}
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-wqy-microhei)
+# python3-venv: a bare Debian 12 cannot make the virtual environment `make run` needs without it.
+packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-wqy-microhei)
 if [ "$purpose" = test ]; then
   # LibreOffice renders the XLSX roster's print preview to PDF for the visual check (tests/rendering.py).
   packages+=(postgresql poppler-utils libreoffice-calc-nogui chromium)  # chromium: the console's browser tests

@@ -8,9 +8,9 @@ from domain import changes as rules
 from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
-from scheduler import change_notices
-from scheduler.notices import Notices
-from services import notifications
+from messages import changes as change_notices
+from messages import recipients
+from messages.notices import Notices
 from services.errors import Refusal
 from storage.models import Agreement, ChangeRequest, RoleGrant, User
 from storage.repositories import Repos
@@ -79,7 +79,7 @@ async def request_change(repos: Repos, clock: Clock, policy: Policy, zone: ZoneI
     repos.audit.record(now, f"user:{user.id}", "change.request", "change_request", row.id,
                        agreement=agreement.id, kind=kind, party=party)
     notices = Notices(repos, clock, policy, zone)
-    for admin in await notifications.bureau_admins(repos):
+    for admin in await recipients.bureau_admins(repos):
         await change_notices.ask_bureau(notices, admin, row, user.full_name or f"user:{user.id}")
     return row
 
@@ -128,7 +128,7 @@ async def decide_change(repos: Repos, clock: Clock, policy: Policy, zone: ZoneIn
 async def _parties(repos: Repos, row: ChangeRequest) -> list[User]:
     """The requester and both parties of the agreement, each once."""
     agreement = row.agreement
-    people = await notifications.pair_accounts(repos, agreement.commissioner_id, agreement.enterprise_id)
+    people = await recipients.pair_accounts(repos, agreement.commissioner_id, agreement.enterprise_id)
     if (user_id := requester_user_id(row)) is not None:
         people += await repos.users.by_ids([user_id])
-    return notifications.each_once(people)
+    return recipients.each_once(people)

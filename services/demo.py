@@ -58,7 +58,7 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
         await migrate.upgrade(engine)
         async with create_sessionmaker(engine)() as session:
             repos = Repos(session)
-            report = await import_file(repos, clock, workbook, None, actor="demo")
+            report = await import_file(repos, clock, workbook, None, actor="demo", counties=policy.counties)
             if not report.ok:  # pragma: no cover - the generator makes valid data
                 raise RuntimeError(f"demo data failed its own checks: {report.problems[:3]}")
             links, county = [], next(iter(counties))

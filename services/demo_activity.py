@@ -118,7 +118,7 @@ async def seed_activity(repos: Repos, store: EvidenceStore, policy: Policy, zone
                 visit_date=day, logged_at=datetime.combine(day, time(18), zone).astimezone(timezone.utc),
                 summary=rng.choice(SUMMARIES).format(kind=kind.zh), latitude=where[0] if where else None,
                 longitude=where[1] if where else None, accuracy_m=8.0 if where else None, distance_m=distance,
-                evidence_status=evidence.overall_status(hits).value,
+                evidence_status=evidence.overall_status(hits, evidence.notes(policy.visit.pin_is_evidence)).value,
                 flags=[{"flag": h.flag.value, **h.detail} for h in hits])
             await repos.visits.add(visit, [VisitFile(file_id=stored.id, position=1, file_unique_id=f"demo-{stored.id}",
                                                      source="document")])

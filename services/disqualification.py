@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from domain import changes as rules
 from domain.clock import Clock, local_today
 from domain.policy import Policy
-from scheduler import change_notices
-from scheduler.notices import Notices
-from services import notifications
+from messages import changes as change_notices
+from messages import recipients
+from messages.notices import Notices
 from services.errors import Refusal
 from storage.models import Agreement, Commissioner, Disqualification
 from storage.repositories import Repos
@@ -94,11 +94,11 @@ async def disqualify(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo,
 
 async def _told(repos: Repos, commissioner: Commissioner, agreements: list[Agreement]) -> list:  # list[User]
     """The commissioner, the contacts of their enterprises, and the admins of the counties concerned."""
-    people = await notifications.commissioner_accounts(repos, commissioner.id)
+    people = await recipients.commissioner_accounts(repos, commissioner.id)
     counties = {commissioner.county}
     for a in agreements:
-        people += await notifications.enterprise_contacts(repos, a.enterprise_id)
+        people += await recipients.enterprise_contacts(repos, a.enterprise_id)
         counties.add(a.enterprise.county)
     for county in sorted(c for c in counties if c):
-        people += await notifications.county_admins(repos, county)
-    return notifications.each_once(people)
+        people += await recipients.county_admins(repos, county)
+    return recipients.each_once(people)

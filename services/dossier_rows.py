@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from domain.evidence import Point, distance_m
+from domain.evidence import Point, distance_m, location_source
 from domain.policy import Policy
 from domain.reports import periods
 from locales import Translator
@@ -46,6 +46,7 @@ class VisitRow:
     status: str
     css: str
     flags: list[str]
+    location: str  # how the on-site location was sent: live, the phone's position, a map pin; or ""
     answer: str
     dispute_reason: str | None
     photos: list[Photo] = field(default_factory=list)
@@ -66,7 +67,7 @@ def visit_rows(t: Translator, policy: Policy, store: EvidenceStore, visits: list
             css=css,
             flags=[t(f"visit.flag_{f['flag']}", **{k: val for k, val in f.items() if k != "flag"})
                    for f in v.flags if f["flag"] not in HIDDEN_FLAGS],
-            answer=_answer_text(t, answer), dispute_reason=answer.dispute_reason if answer else None)
+            location=_location_text(t, v), answer=_answer_text(t, answer), dispute_reason=answer.dispute_reason if answer else None)
         site = Point(v.enterprise.latitude, v.enterprise.longitude) if v.enterprise.latitude is not None else None
         for vf in v.files:
             if vf.file.kind != "image":
@@ -81,6 +82,19 @@ def visit_rows(t: Translator, policy: Policy, store: EvidenceStore, visits: list
                 visit_line=f"{row.date} · {row.enterprise} · {row.kind}", status=status, css=css))
         rows.append(row)
     return rows
+
+
+def _location_text(t: Translator, visit: Visit) -> str:
+    if visit.mode != "on_site" or visit.latitude is None:
+        return ""
+    return location_text(t, visit.live_location, visit.accuracy_m)
+
+
+def location_text(t: Translator, live: bool, accuracy_m: float | None) -> str:
+    """Live, sent once (with its accuracy) or picked on the map: how much a location says. The
+    summary card says it too."""
+    source = location_source(live, accuracy_m)
+    return t(f"visit.location_{source.value}", accuracy=round(accuracy_m) if accuracy_m is not None else "")
 
 
 def _answer_text(t: Translator, answer: VisitFeedback | None) -> str:

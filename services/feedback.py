@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from domain import feedback as rules
 from domain.clock import Clock, as_utc
 from domain.evidence import Flag, Status
 from domain.feedback import Answer, Due, FeedbackSummary
 from domain.policy import Policy
-from domain.roles import Role
-from services import notifications
+from domain.roles import Role, admin_covers
+from messages import feedback as feedback_messages
+from messages import recipients
+from messages.notices import Notices
 from services.errors import Refusal
 from storage.models import Enterprise, RoleGrant, User, Visit, VisitFeedback
 from storage.repositories import Repos
@@ -32,7 +35,11 @@ class Responder:
 
     @classmethod
     def contact(cls, user_id: int, grants: list[RoleGrant]) -> "Responder":
-        return cls(user_id, frozenset(g.enterprise_id for g in grants if g.role == Role.ENTERPRISE))
+        """A contact's own answer, unless the account is also an admin over that enterprise (bound
+        before such pairs were refused): then it is marked as given on the enterprise's behalf."""
+        contacts = [g for g in grants if g.role == Role.ENTERPRISE]
+        overseen = any(admin_covers(grants, g.county) for g in contacts)
+        return cls(user_id, frozenset(g.enterprise_id for g in contacts), proxy=overseen)
 
     @property
     def actor(self) -> str:
@@ -49,6 +56,15 @@ def open_prompt(repos: Repos, clock: Clock, visit: Visit) -> VisitFeedback:
 async def awaiting_answer(repos: Repos, enterprise_id: int) -> list[Visit]:
     """The enterprise's visits still waiting for its word: a contact who joins now is asked at once."""
     return [row.visit for row in await repos.feedback.pending(enterprise_id)]
+
+
+async def ask_new_contact(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, contact: User,
+                          enterprise_id: int) -> None:
+    """A contact who joins is asked about the enterprise's visits still waiting for its word now,
+    not at the next reminder."""
+    notices = Notices(repos, clock, policy, zone)
+    for visit in await awaiting_answer(repos, enterprise_id):
+        await feedback_messages.visit_prompt(notices, contact, visit)
 
 
 async def _load(repos: Repos, visit_id: int, responder: Responder) -> VisitFeedback:
@@ -86,7 +102,10 @@ async def confirm(repos: Repos, clock: Clock, *, visit_id: int, responder: Respo
     return row
 
 
-async def dispute(repos: Repos, clock: Clock, *, visit_id: int, responder: Responder, reason: str) -> VisitFeedback:
+async def dispute(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, *, visit_id: int,
+                  responder: Responder, reason: str) -> VisitFeedback:
+    """Record that the visit did not happen as logged: the visit is flagged, and the county's admins
+    are told (not the admin who records it for the enterprise)."""
     row = await _load(repos, visit_id, responder)
     if row.status in (Answer.CONFIRMED, Answer.DISPUTED):
         raise FeedbackError(f"already_{row.status}")
@@ -100,6 +119,10 @@ async def dispute(repos: Repos, clock: Clock, *, visit_id: int, responder: Respo
     visit.evidence_status = Status.FLAGGED.value
     repos.audit.record(clock.now(), responder.actor, "feedback.dispute", "visit", visit_id, reason=reason,
                        proxy=responder.proxy)
+    notices = Notices(repos, clock, policy, zone)
+    for admin in await county_admins(repos, visit):
+        if not (responder.proxy and admin.id == responder.user_id):
+            await feedback_messages.dispute_alert(notices, admin, visit, row)
     return row
 
 
@@ -135,7 +158,7 @@ async def comment(repos: Repos, clock: Clock, *, visit_id: int, responder: Respo
 async def county_admins(repos: Repos, visit: Visit) -> list[User]:
     """The admins of the county of the visited enterprise."""
     enterprise = await repos.people.get(Enterprise, visit.enterprise_id)
-    return await notifications.county_admins(repos, enterprise.county if enterprise else None)
+    return await recipients.county_admins(repos, enterprise.county if enterprise else None)
 
 
 @dataclass

@@ -6,16 +6,19 @@ if any row of the file is bad, nothing from the file is stored.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import charset_normalizer
 
 from domain.clock import Clock
 from domain.records import (
@@ -107,17 +110,31 @@ def _kind_for(kind: Kind | None, name: str, rows: list[list[object]], single: bo
     return kind_from_headers(rows[0]) if rows else None
 
 
-def _csv_rows(path: Path) -> list[list[object]]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+# Excel on Chinese Windows saves CSV as GBK (gb18030 is its superset) or, as "Unicode text",
+# UTF-16 with tabs; WPS and others also write Big5 or UTF-8.
+CSV_ENCODINGS = ["utf_8", "gb18030", "big5", "utf_16", "utf_16_le", "utf_16_be"]
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            return raw.decode(encoding)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(raw, cp_isolation=CSV_ENCODINGS).best()
+    if best is None:
         raise ImportFileError("bad_encoding", path=str(path))
-    return [list(row) for row in csv.reader(io.StringIO(text))]
+    return str(best)
+
+
+def _csv_rows(path: Path) -> list[list[object]]:
+    text = _decode(path.read_bytes(), path)
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","  # Excel's "Unicode text" uses tabs
+    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
 def _xlsx_tables(path: Path) -> list[tuple[str, str, list[list[object]]]]:
@@ -140,11 +157,15 @@ def _xlsx_tables(path: Path) -> list[tuple[str, str, list[list[object]]]]:
 
 
 async def import_file(repos: Repos, clock: Clock, path: Path, kind: Kind | None, actor: str,
-                      zone: tzinfo = SHANGHAI) -> ImportReport:
+                      zone: tzinfo = SHANGHAI, counties: Sequence[str] = ()) -> ImportReport:
     """Check and store a file. The caller commits when `report.ok`, and rolls back otherwise.
 
-    `zone` gives the local date an applicant's bar (barred_until) is compared with."""
+    `zone` gives the local date an applicant's bar (barred_until) is compared with; `counties`
+    (the policy's) are the county names a row may give, if any are set."""
     sheets, skipped = read_tables(path, kind)
+    if counties:
+        for sheet in sheets:
+            _check_counties(sheet, counties)
     report = ImportReport(sheets=sheets, skipped_sheets=skipped)
     if report.problems:
         return report
@@ -158,6 +179,19 @@ async def import_file(repos: Repos, clock: Clock, path: Path, kind: Kind | None,
             created=dict(report.created), updated=dict(report.updated), unchanged=dict(report.unchanged),
         )
     return report
+
+
+COUNTY_KINDS = (Kind.ENTERPRISES, Kind.COMMISSIONERS, Kind.APPLICANTS)
+
+
+def _check_counties(sheet: Sheet, counties: Sequence[str]) -> None:
+    if sheet.kind not in COUNTY_KINDS:
+        return
+    valid = "、".join(counties)
+    for row_number, record in sheet.records:
+        county = record.get("county")
+        if county and county not in counties:
+            sheet.problems.append(Problem(row_number, "unknown_county", "county", f"“{county}” — {valid}"))
 
 
 @dataclass(frozen=True)

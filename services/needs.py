@@ -9,9 +9,9 @@ from domain import needs as rules
 from domain.clock import Clock
 from domain.policy import Policy
 from domain.roles import Role, held_ids, holds
-from scheduler import need_notices
-from scheduler.notices import Notices
-from services import notifications
+from messages import needs as need_notices
+from messages import recipients
+from messages.notices import Notices
 from services.errors import Refusal
 from services.selection import tell_best_matches
 from storage.models import Enterprise, Need, RoleGrant, User
@@ -58,8 +58,8 @@ async def file_need(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, 
     repos.audit.record(now, actor, "need.file", "need", need.id, enterprise=enterprise.id, field=need.field,
                        urgency=urgency, files=len(file_ids))
     notices = Notices(repos, clock, policy, zone)
-    admins = await notifications.county_admins(repos, enterprise.county) + await notifications.bureau_admins(repos)
-    for admin in notifications.each_once(admins):
+    admins = await recipients.county_admins(repos, enterprise.county) + await recipients.bureau_admins(repos)
+    for admin in recipients.each_once(admins):
         await need_notices.tell_new_need(notices, admin, need, user.full_name or enterprise.name)
     await tell_best_matches(repos, clock, policy, zone, need)
     return need

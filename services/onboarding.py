@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from domain import invites, throttle
 from domain.clock import Clock, as_utc
 from domain.invites import InviteProblem, InviteState
-from domain.roles import Role
+from domain.policy import Policy
+from domain.roles import Role, conflicts
+from messages.notices import Notices
 from storage.models import (
     Commissioner,
     DispatchingUnit,
@@ -104,7 +107,11 @@ class Redemption:
     already_held: bool = False
 
 
-async def redeem(repos: Repos, clock: Clock, user: User, payload: str) -> Redemption:
+async def redeem(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, user: User, payload: str) -> Redemption:
+    """Bind the account to what the invite is for. An account that would answer for those it
+    oversees is refused (not counted as a failed guess) and the invite stays unused for its
+    person; a role moved from another account is audited and that account told."""
+    notices = Notices(repos, clock, policy, zone)
     now = clock.now()
     last = as_utc(user.last_failed_start_at) if user.last_failed_start_at else None
     wait = throttle.wait_seconds(user.failed_starts, last, now)
@@ -117,6 +124,10 @@ async def redeem(repos: Repos, clock: Clock, user: User, payload: str) -> Redemp
         invite.revoked_at and as_utc(invite.revoked_at),
     )
     problem = invites.invite_problem(state, now)
+    if problem is None and conflicts(await repos.users.grants_of(user.id), Role(invite.role), invite.county):
+        repos.audit.record(now, f"user:{user.id}", "invite.refused", "invite", invite.id, reason="conflict",
+                           role=invite.role, subject=invite.subject_key)
+        return Redemption(problem=InviteProblem.CONFLICT)
     if problem is None and not await repos.invites.claim(invite.id, user.id, now):
         problem = InviteProblem.USED  # someone else's tap won the race
     if problem is not None:
@@ -125,20 +136,23 @@ async def redeem(repos: Repos, clock: Clock, user: User, payload: str) -> Redemp
         return Redemption(problem=problem)
     user.failed_starts = 0
     user.last_failed_start_at = None
-    grant, already = await _bind(repos, now, user, invite)
+    grant, already = await _bind(repos, notices, now, user, invite)
     return Redemption(grant=grant, already_held=already)
 
 
-async def _bind(repos: Repos, now, user: User, invite: Invite) -> tuple[RoleGrant, bool]:  # noqa: ANN001
+async def _bind(repos: Repos, notices: Notices, now, user: User,  # noqa: ANN001 - now: datetime
+                invite: Invite) -> tuple[RoleGrant, bool]:
     role = Role(invite.role)
     holders = await repos.users.holders(role.value, invite.subject_key)
     mine = next((g for g in holders if g.user_id == user.id), None)
     if role in EXCLUSIVE_ROLES:
         others = [g for g in holders if g.user_id != user.id]
-        await repos.users.remove_grants([g.id for g in others])
+        old_accounts = {u.id: u for u in await repos.users.by_ids([g.user_id for g in others])}
         for g in others:
             repos.audit.record(now, f"user:{user.id}", "role.moved", "role_grant", g.id,
-                               role=role.value, subject=invite.subject_key, from_user=g.user_id)
+                               role=role.value, subject=invite.subject_key, from_user=g.user_id, to_user=user.id)
+            await notices.role_moved(old_accounts[g.user_id], g)
+        await repos.users.remove_grants([g.id for g in others])
     repos.audit.record(now, f"user:{user.id}", "invite.redeem", "invite", invite.id,
                        role=role.value, subject=invite.subject_key)
     if mine is not None:

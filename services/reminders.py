@@ -10,8 +10,8 @@ from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.progress import year_progress
 from domain.reports import relevant_periods
-from scheduler.notices import Notices
-from services import notifications
+from messages import recipients
+from messages.notices import Notices
 from services.reports import _covers, period_label
 from storage.models import Agreement, Commissioner, Enterprise
 from storage.repositories import Repos
@@ -46,7 +46,7 @@ async def _reports(repos: Repos, notices: Notices, policy: Policy, today: date,
     overdue_by_county: dict[tuple[str, str, str], list[Commissioner]] = defaultdict(list)
     for commissioner_id, agreements in by_commissioner.items():
         commissioner = agreements[0].commissioner
-        people = await notifications.commissioner_accounts(repos, commissioner_id)
+        people = await recipients.commissioner_accounts(repos, commissioner_id)
         for cycle in policy.report_cycles:
             for period in relevant_periods(cycle, today):
                 if not _covers(agreements, period) or (commissioner_id, cycle.key, period.key) in done:
@@ -68,7 +68,7 @@ async def _reports(repos: Repos, notices: Notices, policy: Policy, today: date,
     for (county, cycle_key, period_key), late in overdue_by_county.items():
         cycle = next(c for c in policy.report_cycles if c.key == cycle_key)
         period = next(p for p in relevant_periods(cycle, today) if p.key == period_key)
-        for admin in await notifications.county_admins(repos, county):
+        for admin in await recipients.county_admins(repos, county):
             t = notices.t(admin)
             names = t("report.list_join").join(f"{c.name}（{c.code}）" if t.lang == "zh" else f"{c.name} ({c.code})"
                                                for c in sorted(late, key=lambda c: c.code))
@@ -83,13 +83,13 @@ async def _pace(repos: Repos, notices: Notices, policy: Policy, today: date,
     if policy.min_services_per_year is None or today.day < policy.notifications.pace_day:
         return
     for commissioner_id, agreements in by_commissioner.items():
-        visits = await repos.reports.visits_between(commissioner_id, date(today.year, 1, 1), today)
+        visits = await repos.visits.between(commissioner_id, date(today.year, 1, 1), today)
         served = {v.enterprise_id for v in visits}
         progress = year_progress(policy, today, len(visits), len(served))
         if not progress.behind_pace:
             continue
         missing = sorted({a.enterprise.name for a in agreements if a.enterprise_id not in served})
-        for user in await notifications.commissioner_accounts(repos, commissioner_id):
+        for user in await recipients.commissioner_accounts(repos, commissioner_id):
             t = notices.t(user)
             text = t("report.pace", done=progress.services, expected=progress.expected_by_today,
                      target=progress.services_target)
@@ -105,9 +105,9 @@ async def _ending(repos: Repos, notices: Notices, policy: Policy, today: date, a
         if not today <= a.end_date <= horizon:
             continue
         enterprise = await repos.people.get(Enterprise, a.enterprise_id)
-        people = (await notifications.commissioner_accounts(repos, a.commissioner_id)
-                  + await notifications.enterprise_contacts(repos, a.enterprise_id)
-                  + await notifications.county_admins(repos, enterprise.county if enterprise else None))
+        people = (await recipients.commissioner_accounts(repos, a.commissioner_id)
+                  + await recipients.enterprise_contacts(repos, a.enterprise_id)
+                  + await recipients.county_admins(repos, enterprise.county if enterprise else None))
         for user in people:
             t = notices.t(user)
             counts["ending"] += await notices.queue(

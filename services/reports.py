@@ -6,22 +6,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from html import escape
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
 
 from domain.clock import Clock, local_today
 from domain.policy import Policy, ReportCycle
 from domain.reports import Period, periods, relevant_periods
-from domain.roles import Role
 from locales import Translator
-from services import notifications
-from storage.models import Agreement, Commissioner, Report, RoleGrant, User
+from messages.recipients import bureau_admins, county_admins, unit_contacts
+from storage.models import Agreement, Commissioner, Report, User
 from storage.repositories import Repos
 
-if TYPE_CHECKING:  # the notices bring aiogram; dossiers and the CLI use this module without it
-    from scheduler.notices import Notices
 
 MAX_REPORT_TEXT = 3500  # a Telegram message holds 4096 characters; the header needs the rest
 
@@ -57,7 +51,7 @@ async def draft_text(repos: Repos, policy: Policy, t: Translator, commissioner_i
     """
     t = Translator(t.lang)  # no markup: names stay as they are
     period = owed_.period
-    visits = await repos.reports.visits_between(commissioner_id, period.start, period.end)
+    visits = await repos.visits.between(commissioner_id, period.start, period.end)
     kinds = {k.key: k.text(t.lang) for k in policy.service_kinds}
     by_enterprise: dict[str, Counter] = defaultdict(Counter)
     for v in visits:
@@ -98,19 +92,20 @@ async def submit(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, *, 
 
 async def recipients(repos: Repos, cycle: ReportCycle, commissioner: Commissioner) -> list[User]:
     if cycle.recipient == "county":
-        return await notifications.county_admins(repos, commissioner.county)
-    if cycle.recipient == "unit" and commissioner.unit_id is not None:
-        grants = await repos.users.holders(Role.UNIT.value, f"unit:{commissioner.unit_id}")
-        return await repos.users.by_ids([g.user_id for g in grants])
+        return await county_admins(repos, commissioner.county)
+    if cycle.recipient == "unit":
+        return await unit_contacts(repos, commissioner.unit_id)
     if cycle.recipient == "bureau":
-        ids = await repos.session.scalars(select(RoleGrant.user_id).where(RoleGrant.role == Role.BUREAU.value))
-        return await repos.users.by_ids(sorted(set(ids)))
+        return await bureau_admins(repos)
     return []
 
 
-async def deliver(repos: Repos, notices: Notices, cycle: ReportCycle, report: Report,
+async def deliver(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, cycle: ReportCycle, report: Report,
                   documents: tuple[dict, ...]) -> int:
     """Queue the report for each recipient, with its attachments; the number of recipients."""
+    from messages.notices import Notices  # it brings aiogram: dossiers and the CLI use this module without it
+
+    notices = Notices(repos, clock, policy, zone)
     people = await recipients(repos, cycle, report.commissioner)
     for person in people:
         t = notices.t(person)

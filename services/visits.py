@@ -13,6 +13,7 @@ from domain.clock import Clock, as_utc, local_today
 from domain.evidence import EarlierPhoto, FlagHit, PhotoFacts, Point, Status
 from domain.policy import Policy
 from domain.progress import YearProgress, year_progress
+from domain.uploads import UploadRejected
 from domain.visits import (
     AMEND_WINDOW,
     DateCheck,
@@ -21,9 +22,12 @@ from domain.visits import (
     check_date,
     summary_problem,
 )
+from messages import feedback as feedback_messages
+from messages.notices import Notices
+from messages.recipients import enterprise_contacts
 from services import feedback
 from services.errors import Refusal
-from storage.evidence_store import EvidenceStore, UploadRejected
+from storage.evidence_store import EvidenceStore
 from storage.models import Agreement, Enterprise, StoredFile, Visit, VisitFile
 from storage.repositories import Repos
 
@@ -77,7 +81,8 @@ async def evaluate(repos: Repos, policy: Policy, draft: VisitDraft, today: date)
             if enterprise is not None and enterprise.latitude is not None else None)
     if draft.mode == Mode.ON_SITE:
         location_hits, distance = evidence.check_location(
-            site, shared, draft.location.get("accuracy") if draft.location else None, radius)
+            site, shared, draft.location.get("accuracy") if draft.location else None, radius,
+            live=bool(draft.location and draft.location.get("live")))
         hits += location_hits
     if draft.date is not None and check_date(draft.date, today, policy.visit.max_backdate_days) is DateCheck.LATE:
         hits.append(FlagHit(evidence.Flag.LATE, {"days": (today - draft.date).days}))
@@ -95,7 +100,7 @@ async def evaluate(repos: Repos, policy: Policy, draft: VisitDraft, today: date)
     if draft.date is not None:
         hits += evidence.check_photos(photos, draft.date, shared or site, radius, earlier,
                                       on_site=draft.mode == Mode.ON_SITE)
-    return Evaluation(hits, evidence.overall_status(hits), distance)
+    return Evaluation(hits, evidence.overall_status(hits, evidence.notes(policy.visit.pin_is_evidence)), distance)
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,8 @@ class Logged:
 
 async def log_visit(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, *, user_id: int,
                     commissioner_id: int, draft: VisitDraft) -> Logged:
+    """Store the confirmed draft with its files and flags, ask the enterprise's contacts whether it
+    happened, and commit. A draft stored before (a repeated confirm) is returned as it is."""
     today = local_today(clock, zone)
     existing = await repos.visits.by_draft_key(draft.key)
     if existing is not None:
@@ -144,9 +151,15 @@ async def log_visit(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, 
         return await _logged(repos, policy, existing, today, created=False)
     repos.audit.record(clock.now(), f"user:{user_id}", "visit.log", "visit", visit.id,
                        status=visit.evidence_status, flags=[h.flag.value for h in result.hits])
-    feedback.open_prompt(repos, clock, visit)  # the enterprise is asked in the same transaction
+    feedback.open_prompt(repos, clock, visit)
+    # The enterprise's contacts are asked in the visit's own transaction: told exactly when it is stored.
+    notices = Notices(repos, clock, policy, zone)
+    for contact in await enterprise_contacts(repos, visit.enterprise_id):
+        await feedback_messages.visit_prompt(notices, contact, visit)
+    logged = await _logged(repos, policy, visit, today, created=True)
     repos.durable()  # on disk when the commit returns, before anyone is told it is stored
-    return await _logged(repos, policy, visit, today, created=True)
+    await repos.commit()
+    return logged
 
 
 async def progress_of(repos: Repos, policy: Policy, commissioner_id: int, today: date) -> YearProgress:

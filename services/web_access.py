@@ -18,7 +18,6 @@ from locales import normalize
 from storage.models import WebLink, WebSession
 from storage.repositories import Repos
 
-
 TOUCH_EVERY = timedelta(minutes=1)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from unicodedata import east_asian_width
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import MergedCell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
@@ -72,6 +72,19 @@ def _width(value: object) -> int:
     return max(display_width(line) for line in (str(value).splitlines() or [""]))
 
 
+def _shown(cell: Cell) -> object:
+    """Roughly what the cell shows: a number in its format (1 as "100.0%", not "1")."""
+    value = cell.value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    decimals = len(cell.number_format.partition(".")[2].rstrip("%")) if "." in cell.number_format else 0
+    if cell.number_format.endswith("%"):
+        return f"{value * 100:.{decimals}f}%"
+    if cell.number_format == "General":
+        return f"{value:.6g}"
+    return f"{value:.{decimals}f}"
+
+
 def fit_widths(sheet: Worksheet, least: int = 6, most: int = 40, header_rows: int = 1) -> None:
     """Each column as wide as its longest cell (unit names in full), within least..most; longer
     text wraps. A header much wider than its column's values goes on two lines, broken between
@@ -80,7 +93,7 @@ def fit_widths(sheet: Worksheet, least: int = 6, most: int = 40, header_rows: in
     for row in sheet.iter_rows(min_row=header_rows + 1):
         for cell in row:
             if cell.value is not None and not isinstance(cell, MergedCell):
-                body[cell.column] = max(body.get(cell.column, 0), _width(cell.value))
+                body[cell.column] = max(body.get(cell.column, 0), _width(_shown(cell)))
     widths = dict(body)
     for row in sheet.iter_rows(max_row=header_rows):
         for cell in row:

@@ -16,9 +16,9 @@ from services.assessment import assess
 from services.demo_activity import seed_activity
 from storage.models import AuditEntry, Commissioner, Enterprise, GradeDecision, Outcome
 from storage.repositories import Repos
-from tests.botkit import Person, texts
-from tests.test_bot_visit import ADMIN, ZHANG, harness, invite, world  # noqa: F401
-from tests.visitflow import Walk
+from testkit.botkit import Person, texts
+from testkit.visitflow import Walk
+from testkit.worlds import ADMIN, ZHANG, harness, invite, world  # noqa: F401
 
 ZONE = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 20)
@@ -145,11 +145,12 @@ async def test_bureau_overrides_then_finalises(harness, bureau, policy, clock) -
     clock.set(datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc))
     for bad in ("/grade", "/grade 2026 C001 pass", "/grade twenty C001 pass 原因"):
         assert "用法：/grade" in (await harness.send(bureau, bad))[0], bad
-    assert "没有这个等次" in (await harness.send(bureau, "/grade 2026 C001 good 原因"))[0]
+    # The policy's words, Chinese or English; a wrong one gets the valid ones listed.
+    assert "没有“good”这个等次。可用的等次：优秀、合格、不合格" in (await harness.send(bureau, "/grade 2026 C001 good 原因"))[0]
     assert "没有这个特派员编号" in (await harness.send(bureau, "/grade 2026 C999 pass 原因"))[0]
     assert await grade_rows(harness) == []
 
-    reply = (await harness.send(bureau, "/grade 2026 C001 fail 服务记录经核实有误"))[0]
+    reply = (await harness.send(bureau, "/grade 2026 C001 不合格 服务记录经核实有误"))[0]
     assert "已调整" in reply and "不合格" in reply and "C001" in reply
     [row] = await grade_rows(harness)
     assert (row.grade, row.reason, row.final) == ("fail", "服务记录经核实有误", False)

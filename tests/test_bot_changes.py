@@ -4,33 +4,27 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
-from domain.roles import Role
 from storage.models import Agreement, AuditEntry, ChangeRequest, Enterprise
-from tests.botkit import Harness, Person, alerts, texts
-from tests.test_bot_visit import ADMIN, LI_MING, WANG, ZHANG, harness, invite, world  # noqa: F401
-from tests.visitflow import Walk
+from testkit.botkit import Harness, Person, alerts, texts
+from testkit.visitflow import Walk
+from testkit.worlds import (  # noqa: F401 - fixtures
+    ADMIN,
+    BUREAU_ADMIN,
+    LI_MING,
+    WANG,
+    ZHANG,
+    bureau,
+    harness,
+    inbox,
+    invite,
+    received,
+    world,
+)
 
-BUREAU_ADMIN = Person(3001, "建国", "周")
 REASON = "企业转产，原定的耐火材料服务已不再需要。"
 HUAXIN = "张伟（C001）— 阳泉华鑫耐火材料有限公司"
-
-
-@pytest.fixture
-async def bureau(harness, world, clock) -> Person:  # noqa: ANN001, F811
-    await harness.send(BUREAU_ADMIN, f"/start {await invite(world[0], clock, Role.BUREAU, '市科技局')}")
-    return BUREAU_ADMIN
-
-
-def inbox(h: Harness, person: Person) -> Walk:
-    """A walk over everything the bot sent `person` so far (drained notices too), to press on."""
-    return Walk(h, person, [r for r in h.session.requests if getattr(r, "chat_id", None) == person.id])
-
-
-def received(h: Harness, person: Person, since: int) -> list[str]:
-    return texts([r for r in h.session.requests[since:] if getattr(r, "chat_id", None) == person.id])
 
 
 async def huaxin(h: Harness) -> Agreement:  # C001 with E001
@@ -177,7 +171,7 @@ async def test_role_limits(harness, bureau) -> None:  # noqa: F811
     assert "仅限" in (await harness.send(WANG, "/changes"))[0]
     await ask(harness, ZHANG, "提前终止协议")
     [row] = await requests_(harness)
-    from bot.keyboards.changes import ChangeDecision
+    from keyboards.changes import ChangeDecision
 
     approve = ChangeDecision(r=row.id, a="ok").pack()
     assert "只有市科技局管理员" in alerts(await harness.press(ZHANG, approve))[0]

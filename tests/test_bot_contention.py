@@ -26,10 +26,10 @@ from locales import Translator
 from storage import db
 from storage.failed_updates import FailedUpdates
 from storage.models import ProcessedUpdate, StoredFile, User
-from tests import images
-from tests.botkit import BOT_TOKEN, Harness, Person, RecordingSession, texts
-from tests.test_bot_visit import invite, world  # noqa: F401 - the imported example data, a fixture
-from tests.visitflow import SUMMARY, Walk, to_summary
+from testkit import images
+from testkit.botkit import BOT_TOKEN, Harness, Person, RecordingSession, texts
+from testkit.worlds import invite, world  # noqa: F401 - the imported example data, a fixture
+from testkit.visitflow import SUMMARY, Walk, to_summary
 
 ZHANG = Person(1001, "伟", "张")  # C001, the one on a slow network with a large photo
 OTHERS = [Person(6001 + i, f"用户{i}") for i in range(9)]
@@ -183,3 +183,13 @@ async def test_a_changed_name_is_stored_at_the_end_of_the_update(world, policy, 
     async with world[0]() as session:
         names = (await session.execute(select(User.full_name).where(User.telegram_id == 6100))).scalars().all()
     assert names == ["新名"]
+
+
+async def test_one_update_delivered_twice_at_once_is_answered_once(world, policy, clock):  # noqa: ANN001
+    """The dedupe claim is written at the end now; a second delivery still finds it and says nothing."""
+    h = harness_on(world, policy, clock, RecordingSession())
+    update = h.message(OTHERS[2], "/help")
+    await asyncio.gather(h.dp.feed_update(h.bot, update), h.dp.feed_update(h.bot, update))
+    assert len(texts(h.session.requests)) == 1
+    await h.dp.feed_update(h.bot, update)  # and once more, later
+    assert len(texts(h.session.requests)) == 1

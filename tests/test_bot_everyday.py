@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiogram.methods import SendMessage
 
 from domain.roles import Role
-from tests import images
-from tests.botkit import Person, texts
-from tests.test_bot_visit import (  # noqa: F401 - fixtures
+from testkit import images
+from testkit.botkit import Person, texts
+from testkit.worlds import (  # noqa: F401 - fixtures
     LI_MING,
     ZHANG,
     build,
@@ -16,7 +16,7 @@ from tests.test_bot_visit import (  # noqa: F401 - fixtures
     stored_visits,
     world,
 )
-from tests.visitflow import SUMMARY, Walk, to_summary
+from testkit.visitflow import SUMMARY, Walk, to_summary
 
 
 async def online_visit(walk: Walk, day: str, shot: str) -> list[str]:
@@ -56,7 +56,7 @@ async def test_dates_in_the_chat_are_chinese_not_iso(harness, world) -> None:  #
 
 
 def _labels(walk: Walk) -> list[str]:
-    from tests.botkit import buttons
+    from testkit.botkit import buttons
     return list(buttons(walk.seen))
 
 

@@ -7,30 +7,20 @@ import pytest
 from sqlalchemy import select
 
 from domain.roles import Role
-from scheduler.feedback_jobs import feedback_tick
-from storage.models import AuditEntry, Survey, Visit, VisitFeedback
-from tests import images
-from tests.botkit import Person, texts
-from tests.test_bot_visit import ADMIN, LI_MING, NEAR_E001, ZHANG, build, harness, invite, world  # noqa: F401
-from tests.visitflow import Walk, to_card
+from services.feedback_tick import feedback_tick
+from storage.models import AuditEntry, RoleGrant, Survey, User, Visit, VisitFeedback
+from testkit.botkit import Person, texts
+from testkit.worlds import (  # noqa: F401 - fixtures
+    ADMIN,
+    LI_MING,
+    NEAR_E001,
+    ZHANG,
+    build,
+)
+from testkit.worlds import drained_inbox as inbox
+from testkit.worlds import harness, invite, logged_visit, world
 
 ZHAO = Person(4002, "芳", "赵")  # contact of E004 (盂县)
-
-
-async def logged_visit(harness) -> int:  # noqa: ANN001
-    walk = Walk(harness, ZHANG)
-    await to_card(walk, "阳泉华鑫耐火材料有限公司", images.jpeg(80), NEAR_E001)
-    await walk.press("✅ 确认提交")
-    async with harness.sessionmaker() as session:
-        return await session.scalar(select(Visit.id).order_by(Visit.id.desc()))
-
-
-async def inbox(harness, person: Person) -> Walk:  # noqa: ANN001
-    """What one person has received so far (the outbox delivered), as a Walk to press buttons in."""
-    await harness.drain()
-    walk = Walk(harness, person)
-    walk.seen = [r for r in harness.session.requests if getattr(r, "chat_id", None) == person.id]
-    return walk
 
 
 async def feedback_row(harness, visit_id: int) -> VisitFeedback:  # noqa: ANN001
@@ -148,7 +138,8 @@ async def test_county_admin_records_on_behalf(harness, world, clock) -> None:  #
     assert "不在您管辖" in (await harness.send(other, f"/record {visit_id} confirm 5"))[0]
     assert "用法" in (await harness.send(ADMIN, f"/record {visit_id} maybe"))[0]
     assert "仅限" in (await harness.send(ZHANG, f"/record {visit_id} confirm 5"))[0]
-    done = (await harness.send(ADMIN, f"/record {visit_id} confirm 4 电话确认，企业很满意"))[0]
+    # The Chinese word of the answer works as well as "confirm".
+    done = (await harness.send(ADMIN, f"/record {visit_id} 属实 4 电话确认，企业很满意"))[0]
     assert f"#{visit_id}" in done and "属实" in done
     row = await feedback_row(harness, visit_id)
     assert (row.status, row.rating, row.comment) == ("confirmed", 4, "电话确认，企业很满意")
@@ -184,3 +175,52 @@ async def test_yearly_survey(harness, world, clock, tick) -> None:  # noqa: F811
     assert summary.survey_scores == {"attitude": 5.0, "overall": 5.0, "solving": 4.0, "transfer": 3.0}
     # The March visit went unanswered long before November.
     assert (summary.surveys_answered, summary.surveys_sent, summary.unanswered) == (1, 2, 1)
+
+
+async def _user_id(harness, person: Person) -> int:  # noqa: ANN001
+    async with harness.sessionmaker() as session:
+        return await session.scalar(select(User.id).where(User.telegram_id == person.id))
+
+
+async def test_an_admin_cannot_become_someone_it_oversees(harness, clock) -> None:  # noqa: F811
+    tokens = {}
+    for kind, code in (("enterprise", "E001"), ("commissioner", "C001")):
+        made = (await harness.send(ADMIN, f"/invite {kind} {code}"))[0]
+        token = tokens[code] = made.split("start=")[1].split()[0]
+        assert "不能既是管理员" in (await harness.send(ADMIN, f"/start {token}"))[0]
+        async with harness.sessionmaker() as session:
+            roles = (await session.scalars(select(RoleGrant.role).where(
+                RoleGrant.user_id == await _user_id(harness, ADMIN)))).all()
+        assert roles == ["county"]
+    # The refused link is still good for the real contact, on a new phone; the old account is told.
+    new_phone = Person(4009, "明", "李")
+    assert "阳泉华鑫耐火材料有限公司" in (await harness.send(new_phone, f"/start {tokens['E001']}"))[0]
+    mark = len(harness.session.requests)
+    await harness.drain()
+    told = texts([r for r in harness.session.requests[mark:] if getattr(r, "chat_id", None) == LI_MING.id])
+    assert len(told) == 1 and "已转到另一个 Telegram 账号" in told[0]
+    async with harness.sessionmaker() as session:
+        moved = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "role.moved"))).all()
+        refused = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "invite.refused"))).all()
+    assert len(moved) == 1 and moved[0].details["from_user"] == await _user_id(harness, LI_MING)
+    assert len(refused) == 2
+
+
+async def test_an_admin_answering_as_an_enterprise_is_marked_on_behalf(harness, clock) -> None:  # noqa: F811
+    visit_id = await logged_visit(harness)
+    li = await inbox(harness, LI_MING)
+    confirm = li.button("✅ 属实")
+    admin_id = await _user_id(harness, ADMIN)
+    async with harness.sessionmaker() as session:  # bound before admins were refused such roles
+        contact = await session.scalar(select(RoleGrant).where(RoleGrant.role == "enterprise",
+                                                                RoleGrant.user_id == await _user_id(harness, LI_MING)))
+        session.add(RoleGrant(user_id=admin_id, role="enterprise", subject_key=contact.subject_key,
+                              enterprise_id=contact.enterprise_id, county=contact.county,
+                              display_name="王敏", subject_name=contact.subject_name, granted_at=clock.now()))
+        await session.commit()
+    await harness.press(ADMIN, confirm)
+    row = await feedback_row(harness, visit_id)
+    assert (row.status, row.answered_by_user_id, row.proxy_by_user_id) == ("confirmed", None, admin_id)
+    async with harness.sessionmaker() as session:
+        entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "feedback.confirm"))
+    assert entry.details["proxy"] is True

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.keyboards.needs import NeedClose
 from domain.roles import Role
+from keyboards.needs import NeedClose
 from storage.models import AuditEntry, Need, StoredFile
-from tests import images
-from tests.botkit import Harness, Person, alerts, buttons, texts
-from tests.test_bot_changes import bureau, inbox, received  # noqa: F401
-from tests.test_bot_visit import ADMIN, LI_MING, WANG, ZHANG, harness, invite, world  # noqa: F401
-from tests.visitflow import Walk
+from testkit import images
+from testkit.botkit import Harness, Person, alerts, buttons, texts
+from testkit.visitflow import Walk
+from testkit.worlds import ADMIN, LI_MING, WANG, ZHANG, bureau, harness, inbox, invite, received, world  # noqa: F401
 
 FIELD = "耐火材料"
 PROBLEM = "回转窑内衬耐火砖使用三个月就大面积剥落，停窑检修太频繁，影响产量。"

@@ -15,8 +15,8 @@ from services.importer import import_file
 from storage.evidence_store import EvidenceStore
 from storage.models import Invite, RoleGrant, User
 from storage.repositories import Repos
-from tests.botkit import Harness, Person, alerts, texts
-from tests.conftest import EXAMPLES
+from testkit.botkit import Harness, Person, alerts, texts
+from testkit.databases import EXAMPLES
 
 ZHANG = Person(1001, "伟", "张")
 STRANGER = Person(2002, "Mallory")
@@ -119,11 +119,11 @@ async def test_repeated_failures_are_slowed_down(harness, seeded, clock) -> None
 
 
 async def test_one_account_may_hold_several_roles(harness, seeded, clock) -> None:
-    await harness.send(ADMIN, f"/start {await make_invite(seeded, clock, Role.COMMISSIONER, 'C005')}")
-    await harness.send(ADMIN, f"/start {await make_invite(seeded, clock, Role.COUNTY, '高新区', '王敏')}")
-    assert await grants_of(seeded, ADMIN.id) == [("commissioner", "commissioner:5"), ("county", "county:高新区")]
+    await harness.send(ADMIN, f"/start {await make_invite(seeded, clock, Role.COMMISSIONER, 'C005')}")  # 高新区
+    await harness.send(ADMIN, f"/start {await make_invite(seeded, clock, Role.COUNTY, '城区', '王敏')}")
+    assert await grants_of(seeded, ADMIN.id) == [("commissioner", "commissioner:5"), ("county", "county:城区")]
     me = (await harness.send(ADMIN, "/me"))[0]
-    assert "陈静" in me and "高新区 科技管理部门管理员" in me
+    assert "陈静" in me and "城区 科技管理部门管理员" in me
     help_text = (await harness.send(ADMIN, "/help"))[0]
     assert "/invite" in help_text
 
@@ -171,7 +171,7 @@ async def test_admin_command_refused_without_role(harness, seeded, clock) -> Non
 
 async def test_county_admin_invites_only_in_own_county(harness, seeded, clock) -> None:
     await harness.send(ADMIN, f"/start {await make_invite(seeded, clock, Role.COUNTY, '城区', '王敏')}")
-    made = (await harness.send(ADMIN, "/invite commissioner C001"))[0]
+    made = (await harness.send(ADMIN, "/invite 科技特派员 C001"))[0]  # the kind in Chinese, too
     assert "https://t.me/tepai_test_bot?start=" in made
     assert "本辖区" in (await harness.send(ADMIN, "/invite commissioner C003"))[0]  # 平定县
     assert "本辖区" in (await harness.send(ADMIN, "/invite bureau 李四"))[0]

@@ -10,8 +10,8 @@ from services.assessment import assess
 from services.dossier import build
 from storage.models import AuditEntry, Opinion
 from storage.repositories import Repos
-from tests.botkit import Person
-from tests.test_bot_visit import ADMIN, ZHANG, harness, invite, world  # noqa: F401
+from testkit.botkit import Person
+from testkit.worlds import ADMIN, ZHANG, harness, invite, world  # noqa: F401
 
 
 async def stored(harness) -> list[tuple]:  # noqa: ANN001

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.keyboards.profile import ProfileStep
 from domain.roles import Role
+from keyboards.profile import ProfileStep
 from services.matching import candidates
 from storage.models import AuditEntry, Commissioner
 from storage.repositories import Repos
-from tests.botkit import Harness, Person, alerts, buttons, texts
-from tests.test_bot_visit import ADMIN, LI_MING, WANG, ZHANG, harness, invite, world  # noqa: F401
-from tests.visitflow import Walk
+from testkit.botkit import Harness, Person, alerts, buttons, texts
+from testkit.visitflow import Walk
+from testkit.worlds import ADMIN, LI_MING, WANG, ZHANG, harness, invite, world  # noqa: F401
 
 TWO_HATS = Person(1009, "双", "赵")  # holds C003 and C004
 EDIT_FIELDS, EDIT_KEYWORDS, EDIT_CAPACITY = "✏️ 修改专业领域", "✏️ 修改擅长方向", "✏️ 修改服务容量"

@@ -12,21 +12,19 @@ from sqlalchemy import select
 from domain.policy import load_policy
 from domain.roles import Role
 from storage.models import Report
-from tests import images
-from tests.botkit import Harness, Person, alerts, texts
-from tests.test_bot_feedback import inbox
-from tests.test_bot_visit import (  # noqa: F401 - fixtures
+from testkit import images
+from testkit.botkit import Harness, Person, alerts, texts
+from testkit.visitflow import Walk, to_card
+from testkit.worlds import (  # noqa: F401 - fixtures
     ADMIN,
     LI_MING,
     NEAR_E001,
     WANG,
     ZHANG,
     build,
-    harness,
-    invite,
-    world,
 )
-from tests.visitflow import Walk, to_card
+from testkit.worlds import drained_inbox as inbox
+from testkit.worlds import harness, invite, world
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UNIT_CONTACT = Person(5001, "建国", "刘")  # contact of U01, the unit that sent ZHANG and WANG

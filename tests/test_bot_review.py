@@ -13,8 +13,8 @@ from services.assessment import assess
 from services.dossier import build
 from storage.models import AuditEntry, ExpertReview
 from storage.repositories import Repos
-from tests.botkit import Person
-from tests.test_bot_visit import ADMIN, harness, invite, world  # noqa: F401
+from testkit.botkit import Person
+from testkit.worlds import ADMIN, harness, invite, world  # noqa: F401
 
 BUREAU = Person(3100, "局", "市")
 

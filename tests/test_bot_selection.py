@@ -13,15 +13,14 @@ from sqlalchemy import select
 
 from bot.cli import main
 from domain.roles import Role
-from scheduler.jobs import selection_tick
 from services.importer import Kind, import_file
+from services.selection.tick import selection_tick
 from storage.models import Agreement, AuditEntry, Commissioner, Need, Objection, Pairing
 from storage.repositories import Repos
-from tests.botkit import Harness, Person, alerts, texts
-from tests.conftest import EXAMPLES
-from tests.test_bot_changes import BUREAU_ADMIN, inbox, received
-from tests.test_bot_visit import LI_MING, WANG, ZHANG, harness, invite, world  # noqa: F401
-from tests.visitflow import Walk
+from testkit.botkit import Harness, Person, alerts, texts
+from testkit.databases import EXAMPLES
+from testkit.visitflow import Walk
+from testkit.worlds import BUREAU_ADMIN, LI_MING, WANG, ZHANG, harness, inbox, invite, received, world  # noqa: F401
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUN = Person(1101, "悦", "孙")  # A002, an applicant (温室环境控制), unit U02, 平定县
@@ -264,7 +263,7 @@ async def test_interest_limits(people, clock) -> None:
     # The enterprise sees its need's candidates and chooses from them; another enterprise may not.
     async with h.sessionmaker() as session:
         n003 = await session.scalar(select(Need).where(Need.code == "N003"))
-    from bot.keyboards.selection import Interest, NeedView
+    from keyboards.selection import Interest, NeedView
 
     assert "找不到这条需求" in alerts(await h.press(LI_MING, NeedView(n=n003.id).pack()))[0]
     walk = Walk(h, TAIFENG)

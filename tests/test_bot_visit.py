@@ -2,76 +2,32 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from domain.policy import load_policy
-from domain.records import Kind
 from domain.roles import Role
-from services import onboarding
-from services.importer import import_file
 from storage.evidence_store import EvidenceStore
-from storage.models import AuditEntry, StoredFile, Visit, VisitFile
-from storage.repositories import Repos
-from tests import images
-from tests.botkit import Harness, Person, texts
-from tests.conftest import EXAMPLES
-from tests.visitflow import SUMMARY, Walk, to_card, to_summary
-
-ZHANG = Person(1001, "伟", "张")  # C001: agreements with E001 and E005
-WANG = Person(1002, "芳", "王")  # C002: one agreement, with E002
-LI_MING = Person(4001, "明", "李")  # contact of E001
-ADMIN = Person(3003, "敏", "王")
-E001 = (37.8612, 113.5791)
-NEAR_E001 = (37.8615, 113.5795)  # about 50 m away
-E002 = (37.8702, 113.5512)
-TODAY_LOCAL = datetime(2026, 3, 16, 9, 30)  # the clock fixture: 10:00 in Shanghai
-
-
-@pytest.fixture
-async def world(sessionmaker, clock, tmp_path):  # noqa: ANN001
-    async with sessionmaker() as session:
-        repos = Repos(session)
-        for kind in ("units", "enterprises", "commissioners", "agreements"):
-            assert (await import_file(repos, clock, EXAMPLES / f"{kind}.csv", Kind(kind), "test")).ok
-        await repos.commit()
-    return sessionmaker, EvidenceStore(tmp_path / "evidence")
-
-
-def build(world, policy, clock) -> Harness:  # noqa: ANN001
-    sessionmaker, store = world
-    return Harness.build(sessionmaker=sessionmaker, policy=policy, clock=clock, zone=ZoneInfo("Asia/Shanghai"),
-                         evidence_store=store)
-
-
-@pytest.fixture
-async def harness(world, policy, clock) -> Harness:  # noqa: ANN001
-    h = build(world, policy, clock)
-    for person, role, code in ((ZHANG, Role.COMMISSIONER, "C001"), (WANG, Role.COMMISSIONER, "C002"),
-                               (LI_MING, Role.ENTERPRISE, "E001"), (ADMIN, Role.COUNTY, "城区")):
-        await h.send(person, f"/start {await invite(world[0], clock, role, code)}")
-    return h
-
-
-async def invite(sessionmaker, clock, role: Role, code: str) -> str:  # noqa: ANN001
-    async with sessionmaker() as session:
-        repos = Repos(session)
-        new = await onboarding.create_invite(repos, clock, await onboarding.resolve_target(repos, role, code), "t")
-        await repos.commit()
-    return new.token
-
-
-async def stored_visits(world) -> list[Visit]:  # noqa: ANN001
-    async with world[0]() as session:
-        return list((await session.scalars(select(Visit).order_by(Visit.id))).all())
-
-
-async def finish_on_site(walk: Walk, location=NEAR_E001, **location_kw) -> list[str]:  # noqa: ANN001
-    await walk.press("✅ 完成")
-    await walk.feed(walk.harness.location(walk.person, *location, **location_kw))
-    return texts(await walk.press("✅ 确认提交"))
+from storage.models import AuditEntry, StoredFile, VisitFile
+from testkit import images
+from testkit.botkit import Person, texts
+from testkit.visitflow import SUMMARY, Walk, to_card, to_summary
+from testkit.worlds import (  # noqa: F401 - fixtures
+    ADMIN,
+    E002,
+    LI_MING,
+    NEAR_E001,
+    TODAY_LOCAL,
+    WANG,
+    ZHANG,
+    build,
+    finish_on_site,
+    harness,
+    invite,
+    stored_visits,
+    world,
+)
 
 
 async def test_on_site_visit_with_album_and_location(harness, world) -> None:
@@ -169,7 +125,7 @@ async def test_each_evidence_flag(harness, world, case) -> None:  # noqa: ANN001
         card = await walk.send("无法提供位置")
     else:
         where = (37.90, 113.58) if case == "far" else NEAR_E001
-        card = texts(await walk.feed(harness.location(ZHANG, *where)))
+        card = texts(await walk.feed(harness.location(ZHANG, *where, accuracy=10.0)))
     expected_text = {"far": "超出 1000 米范围", "exif_time": "拍摄于 2026年1月2日 09:00", "exif_gps": "拍摄地点距服务地点",
                      "forwarded": "是转发的", "no_exif": "没有拍摄时间和地点", "late": "补记 1 天前",
                      "no_location": "未提供位置"}[case]
@@ -209,7 +165,7 @@ async def test_reused_photo_is_flagged_by_id_and_by_look(harness, world) -> None
     await third.send(SUMMARY)
     await third.feed(harness.photo(WANG, smaller.getvalue(), "resized"))
     card = texts(await third.press("✅ 完成"))
-    await third.feed(harness.location(WANG, *E002))
+    await third.feed(harness.location(WANG, *E002, accuracy=10.0))
     assert "与第 1 号服务记录中的照片相同" in third.last_text()
     await third.press("✅ 确认提交")
     visits = await stored_visits(world)
@@ -251,7 +207,8 @@ async def test_bad_inputs_get_hints_and_keep_the_draft(harness, world) -> None:
     assert "未完成的服务记录" in (await walk.send("/visit"))[0]
     await walk.press("继续填写")
     assert "发送您现在的位置" in walk.last_text()
-    await walk.feed(harness.location(ZHANG, *NEAR_E001, live_period=900))
+    card = texts(await walk.feed(harness.location(ZHANG, *NEAR_E001, live_period=900)))
+    assert "实时位置" in card[-1] and "地图选点" not in card[-1]
     assert "点卡片上的按钮" in (await walk.send("好的"))[0]
     await walk.press("✅ 确认提交")
     [visit] = await stored_visits(world)
@@ -364,3 +321,32 @@ async def test_amend_keeps_the_length_limit(harness, world) -> None:
     assert visit.summary == SUMMARY and visit.amended_at is None  # nothing changed
     new_text = "补充：更换了温控传感器并重新标定，连续运行四小时温度稳定。"
     assert f"#{visit.id} 已修改" in (await walk.send(new_text))[0]  # still asked: a shorter text is taken
+
+
+@pytest.mark.parametrize("policy", ["yangquan", "jincheng"], indirect=True)
+async def test_a_dropped_pin_is_flagged_and_the_policy_says_if_it_is_enough(harness, world, policy) -> None:
+    walk = Walk(harness, ZHANG)
+    await to_summary(walk, "阳泉华鑫耐火材料有限公司")
+    await walk.send(SUMMARY)
+    await walk.feed(harness.document(ZHANG, images.jpeg(16, taken=TODAY_LOCAL), "pin1"))
+    await walk.press("✅ 完成")
+    card = texts(await walk.feed(harness.location(ZHANG, *NEAR_E001)))[-1]  # no accuracy, not live: a pin
+    assert "地图选点" in card and "位置是地图上选的点" in card
+    result = texts(await walk.press("✅ 确认提交"))[0]
+    [visit] = await stored_visits(world)
+    assert [f["flag"] for f in visit.flags] == ["pin"]
+    assert (visit.live_location, visit.accuracy_m) == (False, None)
+    if policy.visit.pin_is_evidence:  # Jincheng: noted on the record
+        assert visit.evidence_status == "noted" and "位置是地图上选的点" not in result
+    else:  # Yangquan 第八条: a pin alone is no proof, the county sees it flagged
+        assert visit.evidence_status == "flagged" and "位置是地图上选的点" in result
+
+
+async def test_the_card_says_the_position_and_its_accuracy(harness, world) -> None:
+    walk = Walk(harness, ZHANG)
+    await to_summary(walk, "阳泉华鑫耐火材料有限公司")
+    await walk.send(SUMMARY)
+    await walk.feed(harness.document(ZHANG, images.jpeg(17, taken=TODAY_LOCAL), "acc1"))
+    await walk.press("✅ 完成")
+    card = texts(await walk.feed(harness.location(ZHANG, *NEAR_E001, accuracy=12.0)))[-1]
+    assert "当前位置，精度约 12 米" in card and "未发现问题" in card

@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
-from tests.test_settings import _env, _tepai, imported_dir  # noqa: F401 - the imported_dir fixture
+from testkit.cli import cli_env as _env
+from testkit.cli import imported_dir  # noqa: F401 - a fixture
+from testkit.cli import tepai as _tepai
 
 
 @pytest.mark.parametrize("command", [["assess", "--year", "2026"], ["dossier", "--year", "2026"],
@@ -42,3 +44,26 @@ def test_a_reader_that_stops_early_ends_quietly(imported_dir):  # noqa: F811
     _, err = proc.communicate(timeout=120)
     assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
     assert proc.returncode == 0
+
+
+def test_county_names_are_checked_against_the_policy(tmp_path):
+    from testkit.databases import EXAMPLES
+
+    rows = (EXAMPLES / "enterprises.csv").read_text("utf-8").splitlines()
+    bad = [rows[0], rows[1].replace(",城区,", ",城 区,", 1), rows[2].replace(",矿区,", ",不存在县,", 1)]
+    (tmp_path / "enterprises.csv").write_text("\n".join(bad) + "\n", "utf-8")
+    result = _tepai(tmp_path, "import", "enterprises.csv")
+    assert result.returncode == 1
+    assert "第 2 行" in result.stderr and "“城 区”" in result.stderr
+    assert "第 3 行" in result.stderr and "“不存在县”" in result.stderr
+    assert "城区、矿区、郊区、平定县、盂县、高新区" in result.stderr
+    invite = _tepai(tmp_path, "invite", "county", "不存在县", TEPAI_BOT_USERNAME="tepai_test_bot")
+    assert invite.returncode == 1 and "城区、矿区、郊区、平定县、盂县、高新区" in invite.stderr
+    assert "t.me" not in invite.stdout
+
+
+def test_invite_kind_in_chinese(imported_dir):  # noqa: F811
+    made = _tepai(imported_dir, "invite", "科技特派员", "C001", TEPAI_BOT_USERNAME="tepai_test_bot")
+    assert made.returncode == 0 and "t.me/tepai_test_bot?start=" in made.stdout, made.stderr
+    wrong = _tepai(imported_dir, "invite", "专家", "C001", TEPAI_BOT_USERNAME="tepai_test_bot")
+    assert wrong.returncode == 2 and "commissioner（科技特派员）" in wrong.stderr

@@ -17,8 +17,8 @@ from bot.middlewares import Retry
 from locales import Translator
 from storage.db import create_engine, create_sessionmaker
 from storage.evidence_store import EvidenceStore
-from tests.botkit import BOT_TOKEN, Harness, Person, RecordingSession, texts
-from tests.conftest import ROOT
+from testkit.botkit import BOT_TOKEN, Harness, Person, RecordingSession, texts
+from testkit.databases import ROOT
 
 PROXY_PORT = 18151  # this work's port range: 18100-18199
 NOBODY_LISTENS = 18152

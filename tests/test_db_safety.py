@@ -14,10 +14,10 @@ from storage.db import commit, create_engine, create_sessionmaker, create_sync_e
 from storage.evidence_store import EvidenceStore
 from storage.models import User
 from sqlalchemy.engine import make_url
-from tests import images
-from tests.botkit import texts
-from tests.test_bot_visit import NEAR_E001, ZHANG, harness, world  # noqa: F401 - fixtures used below
-from tests.visitflow import Walk, to_card
+from testkit import images
+from testkit.botkit import texts
+from testkit.worlds import NEAR_E001, ZHANG, harness, world  # noqa: F401 - fixtures used below
+from testkit.visitflow import Walk, to_card
 
 SECRET_NAME = "张秘密"
 SECRET_USERNAME = "secret_handle_42"

@@ -18,8 +18,8 @@ from services.dossier import font_family, to_pdf
 from services.monthly_report import monthly_html
 from storage.models import OutboxMessage, RoleGrant, User
 from storage.repositories import Repos
-from tests.rendering import pdf_fonts, pdf_pages, pdf_text, render_page
-from tests.test_assessment import ZONE, imported, seeded  # noqa: F401 - fixtures
+from testkit.rendering import pdf_fonts, pdf_pages, pdf_text, render_page
+from testkit.years import ZONE, imported, seeded  # noqa: F401 - fixtures
 
 T = Translator("zh")
 
@@ -151,3 +151,10 @@ async def test_monthly_pdf_is_a_monthly_report(seeded, preset) -> None:  # noqa:
 
 def _font_key(name: str) -> str:
     return re.sub(r"[^a-z]", "", name.lower())
+
+
+async def test_english_lists_speak_english(seeded) -> None:  # noqa: F811
+    async with seeded.sessionmaker() as session:
+        digest = await collect(Repos(session), load_policy("jincheng"), Translator("en"), date(2026, 10, 1),
+                               date(2026, 10, 31))
+    assert digest.overdue and all(re.search(r"\(C\d{3}\): Half-year summary", item) for item in digest.overdue)

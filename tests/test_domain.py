@@ -647,3 +647,17 @@ def test_held_ids_are_in_grant_order_each_once_and_holds_checks_the_role():
               Grant(role="enterprise", enterprise_id=None)]
     assert held_ids(grants, Role.ENTERPRISE, "enterprise_id") == [7, 3]
     assert holds(grants, Role.COMMISSIONER) and not holds(grants, Role.BUREAU)
+
+
+def test_an_admin_may_not_also_answer_for_those_it_oversees():
+    from types import SimpleNamespace as G
+
+    from domain.roles import conflicts
+
+    county, bureau = G(role="county", county="城区"), G(role="bureau", county=None)
+    contact = G(role="enterprise", county="城区")
+    assert conflicts([county], Role.ENTERPRISE, "城区") and conflicts([county], Role.COMMISSIONER, "城区")
+    assert not conflicts([county], Role.ENTERPRISE, "矿区") and not conflicts([county], Role.UNIT, "城区")
+    assert conflicts([bureau], Role.COMMISSIONER, "矿区")
+    assert conflicts([contact], Role.COUNTY, "城区") and conflicts([contact], Role.BUREAU, "市科技局")
+    assert not conflicts([contact], Role.COUNTY, "矿区") and not conflicts([], Role.ENTERPRISE, "城区")

@@ -8,8 +8,8 @@ from domain.selection import (
     Party,
     agreement_term,
     can_confirm,
-    notice_over,
-    notice_period,
+    publicity_over,
+    publicity_period,
     renewal_open,
     signers,
 )
@@ -31,12 +31,12 @@ def test_working_days_follow_the_national_holidays_and_make_up_days() -> None:
     assert calendar.is_working_day(date(2026, 2, 28))  # a 调休 Saturday after 春节
     assert not calendar.is_working_day(date(2026, 2, 17))  # 春节, a Tuesday
     # Confirmed the day before 国庆: the notice starts after the holiday and counts the Saturday.
-    assert notice_period(date(2026, 9, 30), 5, calendar) == (date(2026, 10, 8), date(2026, 10, 13))
+    assert publicity_period(date(2026, 9, 30), 5, calendar) == (date(2026, 10, 8), date(2026, 10, 13))
 
 
 def test_the_policy_overrides_the_national_calendar() -> None:
     calendar = WorkCalendar(holidays=frozenset({date(2026, 10, 8)}), workdays=frozenset({date(2027, 2, 20)}))
-    assert notice_period(date(2026, 9, 30), 1, calendar) == (date(2026, 10, 9), date(2026, 10, 9))
+    assert publicity_period(date(2026, 9, 30), 1, calendar) == (date(2026, 10, 9), date(2026, 10, 9))
     assert calendar.is_working_day(date(2027, 2, 20))  # a Saturday the policy names for a year not yet known
     assert not calendar.is_working_day(date(2027, 2, 21))
     assert calendar.is_working_day(date(2027, 3, 1))  # past the schedule's years: Monday to Friday
@@ -45,11 +45,11 @@ def test_the_policy_overrides_the_national_calendar() -> None:
 def test_notice_period_from_the_policy() -> None:
     yangquan, jincheng = load_policy("yangquan"), load_policy("jincheng")
     confirmed = date(2026, 11, 20)  # a Friday
-    assert notice_period(confirmed, yangquan.selection.notice_working_days) == (date(2026, 11, 23), date(2026, 11, 27))
-    assert notice_period(confirmed, jincheng.selection.notice_working_days) is None  # no 公示 in Jincheng
-    assert not notice_over(date(2026, 11, 27), date(2026, 11, 27))
-    assert notice_over(date(2026, 11, 28), date(2026, 11, 27))
-    assert notice_over(date(2026, 11, 20), None)
+    assert publicity_period(confirmed, yangquan.selection.notice_working_days) == (date(2026, 11, 23), date(2026, 11, 27))
+    assert publicity_period(confirmed, jincheng.selection.notice_working_days) is None  # no 公示 in Jincheng
+    assert not publicity_over(date(2026, 11, 27), date(2026, 11, 27))
+    assert publicity_over(date(2026, 11, 28), date(2026, 11, 27))
+    assert publicity_over(date(2026, 11, 20), None)
 
 
 def test_confirmation_needs_both_sides() -> None:
@@ -97,7 +97,7 @@ def test_every_selection_state_and_refusal_has_a_text() -> None:
     import re
     from pathlib import Path
 
-    from domain.selection import Party, PairingStatus
+    from domain.selection import PairingStatus, Party
     from locales import LANGUAGES, catalogue
 
     root = Path(__file__).resolve().parent.parent

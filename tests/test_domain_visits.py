@@ -11,6 +11,7 @@ from domain.evidence import (
     EarlierPhoto,
     Flag,
     FlagHit,
+    LocationSource,
     PhotoFacts,
     Point,
     Status,
@@ -18,8 +19,11 @@ from domain.evidence import (
     check_photos,
     distance_m,
     hamming,
+    location_source,
+    notes,
     overall_status,
 )
+from domain.policy import load_policy
 from domain.visits import (
     DateCheck,
     Mode,
@@ -29,6 +33,7 @@ from domain.visits import (
     parse_date,
     summary_length,
 )
+from testkit.databases import ROOT
 
 TODAY = date(2026, 3, 16)
 
@@ -334,9 +339,32 @@ def test_check_location_within_radius():
     assert 40 < distance < 60
 
 
-def test_check_location_unknown_accuracy_within_radius():
+def test_check_location_without_accuracy_is_a_pin():
     hits, distance = check_location(SITE, NEAR, None, 100)
-    assert hits == [] and distance is not None
+    assert hits == [FlagHit(Flag.PIN)] and distance is not None
+
+
+def test_check_location_live_without_accuracy_is_no_pin():
+    hits, _ = check_location(SITE, NEAR, None, 100, live=True)
+    assert hits == []
+
+
+@pytest.mark.parametrize(("pin_is_evidence", "status"), [(True, Status.NOTED), (False, Status.FLAGGED)])
+def test_the_policy_decides_whether_a_pin_alone_is_enough(pin_is_evidence, status):
+    hits, _ = check_location(SITE, NEAR, None, 1000)
+    assert overall_status(hits, notes(pin_is_evidence)) is status
+
+
+@pytest.mark.parametrize(("preset", "pin_is_evidence"), [("yangquan", False), ("jincheng", True)])
+def test_both_presets_say_whether_a_pin_is_evidence(preset, pin_is_evidence):
+    assert load_policy(preset).visit.pin_is_evidence is pin_is_evidence
+    assert "pin_is_evidence" in (ROOT / "domain" / "presets" / f"{preset}.toml").read_text()
+
+
+def test_location_source():
+    assert location_source(True, None) is LocationSource.LIVE
+    assert location_source(False, 12.0) is LocationSource.STATIC
+    assert location_source(False, None) is LocationSource.PIN
 
 
 def test_check_location_low_accuracy_and_far_both_reported():

@@ -15,13 +15,12 @@ from sqlalchemy import select
 
 from locales import Translator
 from services.assessment import assess
-from services.dossier import build, to_pdf, write_dossier
+from services.dossier import build, stylesheet, to_pdf, write_dossier
 from storage.models import Commissioner, Outcome, Report
 from storage.repositories import Repos
-from services.dossier import stylesheet
-from tests.conftest import ROOT
-from tests.rendering import page_with, pdf_fonts, pdf_pages, pdf_text, render_page
-from tests.test_assessment import AS_OF, ZONE, imported, seeded  # noqa: F401
+from testkit.databases import ROOT
+from testkit.rendering import page_with, pdf_fonts, pdf_pages, pdf_text, render_page
+from testkit.years import AS_OF, ZONE, imported, seeded  # noqa: F401
 
 GENERATED = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
 
@@ -46,7 +45,7 @@ async def visits_of(seeded, code: str) -> list:  # noqa: ANN001, F811
     async with seeded.sessionmaker() as session:
         repos = Repos(session)
         commissioner = await repos.people.by_code(Commissioner, code)
-        return await repos.reports.visits_between(commissioner.id, date(2026, 1, 1), date(2026, 12, 31))
+        return await repos.visits.between(commissioner.id, date(2026, 1, 1), date(2026, 12, 31))
 
 
 async def test_dossier_html(seeded, policy) -> None:  # noqa: ANN001, F811
@@ -138,7 +137,7 @@ async def test_to_pdf_of_a_small_page() -> None:
 
 
 async def test_generated_time_is_shown_in_local_time(imported, policy) -> None:  # noqa: ANN001, F811
-    # handlers/assessment.py and bot/commands_cli.py both pass clock.now(), which is UTC.
+    # handlers/assessment.py and bot/commands_year.py both pass clock.now(), which is UTC.
     html = (await dossier_of(imported, policy, "C003", GENERATED)).html
     assert "生成于 2026-11-20 10:00" in html
 
@@ -165,7 +164,7 @@ import tempfile
 from pathlib import Path
 from services.dossier import to_pdf
 from storage.evidence_store import EvidenceStore, UploadRejected
-from tests.images import truncated_jpeg
+from testkit.images import truncated_jpeg
 
 store = EvidenceStore(Path(tempfile.mkdtemp()))
 def attempt():

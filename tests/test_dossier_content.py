@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from storage.models import Commissioner, Report, Visit, VisitFeedback
 from storage.repositories import Repos
-from tests.test_assessment import imported, seeded  # noqa: F401
+from testkit.years import imported, seeded  # noqa: F401
 from tests.test_dossier import dossier_of, visits_of
 
 
@@ -26,6 +26,20 @@ async def test_each_visit_shows_its_description_and_dispute_reason(seeded, polic
         assert f'<td class="summary">{v.summary}</td>' in html
     assert "异议理由：那天专家只打了个电话，没有到厂。" in html
     assert f"第 3 次服务（{disputed.visit_date.isoformat()}，{disputed.enterprise.name}）：那天专家只打了个电话" in html
+
+
+async def test_each_on_site_visit_says_how_its_location_was_sent(seeded, policy) -> None:  # noqa: ANN001, F811
+    visits = [v for v in await visits_of(seeded, "C001") if v.mode == "on_site" and v.latitude is not None]
+    async with seeded.sessionmaker() as session:  # one dropped pin, one live location, the rest as seeded
+        await session.execute(update(Visit).where(Visit.id == visits[0].id).values(
+            accuracy_m=None, live_location=False, flags=[{"flag": "pin"}], evidence_status="flagged"))
+        await session.execute(update(Visit).where(Visit.id == visits[1].id).values(live_location=True))
+        await session.commit()
+    html = (await dossier_of(seeded, policy, "C001")).html
+    assert html.count("地图选点（没有定位精度，不能证明人在现场）") == 1
+    assert "位置是地图上选的点，不是手机定位" in html  # the flag, under the visit's evidence
+    assert html.count('<span class="muted">实时位置</span>') == 1
+    assert html.count('<span class="muted">当前位置，精度约') == len(visits) - 2
 
 
 async def test_comments_are_shown_once_with_who_said_them(seeded, policy) -> None:  # noqa: ANN001, F811

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from storage.evidence_store import EvidenceStore, UploadRejected
-from tests.images import big_png
+from testkit.images import big_png
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self")
 MB = 1024 * 1024

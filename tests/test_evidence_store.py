@@ -11,15 +11,9 @@ import pytest
 from PIL import Image
 
 from domain.evidence import SAME_PICTURE_BITS, hamming
-from storage.evidence_store import (
-    MAX_BYTES,
-    THUMB_MAX,
-    EvidenceStore,
-    UploadRejected,
-    analyse,
-    document_ext,
-)
-from tests.images import PDF, jpeg, picture, pixel_bomb, png, truncated_jpeg
+from domain.uploads import MAX_BYTES, THUMB_MAX, UploadRejected, analyse, document_ext
+from storage.evidence_store import EvidenceStore
+from testkit.images import PDF, jpeg, picture, pixel_bomb, png, truncated_jpeg
 
 TAKEN = datetime(2026, 3, 14, 9, 30, 15)
 
@@ -110,7 +104,7 @@ def test_analyse_12_megapixel_thumbnail_is_the_eighth_scale_decode():
 
 
 def test_analyse_large_png_thumbnail_is_bounded():
-    from tests.images import picture
+    from testkit.images import picture
 
     out = io.BytesIO()
     picture(4, (2400, 1800)).save(out, "PNG")

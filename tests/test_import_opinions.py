@@ -7,30 +7,30 @@ from sqlalchemy import func, select
 from domain.records import Kind
 from services.importer import import_file
 from storage.models import Opinion
-from tests.conftest import EXAMPLES
-from tests.test_import import _import_bad, _import_examples, _import_ok, _problems, _write_csv
+from testkit.databases import EXAMPLES
+from testkit.importing import import_bad, import_examples, import_ok, problems, write_csv
 
 
 async def test_opinions_import_then_reimport_changes_nothing(repos, clock, tmp_path) -> None:  # noqa: ANN001
-    await _import_examples(repos, clock)
-    report = await _import_ok(repos, clock, EXAMPLES / "opinions.csv")  # the file name says the kind
+    await import_examples(repos, clock)
+    report = await import_ok(repos, clock, EXAMPLES / "opinions.csv")  # the file name says the kind
     assert report.created["opinions"] == 3
     rows = (await repos.session.scalars(select(Opinion).order_by(Opinion.id))).all()
     assert [(o.year, o.kind, o.enterprise.code if o.enterprise else None) for o in rows] == [
         (2026, "county", None), (2026, "host", "E001"), (2026, "county", None)]
     assert rows[1].text.startswith("帮助解决回转窑") and rows[0].written_by == "import"
-    again = await _import_ok(repos, clock, EXAMPLES / "opinions.csv")
+    again = await import_ok(repos, clock, EXAMPLES / "opinions.csv")
     assert (again.created["opinions"], again.unchanged["opinions"]) == (0, 3)
-    changed = _write_csv(tmp_path / "意见.csv", "year,commissioner,kind,enterprise,text\n"
+    changed = write_csv(tmp_path / "意见.csv", "year,commissioner,kind,enterprise,text\n"
                                                "2026,C002,county,,服务次数达标，成果转化有进展。\n")
-    report = await _import_ok(repos, clock, changed, Kind.OPINIONS)
+    report = await import_ok(repos, clock, changed, Kind.OPINIONS)
     assert (report.created["opinions"], report.updated["opinions"]) == (0, 1)
     assert await repos.session.scalar(select(func.count()).select_from(Opinion)) == 3
 
 
 async def test_bad_opinion_rows_store_nothing(repos, clock, tmp_path) -> None:  # noqa: ANN001
-    await _import_examples(repos, clock)
-    path = _write_csv(tmp_path / "opinions.csv", "年度,特派员编号,类别,企业编号,意见\n"
+    await import_examples(repos, clock)
+    path = write_csv(tmp_path / "opinions.csv", "年度,特派员编号,类别,企业编号,意见\n"
                                                  "2026,C001,县区意见,,很好\n"
                                                  "二〇二六,C001,县区意见,,很好\n"
                                                  "2026,C001,领导意见,,很好\n"
@@ -38,15 +38,15 @@ async def test_bad_opinion_rows_store_nothing(repos, clock, tmp_path) -> None:  
                                                  "2026,C999,县区意见,,很好\n"
                                                  "2026,C001,派驻单位评价,E404,很好\n"
                                                  f"2026,C002,县区意见,,{'好' * 1001}\n")
-    report = await _import_bad(repos, clock, path)
-    assert _problems(report) == sorted([
+    report = await import_bad(repos, clock, path)
+    assert problems(report) == sorted([
         (3, "bad_year", "year"), (4, "bad_opinion_kind", "kind"), (5, "missing_value", "enterprise_code"),
         (8, "too_long", "text")], key=repr)
     assert await repos.session.scalar(select(func.count()).select_from(Opinion)) == 0
     # Once the cells are right, the references are checked too.
-    path = _write_csv(tmp_path / "opinions.csv", "年度,特派员编号,类别,企业编号,意见\n"
+    path = write_csv(tmp_path / "opinions.csv", "年度,特派员编号,类别,企业编号,意见\n"
                                                  "2026,C999,县区意见,,很好\n"
                                                  "2026,C001,派驻单位评价,E404,很好\n")
     report = await import_file(repos, clock, path, None, actor="test")
-    assert _problems(report) == sorted([(2, "unknown_commissioner", "commissioner_code"),
+    assert problems(report) == sorted([(2, "unknown_commissioner", "commissioner_code"),
                                         (3, "unknown_enterprise", "enterprise_code")], key=repr)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -23,9 +22,9 @@ from domain.records import (
 from services.demo import write_workbook
 from services.importer import import_file
 from storage.models import Commissioner, Enterprise, Need
-from tests.conftest import EXAMPLES
-from tests.test_import import EXAMPLE_CSVS, _import_bad, _import_examples, _import_ok, _problems, _write_csv
-from tests.test_settings import _tepai
+from testkit.cli import tepai as _tepai
+from testkit.databases import EXAMPLES
+from testkit.importing import EXAMPLE_CSVS, import_bad, import_examples, import_ok, problems, write_csv
 
 NEED_HEADER = ["需求编号", "企业编号", "技术领域", "问题描述", "期望帮助", "紧急程度", "状态"]
 PERSON_HEADER = ["编号", "姓名", "派出单位", "专业领域", "擅长方向", "可服务企业数"]
@@ -130,8 +129,8 @@ def test_read_sheet_bad_capacity(raw):
 
 
 async def test_example_needs_are_created_then_unchanged(repos, clock):
-    await _import_examples(repos, clock)
-    report = await _import_ok(repos, clock, EXAMPLES / "needs.csv")
+    await import_examples(repos, clock)
+    report = await import_ok(repos, clock, EXAMPLES / "needs.csv")
     assert [s.kind for s in report.sheets] == [Kind.NEEDS]
     assert dict(report.created) == {"needs": 6}
     codes = set(await repos.session.scalars(select(Need.code)))
@@ -144,20 +143,20 @@ async def test_example_needs_are_created_then_unchanged(repos, clock):
         "耐火材料", "high", "open", "import", [])
     assert (await repos.people.by_code(Need, "N004")).urgency == "low"
 
-    report = await _import_ok(repos, clock, EXAMPLES / "needs.csv")
+    report = await import_ok(repos, clock, EXAMPLES / "needs.csv")
     assert sum(report.created.values()) == sum(report.updated.values()) == 0
     assert dict(report.unchanged) == {"needs": 6}
     assert await repos.people.count(Need) == 6
 
 
 async def test_changed_need_counts_one_updated_and_keeps_its_creation(repos, clock, tmp_path):
-    await _import_examples(repos, clock)
-    await _import_ok(repos, clock, EXAMPLES / "needs.csv")
+    await import_examples(repos, clock)
+    await import_ok(repos, clock, EXAMPLES / "needs.csv")
     created_at = (await repos.people.by_code(Need, "N002")).created_at
     clock.advance(timedelta(days=3))
     text = (EXAMPLES / "needs.csv").read_text("utf-8").replace(
         "推荐替代催化剂及再生工艺,一般,待匹配", "推荐替代催化剂及再生工艺,一般,已关闭")
-    report = await _import_ok(repos, clock, _write_csv(tmp_path / "needs.csv", text))
+    report = await import_ok(repos, clock, write_csv(tmp_path / "needs.csv", text))
     assert (dict(report.updated), dict(report.unchanged)) == ({"needs": 1}, {"needs": 5})
     n002 = await repos.people.by_code(Need, "N002")
     assert n002.status == "closed"
@@ -165,20 +164,20 @@ async def test_changed_need_counts_one_updated_and_keeps_its_creation(repos, clo
 
 
 async def test_bad_need_rows_are_reported_and_nothing_is_stored(repos, clock, tmp_path):
-    await _import_examples(repos, clock)
+    await import_examples(repos, clock)
     text = ("需求编号,企业编号,技术领域,问题描述,紧急程度\n"
             "N001,E001,耐火材料,回转窑耐火材料剥落严重,紧急\n"
             "N002,E404,煤化工,催化剂失活快,一般\n"
             "N003,E003,设施农业,温室夜间温度低,马上\n"
             "N004,E004,中药材,连翘加工粗放,低\n")
-    report = await _import_bad(repos, clock, _write_csv(tmp_path / "needs.csv", text))
+    report = await import_bad(repos, clock, write_csv(tmp_path / "needs.csv", text))
     # A bad cell is found while reading; unknown enterprises only once every row reads well.
-    assert _problems(report) == [(4, "bad_urgency", "urgency")]
+    assert problems(report) == [(4, "bad_urgency", "urgency")]
     assert await repos.people.count(Need) == 0
 
     text = text.replace(",马上\n", ",高\n")
-    report = await _import_bad(repos, clock, _write_csv(tmp_path / "needs.csv", text))
-    assert _problems(report) == [(3, "unknown_enterprise", "enterprise_code")]
+    report = await import_bad(repos, clock, write_csv(tmp_path / "needs.csv", text))
+    assert problems(report) == [(3, "unknown_enterprise", "enterprise_code")]
     assert [p.value for _, p in report.problems] == ["E404"]
     assert await repos.people.count(Need) == 0
     assert len(await repos.audit.entries(entity="file")) == len(EXAMPLE_CSVS)  # the examples' only
@@ -190,7 +189,7 @@ async def test_needs_may_name_an_enterprise_from_the_same_workbook(repos, clock,
         "技术需求": [NEED_HEADER, ["N9", "E9", "智能制造", "窑炉温度靠人工调节", "", "高", ""]],
         "企业": [["编号", "名称"], ["E9", "新企业"]],
     })
-    report = await _import_ok(repos, clock, path)
+    report = await import_ok(repos, clock, path)
     assert [s.kind for s in report.sheets] == [Kind.ENTERPRISES, Kind.NEEDS]
     assert dict(report.created) == {"enterprises": 1, "needs": 1}
     need = await repos.people.by_code(Need, "N9")
@@ -201,20 +200,20 @@ async def test_needs_may_name_an_enterprise_from_the_same_workbook(repos, clock,
 
 
 async def test_example_applicants_are_stored_as_applicants(repos, clock):
-    await _import_examples(repos, clock)
-    report = await _import_ok(repos, clock, EXAMPLES / "applicants.csv")
+    await import_examples(repos, clock)
+    report = await import_ok(repos, clock, EXAMPLES / "applicants.csv")
     assert [s.kind for s in report.sheets] == [Kind.APPLICANTS]
     assert dict(report.created) == {"applicants": 3}
     a001 = await repos.people.by_code(Commissioner, "A001")
     assert (a001.status, a001.county, a001.capacity, a001.unit.code) == ("applicant", "郊区", 2, "U01")
     assert "耐火材料检测" in a001.keywords
-    report = await _import_ok(repos, clock, EXAMPLES / "applicants.csv")
+    report = await import_ok(repos, clock, EXAMPLES / "applicants.csv")
     assert dict(report.unchanged) == {"applicants": 3}
     assert (await repos.people.by_code(Commissioner, "C001")).status == "active"  # others untouched
 
 
 async def test_applicant_row_does_not_downgrade_a_commissioner(repos, clock, tmp_path):
-    await _import_examples(repos, clock)
+    await import_examples(repos, clock)
     c002 = await repos.people.by_code(Commissioner, "C002")
     c002.status = "disqualified"  # barred until a day already past
     c002.barred_until = date(2026, 3, 15)
@@ -223,7 +222,7 @@ async def test_applicant_row_does_not_downgrade_a_commissioner(repos, clock, tmp
             "C001,张伟,U01,耐火材料,窑衬寿命,4\n"
             "C002,王芳,U01,煤化工,催化剂,2\n"
             "A010,吴昊,U02,设施农业,温室,\n")
-    report = await _import_ok(repos, clock, _write_csv(tmp_path / "申报人员.csv", text))
+    report = await import_ok(repos, clock, write_csv(tmp_path / "申报人员.csv", text))
     assert (dict(report.created), dict(report.updated)) == ({"applicants": 1}, {"applicants": 2})
     c001 = await repos.people.by_code(Commissioner, "C001")
     assert (c001.status, c001.keywords, c001.capacity) == ("active", "窑衬寿命", 4)
@@ -233,21 +232,21 @@ async def test_applicant_row_does_not_downgrade_a_commissioner(repos, clock, tmp
 
 @pytest.mark.parametrize("barred_until", [date(2026, 3, 16), date(2027, 1, 1)], ids=["today", "later"])
 async def test_barred_applicant_is_refused_and_nothing_is_stored(repos, clock, tmp_path, barred_until):
-    await _import_examples(repos, clock)  # the clock's day in Shanghai is 2026-03-16
+    await import_examples(repos, clock)  # the clock's day in Shanghai is 2026-03-16
     c003 = await repos.people.by_code(Commissioner, "C003")
     c003.status, c003.barred_until = "disqualified", barred_until
     await repos.commit()
     text = "编号,姓名,派出单位\nA020,新人,U01\nC003,李强,U02\n"
-    report = await _import_bad(repos, clock, _write_csv(tmp_path / "applicants.csv", text))
+    report = await import_bad(repos, clock, write_csv(tmp_path / "applicants.csv", text))
     assert [(p.row, p.key, p.value) for _, p in report.problems] == [(3, "barred", barred_until.isoformat())]
     assert await repos.people.by_code(Commissioner, "A020") is None
     assert (await repos.people.by_code(Commissioner, "C003")).status == "disqualified"
 
 
 async def test_commissioners_import_stores_keywords_and_capacity(repos, clock, tmp_path):
-    await _import_examples(repos, clock)
+    await import_examples(repos, clock)
     text = "编号,姓名,派出单位,研究方向,可服务企业数\nC005,陈静,U01,窑炉自动控制,5\nC004,刘洋,U03,,\n"
-    report = await _import_ok(repos, clock, _write_csv(tmp_path / "commissioners.csv", text))
+    report = await import_ok(repos, clock, write_csv(tmp_path / "commissioners.csv", text))
     assert dict(report.updated) == {"commissioners": 2}
     c005 = await repos.people.by_code(Commissioner, "C005")
     assert (c005.keywords, c005.capacity, c005.status) == ("窑炉自动控制", 5, "active")
@@ -256,8 +255,8 @@ async def test_commissioners_import_stores_keywords_and_capacity(repos, clock, t
 
 async def test_bad_capacity_is_a_row_problem(repos, clock, tmp_path):
     text = "编号,姓名,服务容量\nC100,赵六,3\nC101,钱七,80\n"
-    report = await _import_bad(repos, clock, _write_csv(tmp_path / "commissioners.csv", text))
-    assert _problems(report) == [(3, "bad_capacity", "capacity")]
+    report = await import_bad(repos, clock, write_csv(tmp_path / "commissioners.csv", text))
+    assert problems(report) == [(3, "bad_capacity", "capacity")]
     assert await repos.people.count(Commissioner) == 0
 
 
@@ -284,7 +283,7 @@ def test_cli_needs_naming_an_unknown_enterprise_exits_1(tmp_path):
 
 def test_cli_kind_needs_for_a_file_named_otherwise(tmp_path):
     assert _tepai(tmp_path, "import", str(EXAMPLES / "enterprises.csv")).returncode == 0
-    path = _write_csv(tmp_path / "export.csv", "code,enterprise,field,description\nN1,E002,煤化工,催化剂失活快\n")
+    path = write_csv(tmp_path / "export.csv", "code,enterprise,field,description\nN1,E002,煤化工,催化剂失活快\n")
     result = _tepai(tmp_path, "import", str(path), "--kind", "needs")
     assert result.returncode == 0, result.stderr
 
@@ -293,11 +292,11 @@ async def test_import_file_compares_the_bar_with_the_zone_date(repos, clock, tmp
     """At 02:00 UTC it is already the 16th in Shanghai, but still the 15th in New York."""
     from zoneinfo import ZoneInfo
 
-    await _import_examples(repos, clock)
+    await import_examples(repos, clock)
     c003 = await repos.people.by_code(Commissioner, "C003")
     c003.barred_until = date(2026, 3, 15)
     await repos.commit()
-    path = _write_csv(tmp_path / "applicants.csv", "编号,姓名\nC003,李强\n")
+    path = write_csv(tmp_path / "applicants.csv", "编号,姓名\nC003,李强\n")
     report = await import_file(repos, clock, path, None, actor="test", zone=ZoneInfo("America/New_York"))
     assert [p.key for _, p in report.problems] == ["barred"]
     await repos.rollback()

@@ -18,8 +18,8 @@ from domain.clock import SystemClock
 from scheduler.lease import Lease, LeaseStatus
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxMessage, User
-from tests.conftest import ROOT
-from tests.fakes.bot_api import FakeBotApi
+from testkit.databases import ROOT
+from testkit.fakes.bot_api import FakeBotApi
 from tests.test_run_e2e import TOKEN
 
 LEASE_S = 4.0  # TEPAI_LEASE_SECONDS; renewed and tried every third of it

@@ -19,7 +19,7 @@ from services.assessment import assess
 from services.dossier import build
 from services.maps import Site, Spot, fetch_basemap, frame_for, visit_map
 from storage.repositories import Repos
-from tests.test_assessment import AS_OF, seeded  # noqa: F401
+from testkit.years import AS_OF, seeded  # noqa: F401
 
 T = Translator("zh")
 SITE = Site(37.8570, 113.5830, "阳泉华鑫耐火材料有限公司", "城区")

@@ -53,7 +53,7 @@ async def test_candidates_come_from_the_commissioners_and_their_load(repos, cloc
     from domain.records import Kind
     from services.importer import import_file
     from services.matching import match_need
-    from tests.conftest import EXAMPLES
+    from testkit.databases import EXAMPLES
 
     for kind in ("units", "enterprises", "commissioners", "agreements"):
         assert (await import_file(repos, clock, EXAMPLES / f"{kind}.csv", Kind(kind), "test")).ok
@@ -70,7 +70,7 @@ async def test_applicants_are_candidates_and_the_disqualified_or_barred_are_not(
     from services.importer import import_file
     from services.matching import match_need
     from storage.models import Commissioner
-    from tests.conftest import EXAMPLES
+    from testkit.databases import EXAMPLES
 
     for kind in ("units", "enterprises", "commissioners", "applicants"):
         assert (await import_file(repos, clock, EXAMPLES / f"{kind}.csv", Kind(kind), "test")).ok

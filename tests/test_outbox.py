@@ -10,13 +10,13 @@ from sqlalchemy import func, insert, select
 
 from bot.factory import create_bot
 from domain.policy import load_policy
+from messages.outbox import Outgoing, enqueue
 from scheduler.sender import OutboxSender
-from services.outbox import Outgoing, enqueue
 from storage.db import create_engine, create_sessionmaker
 from storage.models import Enterprise, OutboxMessage, RoleGrant, User
 from storage.repositories import Repos
-from tests.botkit import BOT_TOKEN
-from tests.fakes.rate_limited_api import RateLimitedBotApi
+from testkit.botkit import BOT_TOKEN
+from testkit.fakes.rate_limited_api import RateLimitedBotApi
 
 ZONE = ZoneInfo("Asia/Shanghai")
 POLICY = load_policy("yangquan")

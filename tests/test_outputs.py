@@ -17,7 +17,7 @@ from domain.clock import FrozenClock
 from domain.policy import PRESETS, Policy, load_policy
 from locales import Translator
 from services.demo import build_demo
-from tests.test_policy_texts import _found, foreign_words
+from testkit.policy_words import foreign_words, found_words
 
 DEMO_NOW = datetime(2026, 12, 3, 2, 0, tzinfo=timezone.utc)  # Thursday 3 December, 10:00 in Shanghai
 
@@ -56,7 +56,7 @@ def test_each_output_speaks_of_its_own_city_and_grades(demo: DemoOutputs) -> Non
     assert {".xlsx", ".txt", ".pdf", ".html"} <= kinds
     foreign = foreign_words(demo.policy)
     texts = {p.name: text_of(p) for p in demo.files}
-    found = {name: _found(text, foreign) for name, text in texts.items()}
+    found = {name: found_words(text, foreign) for name, text in texts.items()}
     assert {name: words for name, words in found.items() if words} == {}
     # A catalogue text rendered without its values would show its placeholder ("得分达到{top}线").
     placeholders = {name: re.findall(r"\{[a-z_]+\}", text) for name, text in texts.items()}

@@ -7,44 +7,20 @@ import re
 
 import pytest
 
-from domain.policy import PRESETS, Policy, load_policy
+from domain.policy import PRESETS
 from locales import LANGUAGES, Translator, catalogue
 from services.assessment_texts import basis, failures_heading, outcome_question
+from testkit.policy_words import POLICIES, city_words, foreign_words, found_words
 
-POLICIES = {key: load_policy(key) for key in PRESETS}
 REASONS = ("top", "capped", "pass", "below_pass", "hard_failure", "override")
 ARTICLE = re.compile(r"第[一二三四五六七八九十百零]+条|\barticle \d+", re.I)
-
-
-def _words(policy: Policy, keys: bool = True) -> set[str]:
-    """What names this city or its grades: the city (with and without 市), the policy's titles,
-    each grade's names (and its key, as typed in /grade)."""
-    words = {policy.city_zh, policy.city_zh.removesuffix("市"), policy.city_en, policy.title_zh, policy.title_en}
-    for grade in policy.grades:
-        words |= {grade.zh, grade.en} | ({grade.key} if keys else set())
-    return words
-
-
-def _found(text: str, words: set[str]) -> list[str]:
-    hits = []
-    for word in words:
-        pattern = rf"\b{re.escape(word)}\b" if word.isascii() else re.escape(word)
-        if re.search(pattern, text):
-            hits.append(word)
-    return sorted(hits)
-
-
-def foreign_words(policy: Policy) -> set[str]:
-    """The other presets' city and grade words this policy does not use itself."""
-    others = set().union(*(_words(p) for key, p in POLICIES.items() if key != policy.key))
-    return others - _words(policy)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_no_catalogue_text_names_a_city_an_article_or_a_grade(lang: str) -> None:
     # Grade keys are plain English words ("pass --kind"): only the names count here.
-    every = set().union(*(_words(p, keys=False) for p in POLICIES.values()))
-    offending = {key: _found(text, every) or ARTICLE.findall(text) for key, text in catalogue(lang).items()}
+    every = set().union(*(city_words(p, keys=False) for p in POLICIES.values()))
+    offending = {key: found_words(text, every) or ARTICLE.findall(text) for key, text in catalogue(lang).items()}
     assert {key: hits for key, hits in offending.items() if hits} == {}
 
 
@@ -56,7 +32,8 @@ def test_grade_and_policy_texts_speak_the_policy(preset: str, lang: str) -> None
     texts += [failures_heading(t, policy), outcome_question(t, policy),
               t("assess.grade_usage", grades=" | ".join(g.key for g in policy.grades), example=policy.grades[1].key)]
     assert not [text for text in texts if "{" in text]
-    assert {text: _found(text, foreign_words(policy)) for text in texts if _found(text, foreign_words(policy))} == {}
+    foreign = foreign_words(policy)
+    assert {text: found_words(text, foreign) for text in texts if found_words(text, foreign)} == {}
     middle, lowest = policy.grades[1].text(lang), policy.grades[-1].text(lang)
     assert middle in basis(t, policy, "pass") and lowest in failures_heading(t, policy)
 

@@ -3,7 +3,6 @@ quiet hours in the outbox, on SQLite and PostgreSQL, with the example data and b
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
@@ -11,56 +10,31 @@ from domain.clock import as_utc
 from domain.policy import load_policy
 from domain.roles import Role
 from scheduler.sender import OutboxSender
-from services.reminders import reminders_tick
 from services.reports import owed
-from storage.models import Commissioner, OutboxMessage, Report, User
+from storage.models import Commissioner, Report, User
 from storage.repositories import Repos
-from tests import images
-from tests.botkit import Harness, Person, texts
-from tests.test_bot_visit import (  # noqa: F401 - fixtures
+from testkit import images
+from testkit.botkit import Person
+from testkit.visitflow import Walk, to_card
+from testkit.worlds import (  # noqa: F401 - fixtures
     ADMIN,
     LI_MING,
     NEAR_E001,
+    SHANGHAI,
     WANG,
+    ZERO,
     ZHANG,
     build,
     harness,
     invite,
-    world,
+    local,
+    queued,
+    received,
 )
-from tests.visitflow import Walk, to_card
+from testkit.worlds import remind as tick
+from testkit.worlds import world
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 Q1 = "季度工作进展（2026-Q1，2026年1月1日 至 2026年3月31日）"
-ZERO = {"report": 0, "overdue": 0, "escalated": 0, "pace": 0, "ending": 0}
-
-
-def local(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
-async def tick(w, clock, policy, at: datetime | None = None) -> dict[str, int]:
-    """Move the clock (if told) and run the reminders job once, committing as the job does."""
-    if at is not None:
-        clock.set(at)
-    async with w[0]() as session:
-        repos = Repos(session)
-        counts = await reminders_tick(repos, clock, policy, SHANGHAI)
-        await repos.commit()
-    return counts
-
-
-async def queued(w, person: Person | None = None, prefix: str = "") -> list[OutboxMessage]:
-    async with w[0]() as session:
-        stmt = select(OutboxMessage).where(OutboxMessage.key.startswith(prefix)).order_by(OutboxMessage.id)
-        if person is not None:
-            stmt = stmt.where(OutboxMessage.chat_id == person.id)
-        return list((await session.scalars(stmt)).all())
-
-
-def received(h: Harness, person: Person, since: int = 0) -> list[str]:
-    """Texts sent to `person`, from request number `since` on (the welcome after /start is earlier)."""
-    return texts([r for r in h.session.requests[since:] if getattr(r, "chat_id", None) == person.id])
 
 
 async def commissioner_id(w, code: str) -> int:

@@ -16,8 +16,8 @@ from services.assessment import decide
 from services.roster import COLUMNS, write_roster
 from services.xlsx import display_width
 from storage.repositories import Repos
-from tests.rendering import page_with, pdf_pages, pdf_text, render_page, spreadsheet_pdf
-from tests.test_assessment import CODES, assessed, imported, seeded  # noqa: F401 - fixtures
+from testkit.rendering import page_with, pdf_pages, pdf_text, render_page, spreadsheet_pdf
+from testkit.years import CODES, assessed, imported, seeded  # noqa: F401 - fixtures
 
 T = Translator("zh")
 
@@ -49,7 +49,9 @@ async def test_rates_totals_final_grades_and_county_opinions(seeded, policy, clo
     assert sheet.cell(row=rows["C003"], column=_column("final_grade")).value == "合格"
     assert final.count("合格") == 1 and final.count(None) == len(CODES) - 1  # proposals are not final
     said = {code: sheet.cell(row=r, column=_column("county_opinion")).value for code, r in rows.items()}
-    assert said == {code: "服务认真，企业反映良好" if code == "C002" else None for code in CODES}  # this year's only
+    assert said == {code: result.county_opinions.get(code) for code in CODES}
+    assert said["C002"] == "服务认真，企业反映良好"  # written again: replaced
+    assert said["C004"] != "上一年的意见"  # this year's only
     totals = len(CODES) + 2
     assert sheet.cell(row=totals, column=1).value.startswith(f"合计 {len(CODES)} 人")
     assert f"A{totals}:E{totals}" in {str(r) for r in sheet.merged_cells.ranges}

@@ -4,14 +4,14 @@ user logs a visit end to end, a photo file downloaded through the server's getFi
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
 
-from tests import images
-from tests.conftest import EXAMPLES
-from tests.fakes.bot_api import FakeBotApi
+from testkit import images
+from testkit.cli import cli_env
+from testkit.databases import EXAMPLES
+from testkit.fakes.bot_api import FakeBotApi
 
 TOKEN = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
@@ -57,8 +57,7 @@ async def _log_a_visit(api: FakeBotApi, user: int) -> None:
 async def test_invite_link_binds_user_through_self_hosted_api_server(tmp_path: Path) -> None:
     api = FakeBotApi()
     base = await api.start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEPAI_")}
-    env.update(TEPAI_DATA_DIR=str(tmp_path / "data"), TEPAI_BOT_TOKEN=TOKEN, TEPAI_API_SERVER=base)
+    env = cli_env(TEPAI_DATA_DIR=str(tmp_path / "data"), TEPAI_BOT_TOKEN=TOKEN, TEPAI_API_SERVER=base)
     try:
         code, _, err = await _tepai(env, tmp_path, "import", str(EXAMPLES / "tepai-example.xlsx"))
         assert code == 0, err

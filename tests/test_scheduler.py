@@ -13,19 +13,19 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from bot.factory import create_bot
 from domain.clock import as_utc
 from domain.roles import Role
+from messages.outbox import Outgoing, enqueue
 from scheduler import jobs, runtime
 from scheduler.lease import LEASE_TTL, SCHEDULER_LEASE, Lease, LeaseStatus, process_name
 from scheduler.runtime import Runtime, jobstore_url, sync_url
-from bot.factory import create_bot
 from scheduler.sender import OutboxSender
-from services.outbox import Outgoing, enqueue
 from storage.models import OutboxMessage, SchedulerLease, User
 from storage.repositories import Repos
-from tests.botkit import BOT_TOKEN
-from tests.fakes.rate_limited_api import RateLimitedBotApi
-from tests.test_bot_visit import ZHANG, build, invite, world  # noqa: F401 - fixtures
+from testkit.botkit import BOT_TOKEN
+from testkit.fakes.rate_limited_api import RateLimitedBotApi
+from testkit.worlds import ZHANG, build, invite, world  # noqa: F401 - fixtures
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

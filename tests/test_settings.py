@@ -4,8 +4,6 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,9 @@ from pydantic import ValidationError
 from bot.factory import create_bot
 from bot.settings import DEFAULT_API_SERVER, Settings
 from locales import Translator
-from tests.conftest import EXAMPLES
+from testkit.cli import imported_dir  # noqa: F401 - a fixture
+from testkit.cli import tepai as _tepai
+from testkit.databases import EXAMPLES
 
 TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmn"
 LINK = re.compile(r"^https://t\.me/tepai_test_bot\?start=[A-Za-z0-9_-]{32,64}$")
@@ -127,17 +127,6 @@ async def test_create_bot_defaults_to_telegram():
 # --------------------------------------------------------------------------- the command line
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEPAI_")}
-    env.update(extra)
-    return env
-
-
-def _tepai(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=_env(**env),
-                          capture_output=True, text=True, timeout=120)
-
-
 def _lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
@@ -167,15 +156,6 @@ def test_cli_import_examples_then_invite_prints_a_deep_link(tmp_path):
     last = result.stdout.splitlines()[-1]
     assert LINK.match(last), result.stdout
     assert "张伟" in result.stdout
-
-
-@pytest.fixture(scope="module")
-def imported_dir(tmp_path_factory) -> Path:  # noqa: ANN001
-    """A working directory whose default database holds the example workbook."""
-    folder = tmp_path_factory.mktemp("imported")
-    result = _tepai(folder, "import", str(EXAMPLES / "tepai-example.xlsx"))
-    assert result.returncode == 0, result.stderr
-    return folder
 
 
 def test_cli_invite_unknown_code_exits_1(imported_dir):

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from bot.factory import create_bot, create_dispatcher
 from domain.roles import Role
 from storage.evidence_store import EvidenceStore
-from tests.botkit import BOT_TOKEN
-from tests.fakes.bot_api import FakeBotApi
+from testkit.botkit import BOT_TOKEN
+from testkit.fakes.bot_api import FakeBotApi
+from testkit.visitflow import Walk
+from testkit.worlds import ZHANG, build, harness, invite, world  # noqa: F401 - fixtures
 from tests.test_bot_onboarding import make_invite, seeded  # noqa: F401 - the seeded fixture
-from tests.test_bot_visit import ZHANG, build, harness, invite, world  # noqa: F401 - fixtures
-from tests.visitflow import Walk
 
 USER = 1001
 

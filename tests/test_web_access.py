@@ -11,7 +11,7 @@ from sqlalchemy import select
 from domain.roles import Role
 from domain.web_access import Scope, scope_of
 from storage.models import AuditEntry, WebLink, WebSession
-from tests.webkit import SCOPES, csrf_of, open_link, web_world  # noqa: F401 - the fixture
+from testkit.webkit import SCOPES, open_link, web_world  # noqa: F401 - the fixture
 
 ZH_SIGN_IN = "登录管理台"
 

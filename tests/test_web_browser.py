@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.webkit import web_world  # noqa: F401 - the fixture
+from testkit.databases import ROOT
+from testkit.webkit import web_world  # noqa: F401 - the fixture
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 OUTPUT = Path(os.environ.get("TEPAI_TEST_OUTPUT", ROOT / "test-output")) / "console"
@@ -34,11 +34,11 @@ def database_url(request, tmp_path, migrated_templates, tmp_path_factory):  # no
 
 @pytest.fixture
 async def _sqlite_url(tmp_path, migrated_templates, tmp_path_factory):  # noqa: ANN001, ANN202
-    from tests.conftest import _template
     from storage.db import sqlite_url
+    from testkit.databases import template
 
     path = tmp_path / "tepai.db"
-    shutil.copyfile(await _template("sqlite", migrated_templates, tmp_path_factory), path)
+    shutil.copyfile(await template("sqlite", migrated_templates, tmp_path_factory), path)
     return sqlite_url(path)
 
 

@@ -20,8 +20,8 @@ from services.importer import import_file
 from storage.evidence_store import EvidenceStore
 from storage.models import WebLink
 from storage.repositories import Repos
-from tests.botkit import Harness, Person, texts
-from tests.conftest import EXAMPLES
+from testkit.botkit import Harness, Person, texts
+from testkit.databases import EXAMPLES
 
 ZHANG, COUNTY, BUREAU_ADMIN = Person(1001, "伟", "张"), Person(3003, "敏", "王"), Person(4004, "局", "市")
 LINK = re.compile(r"https://console\.example\.org/signin/([A-Za-z0-9_-]{32})")

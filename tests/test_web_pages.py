@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from storage.models import AuditEntry, Commissioner, Enterprise, Visit, VisitFeedback
-from tests.webkit import COUNTY_A, COUNTY_B, REUSED, web_world  # noqa: F401 - the fixture
+from testkit.webkit import COUNTY_A, COUNTY_B, REUSED, web_world  # noqa: F401 - the fixture
 
 
 async def _visit_of(world, county: str, flagged: bool = False) -> int:  # noqa: ANN001

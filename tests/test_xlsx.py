@@ -47,3 +47,8 @@ def test_long_headers_wrap_between_words_and_columns_fit_their_values() -> None:
     assert sheet.row_dimensions[1].height == 33  # two lines
     assert sheet.column_dimensions["C"].width >= 20  # the unit's name in full (10 wide characters)
     assert sheet.column_dimensions["B"].width < 10  # not the width of the label on one line
+
+
+def test_columns_fit_numbers_as_formatted() -> None:
+    sheet = table("等次", ["等次", "占比"], [["优秀", 0.2], ["合计", 1]], formats={2: "0.0%"}).active
+    assert sheet.column_dimensions["B"].width >= len("100.0%") + 1  # not "###" for 1 shown as 100.0%

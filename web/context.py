@@ -3,6 +3,7 @@ the translator; and the collaborators the app was made with."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -14,8 +15,10 @@ from domain.web_access import Scope
 from services.console.cache import VersionedCache
 from locales import Translator
 from storage.evidence_store import EvidenceStore
-from storage.models import WebSession
 from storage.repositories import Repos
+
+if TYPE_CHECKING:  # a name for annotations only: the console's pages do not touch the tables
+    from storage.models import WebSession
 
 
 @dataclass(frozen=True)

@@ -118,10 +118,10 @@ async def roster(repos: Repos, policy: Policy, t: Translator, scope: Scope, year
 
 
 async def dossier(repos: Repos, policy: Policy, store: EvidenceStore, t: Translator, scope: Scope, code: str,
-                  year: int, today: date, now: datetime) -> Dossier | None:
+                  year: int, today: date, now: datetime, map_tiles: str | None = None) -> Dossier | None:
     if await _scoped_commissioner(repos, scope, code) is None:
         return None
     assessment = await assess(repos, policy, year, today)
     if code not in assessment.commissioners:
         return None  # no agreement that year: nothing to assess
-    return await build(repos, policy, store, t, assessment, code, now)
+    return await build(repos, policy, store, t, assessment, code, now, map_tiles=map_tiles)

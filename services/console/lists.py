@@ -19,7 +19,7 @@ from storage.repositories import Repos
 class Selection:
     needs: list[Need]
     waiting: list[Pairing]  # both sides chose: the bureau's turn (in the chat)
-    on_notice: list[Pairing]  # on public notice, or held by an objection
+    in_publicity: list[Pairing]  # on public notice, or held by an objection
     signing: list[Pairing]
     objections: dict[int, list[Objection]]  # by pairing
 
@@ -28,12 +28,12 @@ async def selection(repos: Repos, scope: Scope) -> Selection:
     counties = scope.counties
     interest = await repos.console_lists.pairings(counties, [PairingStatus.INTEREST.value])
     waiting = [p for p in interest if p.commissioner_interest_at and p.enterprise_interest_at]
-    on_notice = await repos.console_lists.pairings(counties, [PairingStatus.NOTICE.value, PairingStatus.HELD.value])
+    in_publicity = await repos.console_lists.pairings(counties, [PairingStatus.PUBLICITY.value, PairingStatus.HELD.value])
     signing = await repos.console_lists.pairings(counties, [PairingStatus.SIGNING.value])
     objections: dict[int, list[Objection]] = {}
-    for o in await repos.console_lists.objections([p.id for p in on_notice]):
+    for o in await repos.console_lists.objections([p.id for p in in_publicity]):
         objections.setdefault(o.pairing_id, []).append(o)
-    return Selection(await repos.console_lists.open_needs(counties), waiting, on_notice, signing, objections)
+    return Selection(await repos.console_lists.open_needs(counties), waiting, in_publicity, signing, objections)
 
 
 

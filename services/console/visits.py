@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from domain.clock import Clock
-from domain.evidence import NOTES, Flag
+from domain.policy import Policy
+from domain.evidence import Flag, notes
 from domain.web_access import Scope
 from services import visits as visit_service
 from services.visits import VisitError
@@ -40,14 +41,15 @@ class VisitView:
         return v.voided_at is None and v.reviewed_at is None and (v.evidence_status == "flagged" or disputed)
 
 
-async def visit_view(repos: Repos, scope: Scope, visit_id: int) -> VisitView | None:
+async def visit_view(repos: Repos, policy: Policy, scope: Scope, visit_id: int) -> VisitView | None:
     found = await repos.console.visit(scope.counties, visit_id)
     if found is None:
         return None
     visit, answer = found
     earlier_ids = {f["visit"] for f in visit.flags if f.get("flag") == Flag.REUSED and "visit" in f}
     earlier = await repos.console.visits_by_ids(scope.counties, earlier_ids)
-    flags = [FlagView(f["flag"], {k: v for k, v in f.items() if k != "flag"}, f["flag"] not in NOTES,
+    informative = notes(policy.visit.pin_is_evidence)  # a dropped pin: noted or suspicious, by policy
+    flags = [FlagView(f["flag"], {k: v for k, v in f.items() if k != "flag"}, f["flag"] not in informative,
                       earlier.get(f.get("visit")) if f["flag"] == Flag.REUSED else None) for f in visit.flags]
     return VisitView(visit, answer, flags, await repos.console.history("visit", visit.id))
 

@@ -9,9 +9,10 @@ from domain.matching import Candidate, Match, rank
 from domain.policy import Policy
 from domain.roles import Role
 from domain.selection import PairingStatus
-from scheduler import selection_notices as say
-from scheduler.notices import Notices
-from services import matching, notifications
+from messages import recipients
+from messages import selection as say
+from messages.notices import Notices
+from services import matching
 from services.selection.context import Context, SelectionError, need_text
 from storage.models import Need, Pairing
 from storage.repositories import Repos
@@ -76,6 +77,6 @@ async def tell_best_matches(repos: Repos, clock: Clock, policy: Policy, zone: Zo
     notices = Notices(repos, clock, policy, zone)
     told = 0
     for m in matches:
-        for account in await notifications.commissioner_accounts(repos, m.candidate.id):
+        for account in await recipients.commissioner_accounts(repos, m.candidate.id):
             told += await say.suggest_need(notices, account, need, m.candidate.id, m)
     return told

@@ -5,9 +5,10 @@ from domain import selection as rules
 from domain.matching import Candidate
 from domain.roles import Role
 from domain.selection import PairingStatus
-from scheduler import selection_notices as say
-from services import matching, notifications
-from services.selection.context import Context, SelectionError, notice_audience, parties
+from messages import recipients
+from messages import selection as say
+from services import matching
+from services.selection.context import Context, SelectionError, parties, publicity_audience
 from services.selection.discovery import candidate
 from services.selection.signing import start_signing
 from storage.models import Pairing
@@ -49,13 +50,13 @@ async def express_interest(ctx: Context, *, need_id: int, commissioner_id: int, 
                        commissioner=commissioner_id, side="commissioner" if side == "c" else "enterprise")
     notices = ctx.notices
     if rules.can_confirm(pairing.commissioner_interest_at is not None, pairing.enterprise_interest_at is not None):
-        for admin in await notifications.bureau_admins(repos):
+        for admin in await recipients.bureau_admins(repos):
             await say.ask_bureau(notices, admin, pairing, chosen)
     elif side == "c":
-        for contact in await notifications.enterprise_contacts(repos, need.enterprise_id):
+        for contact in await recipients.enterprise_contacts(repos, need.enterprise_id):
             await say.ask_enterprise(notices, contact, pairing)
     else:
-        for account in await notifications.commissioner_accounts(repos, commissioner_id):
+        for account in await recipients.commissioner_accounts(repos, commissioner_id):
             await say.ask_commissioner(notices, account, pairing)
     return pairing
 
@@ -70,13 +71,9 @@ async def ready_pairings(ctx: Context) -> list[tuple[Pairing, Candidate | None]]
 
 
 async def decide_pairing(ctx: Context, *, pairing_id: int, approve: bool) -> Pairing:
-    """The bureau confirms (→ public notice, or signing where the policy has no notice) or rejects."""
-    if not ctx.has(Role.BUREAU):
-        raise SelectionError("not_bureau")
+    """The bureau confirms (→ publicity, or signing where the policy has none) or rejects."""
     repos = ctx.repos
-    pairing = await repos.selection.pairing(pairing_id)
-    if pairing is None:
-        raise SelectionError("unknown_pairing")
+    pairing = await ctx.for_bureau(repos.selection.pairing, pairing_id, "unknown_pairing")
     if pairing.status != PairingStatus.INTEREST:
         raise SelectionError("already_decided")
     if approve and not rules.can_confirm(pairing.commissioner_interest_at is not None,
@@ -92,15 +89,15 @@ async def decide_pairing(ctx: Context, *, pairing_id: int, approve: bool) -> Pai
         for person in await parties(repos, pairing):
             await say.tell_rejected(ctx.notices, person, pairing)
         return pairing
-    period = rules.notice_period(ctx.today, ctx.policy.selection.notice_working_days,
+    period = rules.publicity_period(ctx.today, ctx.policy.selection.notice_working_days,
                                  ctx.policy.selection.work_calendar())
     repos.audit.record(now, ctx.actor, "selection.confirm", "pairing", pairing.id, need=pairing.need_id,
                        notice_end=period[1].isoformat() if period else None)
     if period is None:
         await start_signing(ctx.repos, ctx.notices, pairing)
         return pairing
-    pairing.status = PairingStatus.NOTICE.value
+    pairing.status = PairingStatus.PUBLICITY.value
     pairing.notice_start, pairing.notice_end = period
-    for person in await notice_audience(repos, pairing):
-        await say.on_notice(ctx.notices, person, pairing)
+    for person in await publicity_audience(repos, pairing):
+        await say.announce_publicity(ctx.notices, person, pairing)
     return pairing

@@ -10,9 +10,9 @@ from domain.clock import Clock, local_today
 from domain.policy import Policy
 from domain.roles import Role
 from domain.selection import Party
-from scheduler import selection_notices as say
-from scheduler.notices import Notices
-from services import notifications
+from messages import recipients
+from messages import selection as say
+from messages.notices import Notices
 from services.selection.context import Context, SelectionError
 from services.selection.signing import new_agreement
 from storage.models import Agreement
@@ -29,7 +29,7 @@ async def offer_renewals(repos: Repos, clock: Clock, policy: Policy, zone: ZoneI
     for agreement in await repos.selection.renewable(today, horizon):
         if agreement.commissioner.status != "active" or await _successor(repos, agreement) is not None:
             continue
-        for person in await notifications.pair_accounts(repos, agreement.commissioner_id, agreement.enterprise_id):
+        for person in await recipients.pair_accounts(repos, agreement.commissioner_id, agreement.enterprise_id):
             queued += await say.offer_renewal(notices, person, agreement)
     return queued
 
@@ -71,7 +71,7 @@ async def answer_renewal(ctx: Context, *, agreement_id: int, accept: bool) -> Re
     now = ctx.clock.now()
     repos.audit.record(now, ctx.actor, "agreement.renewal_" + ("yes" if accept else "no"), "agreement",
                        agreement.id, party=party.value)
-    others = [u for u in await notifications.pair_accounts(repos, agreement.commissioner_id, agreement.enterprise_id)
+    others = [u for u in await recipients.pair_accounts(repos, agreement.commissioner_id, agreement.enterprise_id)
               if u.id != ctx.user.id]
     by = ctx.user.full_name or ctx.actor
     if not accept:

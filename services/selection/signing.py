@@ -6,10 +6,10 @@ from datetime import date
 
 from domain import selection as rules
 from domain.roles import Role
-from domain.selection import Party, PairingStatus
-from scheduler import selection_notices as say
-from scheduler.notices import Notices
-from services import notifications
+from domain.selection import PairingStatus, Party
+from messages import recipients
+from messages import selection as say
+from messages.notices import Notices
 from services.selection.context import Context, SelectionError, signers_of
 from storage.models import Agreement, Pairing, User
 from storage.repositories import Repos
@@ -19,7 +19,7 @@ async def start_signing(repos: Repos, notices: Notices, pairing: Pairing) -> Non
     """The dispatching unit signs where the policy says so and its contact is registered."""
     pairing.status = PairingStatus.SIGNING.value
     pairing.unit_signs = bool(notices.policy.selection.unit_signs
-                              and await notifications.unit_contacts(repos, pairing.commissioner.unit_id))
+                              and await recipients.unit_contacts(repos, pairing.commissioner.unit_id))
     for party, people in (await signers_of(repos, pairing)).items():
         for person in people:
             await say.ask_to_sign(notices, person, pairing, party.value)
@@ -121,7 +121,7 @@ async def new_agreement(repos: Repos, commissioner_id: int, enterprise_id: int, 
 
 async def _signed_audience(repos: Repos, pairing: Pairing) -> list[User]:
     people = [u for group in (await signers_of(repos, pairing)).values() for u in group]
-    return notifications.each_once(people + await notifications.bureau_admins(repos))
+    return recipients.each_once(people + await recipients.bureau_admins(repos))
 
 
 async def awaiting_signature(ctx: Context) -> list[Pairing]:

@@ -3,6 +3,7 @@ the `alembic` command line works too, with TEPAI_DATABASE_URL or `-x url=...`.""
 from __future__ import annotations
 
 import asyncio
+import os
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -46,9 +47,11 @@ async def _run_standalone() -> None:
 
     url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")
     if not url:
-        from bot.settings import Settings
-
-        url = Settings().database_url
+        # The `alembic` command line is an entry point of its own: it reads the one variable it
+        # needs here rather than importing the bot's settings (storage imports only domain).
+        url = os.environ.get("TEPAI_DATABASE_URL")
+    if not url:
+        raise SystemExit("Give the database: TEPAI_DATABASE_URL=... or `alembic -x url=... upgrade head`.")
     engine = create_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(_run_on)

@@ -21,8 +21,8 @@ from storage.models.system import (
     ProcessedUpdate,
     SchedulerLease,
 )
-from storage.models.web import WebLink, WebSession
 from storage.models.visits import StoredFile, Survey, Visit, VisitFeedback, VisitFile
+from storage.models.web import WebLink, WebSession
 
 __all__ = [
     "NAMING", "Base", "Agreement", "AuditEntry", "ChangeRequest", "Commissioner", "Disqualification", "ExpertReview", "Need",

@@ -3,6 +3,7 @@ sessions they open. Only hashes of the tokens are stored."""
 from __future__ import annotations
 
 from datetime import datetime
+
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 

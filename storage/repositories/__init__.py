@@ -57,4 +57,6 @@ class Repos:
         await self.session.rollback()
 
 
-__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "ConsoleRepo", "ConsoleListRepo", "ConsolePeopleRepo", "FeedbackRepo", "InviteRepo", "LeaseRepo", "OutboxRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo", "UserRepo", "VisitRepo", "WebRepo"]
+__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "ConsoleRepo", "ConsoleListRepo", "ConsolePeopleRepo",
+           "FeedbackRepo", "InviteRepo", "LeaseRepo", "OutboxRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo",
+           "UserRepo", "VisitRepo", "WebRepo"]

@@ -58,3 +58,11 @@ class OutboxRepo:
             stmt = stmt.where(OutboxMessage.id.not_in(keep))
         result = await self.db.execute(stmt)
         return result.rowcount
+
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """How many rows wait to be sent, and when the oldest of them was queued (for /metrics)."""
+        from sqlalchemy import func
+
+        stmt = select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending")
+        count, oldest = (await self.db.execute(stmt)).one()
+        return count, oldest

@@ -20,6 +20,9 @@ class PeopleRepo:
     async def by_code(self, model: type[Coded], code: str) -> Coded | None:
         return await self.session.scalar(select(model).where(model.code == code))
 
+    async def commissioner(self, code: str) -> Commissioner | None:
+        return await self.by_code(Commissioner, code)
+
     async def by_codes(self, model: type[Coded], codes: Iterable[str]) -> dict[str, Coded]:
         wanted = sorted(set(codes))
         if not wanted:

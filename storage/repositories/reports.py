@@ -1,12 +1,10 @@
 """Progress reports."""
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Report, Visit
+from storage.models import Report
 
 
 class ReportRepo:
@@ -25,8 +23,6 @@ class ReportRepo:
         await self.session.flush()
         return report
 
-    async def visits_between(self, commissioner_id: int, start: date, end: date) -> list[Visit]:
-        stmt = (select(Visit).where(Visit.commissioner_id == commissioner_id, Visit.voided_at.is_(None),
-                                    Visit.visit_date >= start, Visit.visit_date <= end)
-                .order_by(Visit.visit_date, Visit.id))
+    async def of_commissioner(self, commissioner_id: int) -> list[Report]:
+        stmt = select(Report).where(Report.commissioner_id == commissioner_id).order_by(Report.submitted_at)
         return list((await self.session.scalars(stmt)).all())

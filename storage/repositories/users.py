@@ -72,3 +72,18 @@ class UserRepo:
     async def remove_grants(self, grant_ids: list[int]) -> None:
         if grant_ids:
             await self.session.execute(delete(RoleGrant).where(RoleGrant.id.in_(grant_ids)))
+
+    async def admin_scopes(self) -> list[tuple[User, str | None]]:
+        """Every admin with the county they see (None: the bureau, everything), each pair once,
+        in the order the roles were granted."""
+        grants = (await self.session.scalars(select(RoleGrant).where(RoleGrant.role.in_(("bureau", "county")))
+                                             .order_by(RoleGrant.id))).all()
+        users = {u.id: u for u in await self.by_ids(sorted({g.user_id for g in grants}))}
+        seen: set[tuple[int, str | None]] = set()
+        out = []
+        for g in grants:
+            key = (g.user_id, None if g.role == "bureau" else g.county)
+            if key not in seen:
+                seen.add(key)
+                out.append((users[g.user_id], key[1]))
+        return out

@@ -95,7 +95,8 @@ async def dossier(request: web.Request) -> web.Response:
     today = local_today(c.clock, c.zone)
     year = year_of(request, today)
     code = request.match_info["code"]
-    found = await console_people.dossier(v.repos, c.policy, c.store, v.t, v.scope, code, year, today, c.clock.now())
+    found = await console_people.dossier(v.repos, c.policy, c.store, v.t, v.scope, code, year, today, c.clock.now(),
+                                         c.map_tiles)
     if found is None:
         raise not_found(request)
     if request.match_info["format"] == "pdf":

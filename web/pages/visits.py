@@ -35,7 +35,7 @@ async def listing(request: web.Request) -> web.Response:
 
 async def detail(request: web.Request) -> web.Response:
     v = visitor(request)
-    view = await console_visits.visit_view(v.repos, v.scope, int(request.match_info["id"]))
+    view = await console_visits.visit_view(v.repos, console(request).policy, v.scope, int(request.match_info["id"]))
     if view is None:
         raise not_found(request)
     return page(request, "visit.html", view=view, kinds=_kinds(request), radius=console(request).policy.visit.radius_m,

@@ -1,0 +1,134 @@
+"""What an operator asks a running bot: /healthz, /readyz and /metrics on the webhook listener.
+
+The metrics are Prometheus series (`prometheus-client`, in a registry of this process's own, so two
+Dispatchers in one test process do not mix): updates handled by type and outcome with the
+handler's latency (an outer middleware, first of all), Bot API calls seen by the Bot's session
+(messages sent, 429s, 403s), and at scrape time the outbox backlog and whether this process holds
+the scheduler lease.
+"""
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+from aiogram.methods import TelegramMethod
+from aiogram.types import TelegramObject, Update
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.clock import Clock, as_utc
+from scheduler.lease import Lease
+from storage.repositories.outbox import OutboxRepo
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.updates = Counter("tepai_updates_handled", "Updates handled, by type and outcome (ok or error)",
+                               ["type", "outcome"], registry=self.registry)
+        self.latency = Histogram("tepai_update_handler_seconds", "Time from an update's arrival to its answer",
+                                 ["type"], registry=self.registry)
+        self.sent = Counter("tepai_messages_sent", "Messages sent through the Bot API (send* methods)",
+                            registry=self.registry)
+        self.rate_limited = Counter("tepai_telegram_429", "Bot API answers 429 Too Many Requests",
+                                    registry=self.registry)
+        self.forbidden = Counter("tepai_telegram_403", "Bot API answers 403 Forbidden (the bot was blocked)",
+                                 registry=self.registry)
+        self.outbox_depth = Gauge("tepai_outbox_pending", "Outbox messages waiting to be sent", registry=self.registry)
+        self.outbox_oldest = Gauge("tepai_outbox_oldest_pending_seconds", "Age of the oldest waiting message",
+                                   registry=self.registry)
+        self.lease_held = Gauge("tepai_scheduler_lease_held", "1 while this process holds the scheduler lease",
+                                registry=self.registry)
+
+
+class UpdateMetricsMiddleware(BaseMiddleware):
+    """Counts and times every update, around everything else (so a failure anywhere is an error)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        kind = event.event_type if isinstance(event, Update) else type(event).__name__
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = await handler(event, data)
+            outcome = "ok"
+            return result
+        finally:
+            self._metrics.latency.labels(kind).observe(time.perf_counter() - started)
+            self._metrics.updates.labels(kind, outcome).inc()
+
+
+class BotApiMetrics(BaseRequestMiddleware):
+    """Counts what the Bot API said to this process's Bot: sends, 429s and 403s."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    async def __call__(self, make_request: NextRequestMiddlewareType, bot: Bot, method: TelegramMethod) -> Any:
+        try:
+            response = await make_request(bot, method)
+        except TelegramRetryAfter:
+            self._metrics.rate_limited.inc()
+            raise
+        except TelegramForbiddenError:
+            self._metrics.forbidden.inc()
+            raise
+        if method.__api_method__.startswith("send"):
+            self._metrics.sent.inc()
+        return response
+
+
+def _writable(folder: Path) -> bool:
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".readyz-"):
+        return True
+
+
+def add_health_routes(app: web.Application, metrics: Metrics, sessionmaker: async_sessionmaker[AsyncSession],
+                      clock: Clock, evidence_dir: Path, lease: Lease | None = None) -> None:
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok\n")
+
+    async def readyz(_: web.Request) -> web.Response:
+        problems = []
+        try:
+            async with sessionmaker() as session:
+                await asyncio.wait_for(session.execute(text("SELECT 1")), timeout=5)
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            problems.append(f"database: {type(exc).__name__}")
+        try:
+            await asyncio.to_thread(_writable, evidence_dir)
+        except OSError as exc:
+            problems.append(f"evidence: {type(exc).__name__}")
+        if problems:
+            return web.Response(status=503, text="\n".join(problems) + "\n")
+        return web.Response(text="ready\n")
+
+    async def metrics_page(_: web.Request) -> web.Response:
+        try:
+            async with sessionmaker() as session:
+                depth, oldest = await OutboxRepo(session).backlog()
+            metrics.outbox_depth.set(depth)
+            metrics.outbox_oldest.set(max(0.0, (clock.now() - as_utc(oldest)).total_seconds()) if oldest else 0)
+            if lease is not None:
+                metrics.lease_held.set(1 if (await lease.status()).mine else 0)
+        except Exception:  # noqa: BLE001, S110 - the database away: the process's own series still count
+            pass
+        return web.Response(body=generate_latest(metrics.registry),
+                            headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_page)

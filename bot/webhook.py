@@ -1,0 +1,83 @@
+"""`tepai webhook`: Telegram posts updates to an aiohttp listener instead of being long-polled.
+
+Each update is answered only after its transaction has committed (aiogram's request handler with
+`handle_in_background=False`): a process that dies mid-update never said 200, so Telegram delivers
+the update again and the dedupe (bot/middlewares/dedupe.py) makes that exactly once. An update
+whose handling raises answers 500, which Telegram also retries.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.commands import set_default_menus
+from bot.health import BotApiMetrics, Metrics, UpdateMetricsMiddleware, add_health_routes
+from bot.runner import background_work, dispatcher_for, started
+from bot.settings import Settings
+from bot.telegram_reach import wait_for_telegram
+from domain.policy import Policy
+from locales import Translator
+
+log = logging.getLogger(__name__)
+
+
+class SecretRequestHandler(SimpleRequestHandler):
+    """aiogram's handler with the secret always required: no secret configured lets nothing in."""
+
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
+        if not secret:
+            raise ValueError("a webhook needs a secret")
+        super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret)
+
+    def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:  # noqa: ARG002
+        # Constant time, so the secret cannot be guessed byte by byte from response times; as
+        # bytes, since compare_digest refuses non-ASCII str and a header may carry any.
+        return hmac.compare_digest(telegram_secret_token.encode(), self.secret_token.encode())
+
+
+def webhook_path(url: str) -> str:
+    return urlsplit(url).path or "/"
+
+
+def webhook_app(dp: Dispatcher, bot: Bot, *, path: str, secret: str) -> web.Application:
+    """The listener: POST `path` feeds the dispatcher; the bot's session closes with the app."""
+    app = web.Application()
+    SecretRequestHandler(dp, bot, secret).register(app, path=path)
+    setup_application(app, dp, bot=bot)
+    return app
+
+
+async def run_webhook(settings: Settings, policy: Policy, token: str, t: Translator, *, host: str, port: int,
+                      set_webhook: bool) -> None:
+    """Serve until cancelled (Ctrl+C). `set_webhook=False` for the second and later workers."""
+    assert settings.webhook_url and settings.webhook_secret  # checked by the command line
+    secret = settings.webhook_secret.get_secret_value()
+    path = webhook_path(settings.webhook_url)
+    async with started(settings, token) as (sessionmaker, clock, bot):
+        metrics = Metrics()
+        dp = dispatcher_for(settings, sessionmaker, clock, policy, update_metrics=UpdateMetricsMiddleware(metrics))
+        bot.session.middleware(BotApiMetrics(metrics))
+        async with background_work(settings, sessionmaker, bot, clock, policy) as lease:
+            me = await wait_for_telegram(bot, settings.api_server, t)
+            await set_default_menus(bot)
+            if set_webhook:
+                await bot.set_webhook(settings.webhook_url, secret_token=secret,
+                                      allowed_updates=dp.resolve_used_update_types())
+            app = webhook_app(dp, bot, path=path, secret=secret)
+            add_health_routes(app, metrics, sessionmaker, clock, settings.evidence_dir, lease)
+            runner = web.AppRunner(app)
+            await runner.setup()
+            try:
+                await web.TCPSite(runner, host, port).start()
+                log.info(t("cli.starting", username=me.username, policy=policy.key,
+                           url=settings.db_url.split("@")[-1]))
+                log.info(t("cli.webhook_listening", host=host, port=port, path=path, webhook=settings.webhook_url))
+                await asyncio.Event().wait()
+            finally:
+                await runner.cleanup()

@@ -1,0 +1,1 @@
+"""`python -m tepai`: the same command line as `tepai` and `python -m bot`."""

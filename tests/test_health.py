@@ -1,0 +1,68 @@
+"""/healthz, /readyz and /metrics on the webhook listener, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.health import BotApiMetrics, Metrics, UpdateMetricsMiddleware, add_health_routes
+from bot.webhook import webhook_app
+from scheduler.lease import Lease
+from storage.db import create_engine, create_sessionmaker
+from testkit.botkit import Harness
+from testkit.fakes.bot_api import FakeBotApi
+from testkit.worlds import world  # noqa: F401 - the fixture
+
+SECRET = "metrics-secret"
+
+
+def _client(world, policy, clock, tmp_path, evidence=None, lease=None, health_db=None):  # noqa: ANN001, ANN202, F811
+    from zoneinfo import ZoneInfo
+
+    metrics = Metrics()
+    sessionmaker, store = world
+    harness = Harness.build(sessionmaker=sessionmaker, policy=policy, clock=clock, zone=ZoneInfo("Asia/Shanghai"),
+                            evidence_store=store, update_metrics=UpdateMetricsMiddleware(metrics))
+    harness.bot.session.middleware(BotApiMetrics(metrics))
+    app = webhook_app(harness.dp, harness.bot, path="/hook", secret=SECRET)
+    add_health_routes(app, metrics, health_db or sessionmaker, clock, evidence or store.root, lease)
+    return TestClient(TestServer(app))
+
+
+async def test_healthz_and_readyz_answer(world, policy, clock, tmp_path) -> None:  # noqa: F811
+    async with _client(world, policy, clock, tmp_path) as client:
+        assert (await client.get("/healthz")).status == 200
+        assert (await client.get("/readyz")).status == 200
+
+
+async def test_readyz_is_503_when_the_evidence_folder_cannot_be_written(world, policy, clock, tmp_path) -> None:  # noqa: F811
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    async with _client(world, policy, clock, tmp_path, evidence=blocker / "evidence") as client:
+        response = await client.get("/readyz")
+        assert response.status == 503
+        assert "evidence" in await response.text()
+
+
+async def test_readyz_is_503_when_the_database_is_gone(world, policy, clock, tmp_path) -> None:  # noqa: F811
+    gone = create_engine("postgresql+asyncpg://tepai:tepai@127.0.0.1:1/gone")  # nothing listens on port 1
+    async with _client(world, policy, clock, tmp_path, health_db=create_sessionmaker(gone)) as client:
+        response = await client.get("/readyz")
+        assert response.status == 503
+        assert "database" in await response.text()
+        assert (await client.get("/healthz")).status == 200  # the process itself still answers
+    await gone.dispose()
+
+
+async def test_metrics_count_updates_sends_and_the_lease(world, policy, clock, tmp_path) -> None:  # noqa: F811
+    lease = Lease(world[0], clock)
+    assert await lease.take()
+    async with _client(world, policy, clock, tmp_path, lease=lease) as client:
+        async with client.post("/hook", json=FakeBotApi.text_update(9, 4242, "/help"),
+                               headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
+            assert response.status == 200
+        body = await (await client.get("/metrics")).text()
+    assert 'tepai_updates_handled_total{outcome="ok",type="message"} 1.0' in body
+    assert 'tepai_update_handler_seconds_count{type="message"} 1.0' in body
+    assert "tepai_messages_sent_total 1.0" in body
+    assert "tepai_telegram_429_total 0.0" in body and "tepai_telegram_403_total 0.0" in body
+    assert "tepai_outbox_pending 0.0" in body and "tepai_outbox_oldest_pending_seconds 0.0" in body
+    assert "tepai_scheduler_lease_held 1.0" in body
