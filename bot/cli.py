@@ -146,7 +146,7 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings, policy, t: Translator) -> int:  # noqa: ANN001
-    from bot import commands_cli
+    from bot import commands_cli, commands_records, commands_year
 
     if args.command == "run":
         return commands_cli.run(settings, policy, t)
@@ -157,19 +157,19 @@ def _dispatch(args: argparse.Namespace, settings, policy, t: Translator) -> int:
     if args.command == "db":
         return asyncio.run(commands_cli.db(settings, t, args.db_command, getattr(args, "revision", None)))
     if args.command == "import":
-        return asyncio.run(commands_cli.import_(settings, policy, t, args.file, Kind(args.kind) if args.kind else None))
+        return asyncio.run(commands_records.import_(settings, policy, t, args.file, Kind(args.kind) if args.kind else None))
     if args.command == "invite":
-        return asyncio.run(commands_cli.invite(settings, policy, t, args.kind, args.code, args.name, args.days))
+        return asyncio.run(commands_records.invite(settings, policy, t, args.kind, args.code, args.name, args.days))
     if args.command == "assess":
-        return asyncio.run(commands_cli.assess(settings, policy, t, args.year, args.roster, args.county))
+        return asyncio.run(commands_year.assess(settings, policy, t, args.year, args.roster, args.county))
     if args.command == "dossier":
-        return asyncio.run(commands_cli.dossiers(settings, policy, t, args.year, args.commissioner, args.out))
+        return asyncio.run(commands_year.dossiers(settings, policy, t, args.year, args.commissioner, args.out))
     if args.command == "match":
-        return asyncio.run(commands_cli.match(settings, policy, t, args.need, args.county, args.limit))
+        return asyncio.run(commands_year.match(settings, policy, t, args.need, args.county, args.limit))
     if args.command == "notice":
-        return asyncio.run(commands_cli.notice(settings, t, args.xlsx))
+        return asyncio.run(commands_year.notice(settings, t, args.xlsx))
     if args.command == "disqualify":
-        return asyncio.run(commands_cli.disqualify(settings, policy, t, args.code, args.reason, args.note))
+        return asyncio.run(commands_records.disqualify(settings, policy, t, args.code, args.reason, args.note))
     if args.command == "web":
         return commands_cli.serve_web(settings, policy, t, args.host, args.port)
     if args.command == "web-link":

@@ -46,16 +46,17 @@ async def _prune_processed_updates(sessionmaker, clock) -> None:  # noqa: ANN001
         await asyncio.sleep(PRUNE_EVERY_S)
 
 
-def sender_for(settings: Settings, sessionmaker, bot, clock, policy) -> OutboxSender:  # noqa: ANN001
+def sender_for(settings: Settings, sessionmaker, bot, clock, policy, owner: str | None = None) -> OutboxSender:  # noqa: ANN001
     return OutboxSender(sessionmaker, bot, clock, policy, settings.zone, per_second=settings.send_rate,
-                        per_chat_interval=settings.chat_interval, default_language=settings.language)
+                        per_chat_interval=settings.chat_interval, default_language=settings.language, owner=owner)
 
 
 def scheduling(settings: Settings, sessionmaker, bot, clock, policy) -> tuple[runtime.Runtime, Lease, OutboxSender]:  # noqa: ANN001
     """The scheduler, the lease it runs under and the sender, for `runtime.serve`."""
     rt = runtime.Runtime(sessionmaker, clock, policy, settings.zone, settings.db_url, settings.data_dir)
     lease = Lease(sessionmaker, clock, ttl=settings.lease_ttl)
-    return rt, lease, sender_for(settings, sessionmaker, bot, clock, policy)
+    # The sender claims outbox rows in the lease holder's name: one name per process in both tables.
+    return rt, lease, sender_for(settings, sessionmaker, bot, clock, policy, owner=lease.holder)
 
 
 @contextlib.asynccontextmanager

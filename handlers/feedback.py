@@ -16,7 +16,7 @@ from domain.policy import Policy
 from domain.roles import Role
 from keyboards import feedback as kb
 from locales import Translator
-from messages.notices import survey_question
+from messages.feedback import survey_question
 from services import feedback, surveys
 from services.feedback import FeedbackError, Responder
 from storage.repositories import Repos

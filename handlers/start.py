@@ -16,7 +16,6 @@ from domain.policy import Policy
 from domain.roles import Role
 from handlers.texts import join, role_summary
 from locales import Translator
-from messages.notices import Notices
 from services import feedback, onboarding
 from storage.repositories import Repos
 
@@ -31,8 +30,7 @@ async def start_with_invite(
     message: Message, command: CommandObject, bot: Bot, repos: Repos, user: User, clock: Clock, t: Translator,
     policy: Policy, zone: ZoneInfo,
 ) -> None:
-    notices = Notices(repos, clock, policy, zone)
-    result = await onboarding.redeem(repos, clock, user, command.args or "", notices)
+    result = await onboarding.redeem(repos, clock, policy, zone, user, command.args or "")
     if result.wait_seconds:
         await message.answer(t("start.slow_down", seconds=result.wait_seconds))
         return
@@ -48,9 +46,7 @@ async def start_with_invite(
     await message.answer(f"{text}\n\n{t(f'roles.{grant.role}_can')}\n\n{t('start.more')}", reply_markup=menu)
     await set_chat_menu(bot, message.chat.id, roles, t.lang)
     if grant.role == Role.ENTERPRISE and not result.already_held:
-        # Visits logged before this contact joined are put to them now, not at the next reminder.
-        for visit in await feedback.awaiting_answer(repos, grant.enterprise_id):
-            await notices.visit_prompt(user, visit)
+        await feedback.ask_new_contact(repos, clock, policy, zone, user, grant.enterprise_id)
 
 
 @router.message(CommandStart())

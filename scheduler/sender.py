@@ -6,12 +6,9 @@ retried with backoff; 403 marks the person unreachable and tells their county ad
 A message is marked sent in the same shielded step that sent it, so stopping the sender between
 messages (a restart, a crash of the task) neither repeats nor skips one.
 
-Rows are claimed before they are sent (storage.repositories.outbox): another sender — a second
-process that believes it holds the lease, for a moment — never takes a claimed row. A claim runs
-for `claim_ttl`; a message is only started while its claim outlasts the longest a send and its
-mark may take (`request_timeout` plus a margin), so no claim lapses while its message is on its
-way. What a stopped sender had claimed but not started is let go at once; what a killed one had
-claimed waits for the claim to lapse.
+Rows are claimed before they are sent (scheduler/claims.py), so two senders never send one row.
+A message is its text and then each document; each part Telegram takes is recorded before the
+next, so a retry sends only what is missing.
 """
 from __future__ import annotations
 
@@ -32,14 +29,15 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import FSInputFile, InlineKeyboardMarkup
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.clock import Clock, as_utc
+from domain.clock import Clock
 from domain.policy import Policy
 from domain.quiet import in_quiet_hours, parse_hhmm
 from messages.notices import Notices
 from scheduler import undeliverable
+from scheduler.claims import CLAIM_TTL, ClaimLapsing, Claims
 from scheduler.lease import process_name
 from scheduler.rate_limit import RateLimiter
 from storage.models import OutboxMessage
@@ -48,7 +46,6 @@ from storage.repositories import OutboxRepo, Repos
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MARK_ATTEMPTS = 5
-CLAIM_TTL = timedelta(minutes=2)
 REQUEST_TIMEOUT_S = 30.0  # the longest one Telegram call may take
 MARK_MARGIN = timedelta(seconds=5)  # and marking its row (MARK_ATTEMPTS with their pauses)
 
@@ -62,10 +59,6 @@ class MissingAttachment(FileNotFoundError):
         super().__init__(2, "attachment missing", path)
 
 
-class ClaimLapsing(Exception):
-    """This sender's claim on a row would lapse before a send could finish: leave the row."""
-
-
 class OutboxSender:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], bot: Bot, clock: Clock, policy: Policy,
                  zone: ZoneInfo, per_second: float = 30.0, per_chat_interval: float = 1.0, batch: int = 500,
@@ -75,11 +68,10 @@ class OutboxSender:
         self.limiter = RateLimiter(per_second, per_chat_interval)
         self.batch = batch
         self.in_flight = in_flight
-        self.owner = owner or process_name()
-        self.claim_ttl = claim_ttl
         self.request_timeout = request_timeout
-        # A message starts only if its claim outlasts this: the send and its mark end before it lapses.
-        self.needs_left = timedelta(seconds=request_timeout) + MARK_MARGIN
+        # A part starts only while its claim outlasts the call and its mark: none lapses on the way.
+        self.claims = Claims(sessionmaker, clock, owner or process_name(), claim_ttl,
+                             needs_left=timedelta(seconds=request_timeout) + MARK_MARGIN)
         self.default_language = default_language
         self.stats = {"sent": 0, "retry_after": 0, "errors": 0, "unreachable": 0}
 
@@ -87,25 +79,6 @@ class OutboxSender:
         rules = self.policy.notifications
         return in_quiet_hours(self.clock.now().astimezone(self.zone), parse_hhmm(rules.quiet_start),
                               parse_hhmm(rules.quiet_end))
-
-    async def _claim(self, after_id: int = 0) -> list[OutboxMessage]:
-        now = self.clock.now()
-        async with self.sessionmaker() as session:
-            rows = await OutboxRepo(session).claim(self.owner, now, now + self.claim_ttl, self.batch, after_id)
-            await session.commit()
-            return rows
-
-    async def _release(self, on_their_way: set[int]) -> None:
-        """Let go of the rows this sender claimed and did not start, so any sender may take them now."""
-        try:
-            async with self.sessionmaker.kw["bind"].begin() as conn:
-                await OutboxRepo(conn).release(self.owner, keep=on_their_way)
-        except (SQLAlchemyError, OSError):  # they are free anyway once their claims lapse
-            log.warning("outbox sender could not release its claims", exc_info=True)
-
-    def _in_time(self, row: OutboxMessage) -> bool:
-        """Whether this sender's claim on the row outlasts one more send and its mark."""
-        return row.claimed_until is not None and self.clock.now() + self.needs_left < as_utc(row.claimed_until)
 
     async def run_once(self) -> int:
         """Deliver everything due now (in rate); returns how many were sent.
@@ -127,7 +100,7 @@ class OutboxSender:
 
         async def fetch(after_id: int = 0) -> list[OutboxMessage]:
             nonlocal newest
-            fresh = [r for r in await self._claim(after_id) if r.id not in handled]
+            fresh = [r for r in await self.claims.take(self.batch, after_id) if r.id not in handled]
             handled.update(r.id for r in fresh)
             newest = max([newest, *(r.id for r in fresh)])
             return fresh
@@ -186,7 +159,7 @@ class OutboxSender:
                 with contextlib.suppress(BaseException):
                     await prefetch
             if let_go:  # rows claimed and not started (queued, fetched ahead, or too late to start)
-                await self._release(set(tasks.values()))
+                await self.claims.release(set(tasks.values()))
         return sent
 
     def _next(self, queue: list[OutboxMessage]) -> OutboxMessage:
@@ -244,7 +217,7 @@ class OutboxSender:
             if not Path(document["path"]).is_file():
                 raise MissingAttachment(document["path"])
         for part in range(row.parts_sent, 1 + len(documents)):
-            if not self._in_time(row):
+            if not self.claims.cover(row):
                 raise ClaimLapsing
             if part == 0:
                 markup = InlineKeyboardMarkup.model_validate(row.markup) if row.markup else None

@@ -8,14 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
 
-from sqlalchemy import select
-
 from domain.policy import Policy
 from domain.progress import year_progress
 from domain.reports import relevant_periods
 from locales import Translator
 from services.reports import _covers, period_label
-from storage.models import Visit, VisitFeedback
 from storage.repositories import Repos
 
 
@@ -76,11 +73,7 @@ async def collect(repos: Repos, policy: Policy, t: Translator, since: date, unti
     web console passes the counties an admin covers)."""
     counties = {county} if isinstance(county, str) else county
     digest = Digest(since, until)
-    rows = (await repos.session.execute(
-        select(Visit, VisitFeedback.status).outerjoin(VisitFeedback, VisitFeedback.visit_id == Visit.id)
-        .where(Visit.voided_at.is_(None), Visit.visit_date >= since, Visit.visit_date <= until)
-        .order_by(Visit.id))).all()
-    for visit, answer in rows:
+    for visit, answer in await repos.visits.with_answers_between(since, until):
         if counties is not None and visit.enterprise.county not in counties:
             continue
         digest.visits += 1
@@ -101,10 +94,7 @@ async def collect(repos: Repos, policy: Policy, t: Translator, since: date, unti
     for a in agreements:
         if counties is None or a.commissioner.county in counties:
             by_commissioner.setdefault(a.commissioner_id, []).append(a)
-    year_rows = (await repos.session.execute(
-        select(Visit.commissioner_id).where(Visit.voided_at.is_(None), Visit.visit_date >= date(until.year, 1, 1),
-                                            Visit.visit_date <= until))).scalars().all()
-    counts = Counter(year_rows)
+    counts = Counter(await repos.visits.commissioner_ids_between(date(until.year, 1, 1), until))
     for commissioner_id, agreed in sorted(by_commissioner.items()):
         c = agreed[0].commissioner
         figures = digest.county(c.county)

@@ -13,7 +13,6 @@ from functools import lru_cache
 from importlib import resources
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 
 from domain import feedback as feedback_rules
 from domain.policy import Policy
@@ -25,7 +24,6 @@ from services.assessment import Assessment
 from services.assessment_texts import basis, failures_heading
 from services.charts import monthly_bars
 from storage.evidence_store import EvidenceStore
-from storage.models import Outcome, Report
 from storage.repositories import Repos
 from templates import environment
 
@@ -59,11 +57,8 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
     agreements = await repos.people.agreements_of(commissioner_id=c.id)
     visits = await repos.visits.between(c.id, start, end)
     answers = {row.visit_id: row for row in await repos.feedback.of_commissioner(c.id, start, end)}
-    reports = list((await repos.session.scalars(select(Report).where(Report.commissioner_id == c.id)
-                                                 .order_by(Report.submitted_at))).all())
-    outcomes = list((await repos.session.scalars(
-        select(Outcome).where(Outcome.commissioner_id == c.id, Outcome.achieved_on >= start,
-                              Outcome.achieved_on <= end).order_by(Outcome.achieved_on))).all())
+    reports = await repos.reports.of_commissioner(c.id)
+    outcomes = await repos.assessment.outcomes_of(c.id, start, end)
     surveys = await repos.feedback.surveys_of_commissioner(c.id, str(year))
     disqualifications = await repos.assessment.disqualifications_of(c.id)
     opinions = await repos.assessment.opinions(year, c.id)

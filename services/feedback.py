@@ -11,6 +11,7 @@ from domain.evidence import Flag, Status
 from domain.feedback import Answer, Due, FeedbackSummary
 from domain.policy import Policy
 from domain.roles import Role, admin_covers
+from messages import feedback as feedback_messages
 from messages import recipients
 from messages.notices import Notices
 from services.errors import Refusal
@@ -55,6 +56,15 @@ def open_prompt(repos: Repos, clock: Clock, visit: Visit) -> VisitFeedback:
 async def awaiting_answer(repos: Repos, enterprise_id: int) -> list[Visit]:
     """The enterprise's visits still waiting for its word: a contact who joins now is asked at once."""
     return [row.visit for row in await repos.feedback.pending(enterprise_id)]
+
+
+async def ask_new_contact(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, contact: User,
+                          enterprise_id: int) -> None:
+    """A contact who joins is asked about the enterprise's visits still waiting for its word now,
+    not at the next reminder."""
+    notices = Notices(repos, clock, policy, zone)
+    for visit in await awaiting_answer(repos, enterprise_id):
+        await feedback_messages.visit_prompt(notices, contact, visit)
 
 
 async def _load(repos: Repos, visit_id: int, responder: Responder) -> VisitFeedback:
@@ -112,7 +122,7 @@ async def dispute(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, *,
     notices = Notices(repos, clock, policy, zone)
     for admin in await county_admins(repos, visit):
         if not (responder.proxy and admin.id == responder.user_id):
-            await notices.dispute_alert(admin, visit, row)
+            await feedback_messages.dispute_alert(notices, admin, visit, row)
     return row
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock
 from domain.policy import Policy
+from messages import feedback as say
 from messages.notices import Notices
 from messages.recipients import commissioner_accounts, enterprise_contacts
 from services import feedback, surveys
@@ -33,15 +34,15 @@ async def feedback_tick(sessionmaker: async_sessionmaker[AsyncSession], clock: C
             if row.visit.commissioner.status != "active":  # disqualified: no more prompts
                 continue
             for contact in await enterprise_contacts(repos, row.enterprise_id):
-                await notices.visit_prompt(contact, row.visit, reminder=row.reminders_sent)
+                await say.visit_prompt(notices, contact, row.visit, reminder=row.reminders_sent)
         for row in due.expired:
             if row.visit.commissioner.status != "active":
                 continue
             for user in await commissioner_accounts(repos, row.visit.commissioner_id):
-                await notices.unanswered(user, row.visit)
+                await say.unanswered(notices, user, row.visit)
         for survey in new_surveys:
             for contact in await enterprise_contacts(repos, survey.agreement.enterprise_id):
-                await notices.survey_start(contact, survey)
+                await say.survey_start(notices, contact, survey)
         await repos.commit()
     counts = {"reminded": len(due.remind), "unanswered": len(due.expired), "surveys": len(new_surveys)}
     if any(counts.values()):

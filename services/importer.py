@@ -6,6 +6,7 @@ if any row of the file is bad, nothing from the file is stored.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections import Counter
@@ -16,6 +17,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import charset_normalizer
 
 from domain.clock import Clock
 from domain.records import (
@@ -107,17 +110,31 @@ def _kind_for(kind: Kind | None, name: str, rows: list[list[object]], single: bo
     return kind_from_headers(rows[0]) if rows else None
 
 
-def _csv_rows(path: Path) -> list[list[object]]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+# Excel on Chinese Windows saves CSV as GBK (gb18030 is its superset) or, as "Unicode text",
+# UTF-16 with tabs; WPS and others also write Big5 or UTF-8.
+CSV_ENCODINGS = ["utf_8", "gb18030", "big5", "utf_16", "utf_16_le", "utf_16_be"]
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            return raw.decode(encoding)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(raw, cp_isolation=CSV_ENCODINGS).best()
+    if best is None:
         raise ImportFileError("bad_encoding", path=str(path))
-    return [list(row) for row in csv.reader(io.StringIO(text))]
+    return str(best)
+
+
+def _csv_rows(path: Path) -> list[list[object]]:
+    text = _decode(path.read_bytes(), path)
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","  # Excel's "Unicode text" uses tabs
+    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
 def _xlsx_tables(path: Path) -> list[tuple[str, str, list[list[object]]]]:

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from domain import invites, throttle
 from domain.clock import Clock, as_utc
 from domain.invites import InviteProblem, InviteState
+from domain.policy import Policy
 from domain.roles import Role, conflicts
 from messages.notices import Notices
 from storage.models import (
@@ -105,10 +107,11 @@ class Redemption:
     already_held: bool = False
 
 
-async def redeem(repos: Repos, clock: Clock, user: User, payload: str, notices: Notices) -> Redemption:
+async def redeem(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, user: User, payload: str) -> Redemption:
     """Bind the account to what the invite is for. An account that would answer for those it
     oversees is refused (not counted as a failed guess) and the invite stays unused for its
-    person; a role moved from another account is audited and that account told (`notices`)."""
+    person; a role moved from another account is audited and that account told."""
+    notices = Notices(repos, clock, policy, zone)
     now = clock.now()
     last = as_utc(user.last_failed_start_at) if user.last_failed_start_at else None
     wait = throttle.wait_seconds(user.failed_starts, last, now)

@@ -22,6 +22,7 @@ from domain.visits import (
     check_date,
     summary_problem,
 )
+from messages import feedback as feedback_messages
 from messages.notices import Notices
 from messages.recipients import enterprise_contacts
 from services import feedback
@@ -154,7 +155,7 @@ async def log_visit(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, 
     # The enterprise's contacts are asked in the visit's own transaction: told exactly when it is stored.
     notices = Notices(repos, clock, policy, zone)
     for contact in await enterprise_contacts(repos, visit.enterprise_id):
-        await notices.visit_prompt(contact, visit)
+        await feedback_messages.visit_prompt(notices, contact, visit)
     logged = await _logged(repos, policy, visit, today, created=True)
     repos.durable()  # on disk when the commit returns, before anyone is told it is stored
     await repos.commit()

@@ -3,36 +3,27 @@ server, and signing in the way a person does (open the link, press the button)."
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from domain.clock import FrozenClock
-from domain.records import Kind
 from domain.web_access import BUREAU, Scope
 from services import web_access
-from services.demo_activity import seed_activity
-from services.importer import import_file
-from storage.db import create_engine, create_sessionmaker
 from storage.evidence_store import EvidenceStore
 from storage.models import Commissioner, Visit
 from storage.repositories import Repos
-from testkit.databases import EXAMPLES, restore_snapshot
+from testkit.years import ZONE, restore_seeded_year
 from web.app import create_app
 from web.context import Console
 
-ZONE = ZoneInfo("Asia/Shanghai")
-SEED_DAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
 COUNTY_A, COUNTY_B = "城区", "矿区"  # C001/E001 and C002/E002 in the examples
 SCOPES = {"bureau": BUREAU, "county_a": Scope(frozenset({COUNTY_A})), "county_b": Scope(frozenset({COUNTY_B}))}
-_EVIDENCE: dict[str, Path] = {}
 
 
 @dataclass
@@ -93,26 +84,8 @@ async def web_world(database_url, migrated_templates, tmp_path_factory, sessionm
                     tmp_path: Path) -> WebWorld:
     """The examples and a year of activity up to 20 November 2026 (seeded once per run and backend),
     served by the console app."""
-    key = f"web_{policy.key}_{'sqlite' if database_url.startswith('sqlite') else 'pg'}"
-
-    async def build(url: str) -> None:
-        engine = create_engine(url)
-        store = EvidenceStore(tmp_path_factory.mktemp("web-evidence"))
-        try:
-            async with create_sessionmaker(engine)() as session:
-                repos = Repos(session)
-                for kind in ("units", "enterprises", "commissioners", "agreements"):
-                    assert (await import_file(repos, FrozenClock(NOW), EXAMPLES / f"{kind}.csv", Kind(kind),
-                                              "test")).ok
-                await seed_activity(repos, store, policy, ZONE, SEED_DAY)
-                await _reuse_a_photo(repos)
-                await repos.commit()
-        finally:
-            await engine.dispose()
-        _EVIDENCE[key] = store.root
-
-    await restore_snapshot(database_url, key, migrated_templates, tmp_path_factory, build)
-    shutil.copytree(_EVIDENCE[key], tmp_path / "evidence")
+    await restore_seeded_year(database_url, migrated_templates, tmp_path_factory, policy, tmp_path, name="web",
+                              import_clock=FrozenClock(NOW), then=_reuse_a_photo)
     clock = FrozenClock(NOW)
     store = EvidenceStore(tmp_path / "evidence")
     console = Console(sessionmaker, policy, clock, ZONE, store, "http://127.0.0.1:18800")

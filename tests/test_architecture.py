@@ -36,6 +36,7 @@ FORBIDDEN: list[tuple[str, str, str]] = [
     ("services", "aiogram", "services are called alike by handlers, the CLI and the scheduler"),
     ("handlers", "storage.models", "handlers speak to services and repositories, not to the tables"),
     ("handlers", "sqlalchemy", "handlers speak to services and repositories, not to the tables"),
+    ("handlers", "messages.notices", "handlers queue no messages: the use case they call does"),
     ("handlers", "bot.", "handlers use only the chat kit of bot/: bot.filters, bot.commands, bot.replies"),
     ("web", "storage.models", "the console's pages speak to services and repositories, not to the tables"),
 ]
@@ -171,7 +172,7 @@ def test_the_check_catches_what_it_should(tmp_path: Path) -> None:
             Import("services.x", "handlers.visit", 5), Import("services.x", "bot.settings", 6),
             Import("messages.x", "services.outbox", 7), Import("keyboards.x", "services.y", 8),
             Import("handlers.x", "storage.models", 9), Import("testkit.x", "tests.test_bot_visit", 10),
-            Import("handlers.x", "bot.settings", 11)]
+            Import("handlers.x", "bot.settings", 11), Import("handlers.x", "messages.notices", 12)]
     assert len(rule_breaks(made)) == len(made)
     assert rule_breaks([Import("handlers.x", "bot.filters", 1), Import("handlers.x", "storage.repositories", 2),
                         Import("services.x", "messages.notices", 3), Import("bot.factory", "handlers", 4)]) == []

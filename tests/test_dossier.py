@@ -137,7 +137,7 @@ async def test_to_pdf_of_a_small_page() -> None:
 
 
 async def test_generated_time_is_shown_in_local_time(imported, policy) -> None:  # noqa: ANN001, F811
-    # handlers/assessment.py and bot/commands_cli.py both pass clock.now(), which is UTC.
+    # handlers/assessment.py and bot/commands_year.py both pass clock.now(), which is UTC.
     html = (await dossier_of(imported, policy, "C003", GENERATED)).html
     assert "生成于 2026-11-20 10:00" in html
 

@@ -302,3 +302,13 @@ async def test_successful_import_writes_an_audit_row(repos, clock):
     assert entry.details["updated"] == {} and entry.details["unchanged"] == {}
     assert entry.at.replace(tzinfo=None) == clock.now().replace(tzinfo=None)
     assert await repos.people.count(AuditEntry) == 1
+
+
+async def test_utf16_tab_separated_csv_as_excel_unicode_text_writes_it(repos, clock, tmp_path):
+    text = "编号\t名称\t联系人\t联系电话\r\nU01\t太原理工大学\t王老师\t0351-6010000\r\n"
+    path = tmp_path / "units.csv"
+    path.write_bytes(text.encode("utf-16"))  # with its BOM, as Excel's "Unicode text"
+    report = await import_ok(repos, clock, path)
+    assert dict(report.created) == {"units": 1}
+    assert (await repos.people.by_code(DispatchingUnit, "U01")).name == "太原理工大学"
+

@@ -112,6 +112,9 @@ async def test_a_restart_right_after_a_kill_takes_over_the_lease_and_sends(datab
                 return (await conn.execute(select(OutboxMessage.status))).scalar_one() == "sent"
 
         await until(marked_sent, 10, "the message is marked sent", log)
+        async with engine.connect() as conn:  # claimed in the new holder's name before it was sent
+            claimant = (await conn.execute(select(OutboxMessage.claimed_by))).scalar_one()
+        assert claimant == (await lease.status()).holder
     finally:
         for proc in (first, second):
             if proc is not None and proc.returncode is None:

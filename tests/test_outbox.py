@@ -188,19 +188,21 @@ def test_rate_limiter_is_a_sliding_window_with_per_chat_spacing() -> None:
 
 async def test_two_senders_on_one_database_send_each_message_once(sessionmaker, clock, api, database_url) -> None:
     """Two processes that both believe they may send (one's lease lapsed a moment ago): each row
-    is claimed by one of them, so none goes out twice. Each has its own engine, as a process would."""
+    is claimed by one of them, so none goes out twice. Each has its own engine, as a process would;
+    the second starts while the first is under way (without claims it sent the same rows again)."""
     server, bot = api
     users = await make_users(sessionmaker, clock, 300)
     await queue_all(sessionmaker, clock, users)
     other_engine = create_engine(database_url)
     try:
-        senders = [OutboxSender(maker, bot, clock, POLICY, ZONE, per_second=600, per_chat_interval=0, batch=20,
-                                owner=owner)
-                   for maker, owner in ((sessionmaker, "host-a:1:aa"), (create_sessionmaker(other_engine), "host-b:2:bb"))]
-        for sender in senders:  # both connected before either starts (half a second of sending)
-            async with sender.sessionmaker() as session:
-                await session.execute(select(1))
-        counts = await asyncio.gather(*(s.run_once() for s in senders))
+        first, second = (OutboxSender(maker, bot, clock, POLICY, ZONE, per_second=60, per_chat_interval=0, batch=20,
+                                      owner=owner)
+                         for maker, owner in ((sessionmaker, "host-a:1:aa"),
+                                              (create_sessionmaker(other_engine), "host-b:2:bb")))
+        running = asyncio.create_task(first.run_once())
+        while sum(server.received.values()) < 20:  # five seconds of sending in all
+            await asyncio.sleep(0.01)
+        counts = [*await asyncio.gather(second.run_once(), running)]
     finally:
         await other_engine.dispose()
     assert len(server.received) == 300 and set(server.received.values()) == {1}
@@ -208,16 +210,30 @@ async def test_two_senders_on_one_database_send_each_message_once(sessionmaker, 
     assert await statuses(sessionmaker) == {"sent": 300}
 
 
+async def test_a_claim_takes_at_most_its_limit_oldest_first(sessionmaker, clock) -> None:
+    """As `id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` PostgreSQL claimed every due row."""
+    users = await make_users(sessionmaker, clock, 50)
+    await queue_all(sessionmaker, clock, users)
+    now, until = clock.now(), clock.now() + timedelta(minutes=2)
+    async with sessionmaker() as session:
+        first = await Repos(session).outbox.claim("a", now, until, limit=20)
+        second = await Repos(session).outbox.claim("b", now, until, limit=20)
+        await session.commit()
+    assert [r.id for r in first] == sorted(r.id for r in first) and len(first) == 20
+    assert len(second) == 20 and min(r.id for r in second) > max(r.id for r in first)
+    assert {r.claimed_by for r in first} == {"a"} and {r.claimed_by for r in second} == {"b"}
+
+
 async def test_a_claimed_row_waits_for_its_claim_to_lapse(sessionmaker, clock, api) -> None:
     server, bot = api
     users = await make_users(sessionmaker, clock, 3)
     await queue_all(sessionmaker, clock, users)
     crashed = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, owner="host-a:1:aa")
-    assert len(await crashed._claim()) == 3  # claimed, then the process was killed
+    assert len(await crashed.claims.take(10)) == 3  # claimed, then the process was killed
     other = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=1000, per_chat_interval=0,
                          owner="host-b:2:bb")
     assert await other.run_once() == 0 and not server.received
-    clock.advance(crashed.claim_ttl + timedelta(seconds=1))
+    clock.advance(crashed.claims.ttl + timedelta(seconds=1))
     assert await other.run_once() == 3
     assert len(server.received) == 3 and set(server.received.values()) == {1}
 
@@ -230,8 +246,8 @@ async def test_no_message_starts_when_its_claim_would_lapse_on_the_way(sessionma
     await queue_all(sessionmaker, clock, [user])
     sender = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=1000, per_chat_interval=0,
                           owner="host-a:1:aa")
-    [row] = await sender._claim()
-    clock.advance(sender.claim_ttl - sender.needs_left)  # the event loop stalled this long
+    [row] = await sender.claims.take(10)
+    clock.advance(sender.claims.ttl - sender.claims.needs_left)  # the event loop stalled this long
     assert await sender._deliver(row) == "claim_lapsing"
     assert not server.received
     async with sessionmaker() as session:

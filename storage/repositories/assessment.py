@@ -64,6 +64,11 @@ class AssessmentRepo:
     def add(self, row: object) -> None:
         self.session.add(row)
 
+    async def outcomes_of(self, commissioner_id: int, start: date, end: date) -> list[Outcome]:
+        stmt = (select(Outcome).where(Outcome.commissioner_id == commissioner_id, Outcome.achieved_on >= start,
+                                      Outcome.achieved_on <= end).order_by(Outcome.achieved_on))
+        return list((await self.session.scalars(stmt)).all())
+
     async def disqualifications_of(self, commissioner_id: int) -> list[Disqualification]:
         stmt = (select(Disqualification).where(Disqualification.commissioner_id == commissioner_id)
                 .order_by(Disqualification.decided_at))

@@ -28,12 +28,19 @@ class OutboxRepo:
                      OutboxMessage.id > after_id,
                      or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
         picked = select(OutboxMessage.id).where(*claimable).order_by(OutboxMessage.id).limit(limit)
+        # A read first: an idle sender asks every second, and on SQLite even an UPDATE that
+        # matches nothing takes the database's one write lock.
+        if await self.db.scalar(picked.limit(1)) is None:
+            return []
         if self.db.get_bind().dialect.name == "postgresql":
-            picked = picked.with_for_update(skip_locked=True)
-        # The conditions again on the rows updated: a row another sender claimed between the pick
-        # and the update (no row lock on SQLite's side of the race) is left to it.
-        stmt = (update(OutboxMessage).where(OutboxMessage.id.in_(picked.scalar_subquery()), *claimable)
-                .values(claimed_by=owner, claimed_until=until).returning(OutboxMessage)
+            # In a CTE, so it runs once: as `id IN (subquery)` PostgreSQL may rescan the locking
+            # subquery for each row and claim every due row instead of `limit` (seen in the tests).
+            chosen = picked.with_for_update(skip_locked=True).cte("chosen")
+            stmt = update(OutboxMessage).where(OutboxMessage.id == chosen.c.id)
+        else:  # SQLite: one writer at a time; the subquery runs once
+            # The conditions again on the rows updated, as a guard on the pick.
+            stmt = update(OutboxMessage).where(OutboxMessage.id.in_(picked.scalar_subquery()), *claimable)
+        stmt = (stmt.values(claimed_by=owner, claimed_until=until).returning(OutboxMessage)
                 .execution_options(synchronize_session=False))
         rows = list((await self.db.scalars(stmt)).all())
         return sorted(rows, key=lambda row: row.id)

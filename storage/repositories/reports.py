@@ -22,3 +22,7 @@ class ReportRepo:
         self.session.add(report)
         await self.session.flush()
         return report
+
+    async def of_commissioner(self, commissioner_id: int) -> list[Report]:
+        stmt = select(Report).where(Report.commissioner_id == commissioner_id).order_by(Report.submitted_at)
+        return list((await self.session.scalars(stmt)).all())

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import StoredFile, Visit, VisitFile
+from storage.models import StoredFile, Visit, VisitFeedback, VisitFile
 from storage.repositories._upsert import dialect_insert
 
 
@@ -76,4 +76,17 @@ class VisitRepo:
         stmt = (select(Visit).where(Visit.commissioner_id == commissioner_id, Visit.voided_at.is_(None),
                                     Visit.visit_date >= start, Visit.visit_date <= end)
                 .order_by(Visit.visit_date, Visit.id))
+        return list((await self.session.scalars(stmt)).all())
+
+    async def with_answers_between(self, start: date, end: date) -> list[tuple[Visit, str | None]]:
+        """Every visit (not voided) dated between the two days, with the enterprise's answer if any."""
+        stmt = (select(Visit, VisitFeedback.status).outerjoin(VisitFeedback, VisitFeedback.visit_id == Visit.id)
+                .where(Visit.voided_at.is_(None), Visit.visit_date >= start, Visit.visit_date <= end)
+                .order_by(Visit.id))
+        return [tuple(row) for row in (await self.session.execute(stmt)).all()]
+
+    async def commissioner_ids_between(self, start: date, end: date) -> list[int]:
+        """The commissioner of every visit (not voided) dated between the two days, once per visit."""
+        stmt = select(Visit.commissioner_id).where(Visit.voided_at.is_(None), Visit.visit_date >= start,
+                                                   Visit.visit_date <= end)
         return list((await self.session.scalars(stmt)).all())
