@@ -184,6 +184,16 @@ def test_rate_limiter_is_a_sliding_window_with_per_chat_spacing() -> None:
     assert limiter.ready_at(4) <= clock[0]  # the window has moved on
 
 
+async def until_received(server, count: int, sender: asyncio.Task, timeout: float = 60) -> None:  # noqa: ANN001
+    """Wait until the server took `count` messages; fail (not hang) if the sender stopped or stalled."""
+    async def poll() -> None:
+        while sum(server.received.values()) < count:
+            if sender.done():
+                raise AssertionError(f"the sender stopped early: {sender.result() if not sender.exception() else sender.exception()!r}")
+            await asyncio.sleep(0.01)
+    await asyncio.wait_for(poll(), timeout)
+
+
 # --- two senders on one database: claims ------------------------------------------------------
 
 async def test_two_senders_on_one_database_send_each_message_once(sessionmaker, clock, api, database_url) -> None:
@@ -200,8 +210,7 @@ async def test_two_senders_on_one_database_send_each_message_once(sessionmaker, 
                          for maker, owner in ((sessionmaker, "host-a:1:aa"),
                                               (create_sessionmaker(other_engine), "host-b:2:bb")))
         running = asyncio.create_task(first.run_once())
-        while sum(server.received.values()) < 20:  # five seconds of sending in all
-            await asyncio.sleep(0.01)
+        await until_received(server, 20, running)  # five seconds of sending in all
         counts = [*await asyncio.gather(second.run_once(), running)]
     finally:
         await other_engine.dispose()
@@ -261,8 +270,7 @@ async def test_a_stopped_sender_lets_go_of_what_it_had_not_started(sessionmaker,
     sender = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=200, per_chat_interval=0, batch=50,
                           owner="host-a:1:aa")
     task = asyncio.create_task(sender.run_once())
-    while sum(server.received.values()) < 20:
-        await asyncio.sleep(0.01)
+    await until_received(server, 20, task)
     task.cancel()  # the lease was lost
     with pytest.raises(asyncio.CancelledError):
         await task
