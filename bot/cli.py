@@ -28,18 +28,28 @@ def _invite_days(text: str) -> int:
     return days
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port (1-65535): {text}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tepai", description="Tepai 特派: field reporting for 科技特派员 programmes")
     parser.add_argument("--version", action="version", version=f"tepai {_version()}")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="migrate the database if needed and run the bot (long polling)")
+    run = sub.add_parser("run", help="migrate the database if needed and run the bot (long polling)")
     hook = sub.add_parser("webhook", help="migrate if needed and serve Telegram's webhook posts (TEPAI_WEBHOOK_URL, "
                                           "TEPAI_WEBHOOK_SECRET)")
     hook.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a worker behind a reverse proxy
     hook.add_argument("--port", type=int, default=8081)
     hook.add_argument("--no-set-webhook", dest="set_webhook", action="store_false",
                       help="do not call setWebhook (for the second and later workers)")
-    sub.add_parser("scheduler", help="run only the scheduler and the sender (with TEPAI_SCHEDULER=off bots)")
+    scheduler = sub.add_parser("scheduler", help="run only the scheduler and the sender (with TEPAI_SCHEDULER=off bots)")
+    for serving in (run, scheduler):
+        serving.add_argument("--metrics-port", type=_port, help="serve /healthz, /readyz and /metrics on this port "
+                                                               "(TEPAI_METRICS_PORT)")
+        serving.add_argument("--metrics-host", help="the address for them (TEPAI_METRICS_HOST, default 127.0.0.1)")
     db = sub.add_parser("db", help="database migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="upgrade to the latest revision")
@@ -148,10 +158,11 @@ def _main(argv: list[str] | None) -> int:
 def _dispatch(args: argparse.Namespace, settings, policy, t: Translator) -> int:  # noqa: ANN001
     from bot import commands_cli, commands_records, commands_year
 
-    if args.command == "run":
-        return commands_cli.run(settings, policy, t)
-    if args.command == "scheduler":
-        return commands_cli.scheduler(settings, policy, t)
+    if args.command in ("run", "scheduler"):
+        chosen = {key: value for key, value in (("metrics_port", args.metrics_port), ("metrics_host", args.metrics_host))
+                  if value is not None}
+        settings = settings.model_copy(update=chosen)
+        return (commands_cli.run if args.command == "run" else commands_cli.scheduler)(settings, policy, t)
     if args.command == "webhook":
         return commands_cli.webhook(settings, policy, t, args.host, args.port, args.set_webhook)
     if args.command == "db":

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # and the secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token; both required there.
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    # `tepai run` and `tepai scheduler`: /healthz, /readyz and /metrics on this port (none: not
+    # served; `tepai webhook` serves them on its own listener), on this address.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
 
     @field_validator("scheduler")
     @classmethod

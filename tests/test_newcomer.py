@@ -20,6 +20,13 @@ def test_env_example_names_every_setting_with_its_default():
             assert named[name.upper()] == str(default), name
 
 
+def test_readme_settings_table_lists_every_setting():
+    text = (ROOT / "README.md").read_text("utf-8")
+    table = text.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `TEPAI_([A-Z0-9_]+)` \|", table, re.M)
+    assert sorted(listed) == sorted(name.upper() for name in Settings.model_fields)
+
+
 def test_license_file_is_mit_as_pyproject_says():
     assert (ROOT / "LICENSE").read_text("utf-8").startswith("MIT License")
     assert re.search(r'^license = "MIT"$', (ROOT / "pyproject.toml").read_text("utf-8"), re.M)
