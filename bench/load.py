@@ -23,6 +23,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from bench._fake_api_process import FakeApiProcess
 from bench.load_api import LoadBotApi
 from bench.load_seed import seed, stored_counts
@@ -37,12 +39,13 @@ TELEGRAM_IDS = 7_000_000
 UPDATE_SPAN, RUN_SPAN = 1_000_000, 500_000
 
 
-def _plan(args: argparse.Namespace, people: list[tuple[int, str]], api: str, run: int, workers: list[str],
-          base_rate: float | None) -> dict[str, Any]:
+def _plan(args: argparse.Namespace, people: list[tuple[int, str]], api: str, run: int, workers: Workers,
+          base_rate: float | None, cpu_pids: dict[str, list[int]], database: str) -> dict[str, Any]:
     phases = [{"name": "capacity", "seconds": args.seconds, "concurrency": args.concurrency},
               {"name": "half", "seconds": args.seconds, "load": 0.5},
               {"name": "90%", "seconds": args.seconds, "load": 0.9}]
-    return {"workers": workers, "path": PATH, "secret": SECRET, "api": api, "base_rate": base_rate,
+    return {"workers": workers.urls, "cpu_pids": cpu_pids | {"workers": workers.pids}, "database": database,
+            "path": PATH, "secret": SECRET, "api": api, "base_rate": base_rate,
             "first_photo": run * RUN_SPAN, "phases": phases,
             "commissioners": [{"telegram_id": tg, "invite": token if run == 0 else None,
                                "first_update": i * UPDATE_SPAN + run * RUN_SPAN}
@@ -69,6 +72,9 @@ def _print_run(workers: int, result: dict[str, Any]) -> None:
     for name, phase in result["phases"].items():
         offered = f", offered {phase['offered']:.1f}/s" if phase["offered"] else ""
         print(f"  {name:>8}: {phase['rate']:7.1f} updates/s{offered} ({phase['steps']} updates)")
+        cpu = phase["cpu_ms_per_update"]
+        print("            CPU ms per update: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
+              + "; busy: " + ", ".join(f"{k} {v:.0%}" for k, v in phase["cpu_busy"].items()))
         if name != "capacity":
             for kind, q in phase["latency"].items():
                 print(f"            {kind:>8}  p50 {q['p50']:6.1f} ms  p95 {q['p95']:6.1f} ms  p99 {q['p99']:6.1f} ms")
@@ -86,7 +92,8 @@ async def run(admin_url: str, args: argparse.Namespace) -> dict[str, Any]:
                 for run_no, count in enumerate(args.workers):
                     async with Workers(count, free_ports(PORTS, count), url=url, api=api_url, path=PATH, secret=SECRET,
                                        folder=Path(tmp)) as workers:
-                        plan = _plan(args, people, api_url, run_no, workers.urls, base_rate)
+                        plan = _plan(args, people, api_url, run_no, workers, base_rate,
+                                     {"stand-in": [api.process.pid]}, make_url(url).database)
                         results[count] = await _generate(plan)
                         results[count]["log_errors"] = workers.log_errors()
                     base_rate = base_rate or results[count]["phases"]["capacity"]["rate"]
@@ -137,6 +144,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # each figure as soon as it is measured
     admin = os.environ.get("TEPAI_BENCH_PG_ADMIN_URL") or os.environ.get("TEPAI_TEST_PG_ADMIN_URL")
     if not admin:
         print("the load benchmark needs PostgreSQL: set TEPAI_BENCH_PG_ADMIN_URL (make bench does)", file=sys.stderr)

@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import sys
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,6 +163,47 @@ class Generator:
         await asyncio.gather(*(end(p) for p in people))
 
 
+def _cpu(pid: int) -> float:
+    """User and system CPU seconds of a process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_backends(database: str) -> list[int]:
+    """The server processes serving `database` (PostgreSQL names it in each one's title)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if title.startswith(b"postgres:") and f" {database} ".encode() in title:
+                pids.append(int(entry.name))
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds spent by each part of the set-up between two readings."""
+
+    def __init__(self, pids: dict[str, list[int]], database: str | None) -> None:
+        self.pids, self.database = pids, database
+
+    def read(self) -> dict[str, dict[int, float]]:
+        parts = self.pids | ({"postgres": _postgres_backends(self.database)} if self.database else {})
+        out = {name: {pid: _cpu(pid) for pid in pids} for name, pids in parts.items()}
+        out["generator"] = {os.getpid(): time.process_time()}
+        return out
+
+    @staticmethod
+    def spent(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+        return {name: sum(t - before.get(name, {}).get(pid, 0.0) for pid, t in pids.items())
+                for name, pids in after.items()}
+
+
 def summary(records: list[Record], phase: str) -> dict[str, Any]:
     """Steps a second over the phase (its first second left out: the ramp) and latency percentiles
     per step kind, in milliseconds."""
@@ -186,10 +229,16 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
             await gen.onboard(person)
         figures: dict[str, Any] = {}
         base = plan.get("base_rate")
+        meter = CpuMeter(plan.get("cpu_pids", {}), plan.get("database"))
         for phase in plan["phases"]:
             rate = phase["load"] * base if "load" in phase else None
+            before, wall = meter.read(), time.perf_counter()
             await gen.phase(people, phase["name"], phase["seconds"], rate=rate, concurrency=phase.get("concurrency"))
-            figures[phase["name"]] = summary(gen.records, phase["name"]) | {"offered": rate}
+            wall, cpu = time.perf_counter() - wall, CpuMeter.spent(before, meter.read())
+            steps = sum(1 for r in gen.records if r.phase == phase["name"])
+            figures[phase["name"]] = summary(gen.records, phase["name"]) | {
+                "offered": rate, "cpu_ms_per_update": {k: 1000 * v / max(steps, 1) for k, v in cpu.items()},
+                "cpu_busy": {k: v / wall for k, v in cpu.items()}}
             if base is None:
                 base = figures[phase["name"]]["rate"]
         await gen.finish(people)

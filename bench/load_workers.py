@@ -16,6 +16,7 @@ from aiohttp import ClientSession
 from testkit.botkit import BOT_TOKEN
 
 TEPAI = Path(sys.executable).with_name("tepai")
+READY_WITHIN_S = 180  # a busy shared machine takes its time to import and migrate
 
 
 def free_ports(ports: range, count: int) -> list[int]:
@@ -50,13 +51,22 @@ class Workers:
             self.processes.append(subprocess.Popen(
                 [str(TEPAI), "webhook", "--no-set-webhook", "--host", "127.0.0.1", "--port", str(port)],
                 env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT))
-        async with ClientSession() as http:
-            for url in self.urls:
-                await _until_ready(http, url, self.processes)
+        try:
+            async with ClientSession() as http:
+                for url in self.urls:
+                    await _until_ready(http, url, self.processes)
+        except BaseException:
+            await self.stop()
+            for log in self.logs:
+                print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}", file=sys.stderr)
+            raise
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
+        await self.stop()
+
+    async def stop(self) -> None:
         for process in self.processes:
             process.send_signal(signal.SIGINT)
         for process in self.processes:
@@ -76,7 +86,7 @@ class Workers:
 
 
 async def _until_ready(http: ClientSession, url: str, processes: list[subprocess.Popen]) -> None:
-    for _ in range(600):
+    for _ in range(READY_WITHIN_S * 10):
         if any(p.poll() is not None for p in processes):
             raise RuntimeError("a worker stopped while starting; see its log")
         try:
@@ -86,4 +96,4 @@ async def _until_ready(http: ClientSession, url: str, processes: list[subprocess
         except OSError:
             pass
         await asyncio.sleep(0.1)
-    raise RuntimeError(f"worker {url} did not answer /healthz within a minute")
+    raise RuntimeError(f"worker {url} did not answer /healthz within {READY_WITHIN_S} s")
