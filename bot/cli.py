@@ -28,6 +28,16 @@ def _invite_days(text: str) -> int:
     return days
 
 
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError("at least 1 process")
+    return jobs
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tepai", description="Tepai 特派: field reporting for 科技特派员 programmes")
     parser.add_argument("--version", action="version", version=f"tepai {_version()}")
@@ -63,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     dos.add_argument("--year", type=int, required=True)
     dos.add_argument("--commissioner", help="only this commissioner's code")
     dos.add_argument("--out", type=Path, default=Path("dossiers"))
+    dos.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1,
+                     help="worker processes for a whole cohort (default: one per core; 1: in this process)")
     match = sub.add_parser("match", help="rank commissioners for a technical need (Chinese text)")
     match.add_argument("need", help="the need, e.g. 回转窑耐火材料剥落")
     match.add_argument("--county", help="the enterprise's county (a match there ranks higher)")
@@ -163,7 +175,8 @@ def _dispatch(args: argparse.Namespace, settings, policy, t: Translator) -> int:
     if args.command == "assess":
         return asyncio.run(commands_year.assess(settings, policy, t, args.year, args.roster, args.county))
     if args.command == "dossier":
-        return asyncio.run(commands_year.dossiers(settings, policy, t, args.year, args.commissioner, args.out))
+        return asyncio.run(commands_year.dossiers(settings, policy, t, args.year, args.commissioner, args.out,
+                                                  args.jobs))
     if args.command == "match":
         return asyncio.run(commands_year.match(settings, policy, t, args.need, args.county, args.limit))
     if args.command == "notice":
