@@ -12,6 +12,7 @@ from bot.settings import Settings
 from domain.clock import SystemClock, local_today
 from domain.policy import Policy
 from locales import Translator
+from locales.columns import aligned
 from storage.db import create_sessionmaker
 from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
@@ -36,9 +37,10 @@ async def assess(settings: Settings, policy: Policy, t: Translator, year: int, r
 
         print(t("assess.cap", grade=labels[policy.grades[0].key], cap=top_grade_places(policy, len(result.graded)),
                 percent=round(policy.top_grade_cap * 100)))
-    for g in result.graded:
-        print(t("assess.row", rank=g.rank, code=g.scored.inputs.code, name=g.scored.inputs.name,
-                total=g.scored.total, grade=labels[g.grade], basis=basis(t, policy, g.reason)))
+    table = aligned([[g.rank, g.scored.inputs.code, g.scored.inputs.name, f"{g.scored.total:.1f}", labels[g.grade],
+                      basis(t, policy, g.reason)] for g in result.graded], right={0, 3})
+    for rank, code, name, total, grade, why in table:
+        print(t("assess.row", rank=rank, code=code, name=name, total=total, grade=grade, basis=why))
     if roster is not None:
         count = write_roster(roster, policy, t, result, county)
         print(t("assess.written", path=roster, rows=count))
@@ -106,17 +108,18 @@ async def match(settings: Settings, policy: Policy, t: Translator, need: str, co
     if not matches:
         print(t("match.none"))
         return EXIT_OK
-    for i, m in enumerate(matches, start=1):
-        c = m.candidate
-        print(t("match.row", rank=i, code=c.code, name=c.name, score=m.score,
-                shared=t("report.list_join").join(m.shared), county=c.county or "—",
+    table = aligned([[i, m.candidate.code, m.candidate.name, f"{m.score:.1f}", ""]
+                     for i, m in enumerate(matches, start=1)], right={0, 3})
+    for (rank, code, name, score, _), m in zip(table, matches):
+        print(t("match.row", rank=rank, code=code, name=name, score=score,
+                shared=t("report.list_join").join(m.shared), county=m.candidate.county or "—",
                 where=t("match.same_county") if m.same_county else "", free=max(m.free, 0),
                 full=t("match.full") if m.full else ""))
     return EXIT_OK
 
 
 async def notice(settings: Settings, t: Translator, xlsx: Path | None) -> int:
-    from messages.selection import publicity_entry
+    from messages.selection import publicity_period_text
     from services.publicity_list import publicity_workbook
     from services.selection import in_publicity
 
@@ -125,7 +128,12 @@ async def notice(settings: Settings, t: Translator, xlsx: Path | None) -> int:
     async with database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
             rows = await in_publicity(Repos(session))
-            lines = [publicity_entry(t, p).replace("\n", "  ") for p in rows]
+            table = aligned([[p.id, p.commissioner.name, p.commissioner.code, p.need.enterprise.name, p.need.field,
+                              publicity_period_text(t, p), t(f"selection.status_{p.status}")] for p in rows],
+                            right={0})
+            lines = [t("selection.cli_row", id=i, commissioner=name, code=code, enterprise=enterprise, field=field,
+                       period=period, status=status)
+                     for i, name, code, enterprise, field, period, status in table]
             workbook = publicity_workbook(t, rows) if xlsx is not None else None
     print("\n".join(lines) if lines else t("selection.notice_none"))
     if workbook is not None:
