@@ -92,7 +92,8 @@ def _dispatch(args: argparse.Namespace, settings, policy, t: Translator) -> int:
     if args.command == "assess":
         return asyncio.run(commands_year.assess(settings, policy, t, args.year, args.roster, args.county))
     if args.command == "dossier":
-        return asyncio.run(commands_year.dossiers(settings, policy, t, args.year, args.commissioner, args.out))
+        return asyncio.run(commands_year.dossiers(settings, policy, t, args.year, args.commissioner, args.out,
+                                                  args.jobs))
     if args.command == "match":
         return asyncio.run(commands_year.match(settings, policy, t, args.need, args.county, args.limit))
     if args.command == "notice":

@@ -48,36 +48,51 @@ async def assess(settings: Settings, policy: Policy, t: Translator, year: int, r
 
 
 async def dossiers(settings: Settings, policy: Policy, t: Translator, year: int, code: str | None,
-                   out: Path) -> int:
+                   out: Path, jobs: int = 1) -> int:
+    """`jobs` > 1: the cohort's dossiers are made by that many worker processes (bot/dossier_pool.py);
+    1 (or one commissioner): in this process."""
     from services.assessment import assess as assess_year
-    from services.dossier import build, write_dossier
+    from services.dossier_batch import Batch, Rendered, render_each
 
     if await nothing_to_read(settings, t, f"dossier --year {year}"):
         return EXIT_FAILED
     clock = SystemClock()
     as_of = local_today(clock, settings.zone)
-    store = EvidenceStore(settings.evidence_dir)
     async with database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
-            repos = Repos(session)
-            result = await assess_year(repos, policy, year, as_of)
-            codes = [g.scored.inputs.code for g in result.graded]
-            if code is not None:
-                if code not in codes:
-                    print(t("cli.invite_unknown", kind=t("roles.commissioner"), code=code), file=sys.stderr)
-                    return EXIT_FAILED
-                codes = [code]
-            if not codes:
-                print(t("cli.dossiers_none", year=year), file=sys.stderr)
+            result = await assess_year(Repos(session), policy, year, as_of)
+        codes = [g.scored.inputs.code for g in result.graded]
+        if code is not None:
+            if code not in codes:
+                print(t("cli.invite_unknown", kind=t("roles.commissioner"), code=code), file=sys.stderr)
                 return EXIT_FAILED
-            with Progress(len(codes), t("cli.dossiers_progress")) as bar:
-                for each in codes:
-                    dossier = await build(repos, policy, store, t, result, each, clock.now(),
-                                          map_tiles=settings.map_tiles)
-                    await asyncio.to_thread(write_dossier, out, dossier)
-                    bar.advance(item=each)
-    print(t("cli.dossier_written" if len(codes) == 1 else "cli.dossiers_written", count=len(codes),
-            path=out.resolve()))
+            codes = [code]
+        if not codes:
+            print(t("cli.dossiers_none", year=year), file=sys.stderr)
+            return EXIT_FAILED
+        batch = Batch(policy, t.lang, result, clock.now(), out, settings.map_tiles)
+        failed: list[Rendered] = []
+        with Progress(len(codes), t("cli.dossiers_progress")) as bar:
+            def done(outcome: Rendered) -> None:
+                if outcome.error is not None:
+                    failed.append(outcome)
+                    bar.say(t("cli.dossier_failed", code=outcome.code, reason=outcome.error))
+                bar.advance(item=outcome.code)
+
+            if jobs > 1 and len(codes) > 1:
+                from bot.dossier_pool import Job, render_in_pool
+
+                await asyncio.to_thread(render_in_pool, Job(settings, batch), codes, jobs, done)
+            else:
+                async for outcome in render_each(create_sessionmaker(engine), EvidenceStore(settings.evidence_dir),
+                                                 batch, codes):
+                    done(outcome)
+    written = len(codes) - len(failed)
+    if written:
+        print(t("cli.dossier_written" if written == 1 else "cli.dossiers_written", count=written, path=out.resolve()))
+    if failed:
+        print(t("cli.dossiers_failed", failed=len(failed), count=len(codes)), file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
