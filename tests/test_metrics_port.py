@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from aiohttp import ClientSession
 
-from bot.cli import _parser
+from bot.cli_argparse import speaking
+from bot.cli_parser import build_parser
 from bot.runner import run_polling
 from bot.settings import Settings
 from domain.policy import load_policy
@@ -54,10 +55,13 @@ async def test_polling_serves_health_and_metrics_on_its_own_port(tmp_path, datab
 
 
 def test_the_port_is_a_flag_of_run_and_scheduler(capsys) -> None:  # noqa: ANN001
-    assert _parser().parse_args(["run", "--metrics-port", "9108"]).metrics_port == 9108
-    assert _parser().parse_args(["scheduler", "--metrics-port", "9108", "--metrics-host", "0.0.0.0"]).metrics_host \
-        == "0.0.0.0"  # noqa: S104
-    with pytest.raises(SystemExit):
-        _parser().parse_args(["run", "--metrics-port", "0"])
-    assert "not a port" in capsys.readouterr().err
+    t = Translator("en")
+    with speaking(t):
+        parser = build_parser(t)
+        assert parser.parse_args(["run", "--metrics-port", "9108"]).metrics_port == 9108
+        chosen = parser.parse_args(["scheduler", "--metrics-port", "9108", "--metrics-host", "0.0.0.0"])  # noqa: S104
+        assert (chosen.metrics_port, chosen.metrics_host) == (9108, "0.0.0.0")  # noqa: S104
+        with pytest.raises(SystemExit):
+            parser.parse_args(["run", "--metrics-port", "0"])
+    assert "not a port (1-65535): 0" in capsys.readouterr().err
     assert Settings(_env_file=None).metrics_port is None  # not served unless asked for
