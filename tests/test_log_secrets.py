@@ -48,23 +48,31 @@ def _lines_with_every_secret() -> list[tuple[str, tuple]]:
     ]
 
 
+@pytest.fixture
+def restored_logging():  # noqa: ANN201
+    """configure_logging changes the root logger: hand it back to pytest as it was."""
+    root, scheduler = logging.getLogger(), logging.getLogger("apscheduler")
+    saved = root.level, root.handlers[:], scheduler.level
+    yield
+    root.handlers[:] = saved[1]
+    root.setLevel(saved[0])
+    scheduler.setLevel(saved[2])
+
+
 @pytest.mark.parametrize("log_format", ["text", "json"])
-def test_every_kind_of_secret_is_replaced_in_lines_tracebacks_and_fields(log_format, capsys) -> None:  # noqa: ANN001
+def test_every_kind_of_secret_is_replaced_in_lines_tracebacks_and_fields(log_format, capsys, restored_logging) -> None:  # noqa: ANN001, ARG001
     configure_logging(Settings(_env_file=None, bot_token=BOT_TOKEN, log_format=log_format, log_level="DEBUG",
                                webhook_secret="hook-secret-value",
                                database_url="postgresql+asyncpg://tepai:pg-password-1@db/tepai"))
     log = logging.getLogger("tepai.test")
+    for line, args in _lines_with_every_secret():
+        log.debug(line, *args)
     try:
-        for line, args in _lines_with_every_secret():
-            log.debug(line, *args)
-        try:
-            raise RuntimeError(f"bad url /bot{BOT_TOKEN}/sendMessage for /start {INVITE} and 13912345678")
-        except RuntimeError:
-            log.exception("sending failed")
-        log.info("with extra fields", extra={"phone": "13912345678", "link": f"/signin/{SIGN_IN}"})
-        log.warning("secrets from the settings: %s %s", "hook-secret-value", "pg-password-1")
-    finally:
-        logging.basicConfig(force=True)  # hand logging back to pytest
+        raise RuntimeError(f"bad url /bot{BOT_TOKEN}/sendMessage for /start {INVITE} and 13912345678")
+    except RuntimeError:
+        log.exception("sending failed")
+    log.info("with extra fields", extra={"phone": "13912345678", "link": f"/signin/{SIGN_IN}"})
+    log.warning("secrets from the settings: %s %s", "hook-secret-value", "pg-password-1")
     err = capsys.readouterr().err
     for secret in [BOT_TOKEN, BOT_TOKEN.split(":")[1], INVITE, SIGN_IN, "hook-secret-value", "pg-password-1",
                    *PHONES, "1234 5678", "2345678", "7946 0958"]:
