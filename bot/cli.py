@@ -84,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     rest = sub.add_parser("restore", help="put a backup's database and evidence back into TEPAI_DATA_DIR")
     rest.add_argument("file", type=Path)
     rest.add_argument("--force", action="store_true", help="replace an existing database")
+    evidence = sub.add_parser("evidence", help="the evidence store (TEPAI_EVIDENCE_URL)")
+    evidence_sub = evidence.add_subparsers(dest="evidence_command", required=True)
+    move = evidence_sub.add_parser("migrate", help="copy a directory store into a bucket, checking every SHA-256 "
+                                                   "(run again to resume: what is there already is skipped)")
+    move.add_argument("--to", required=True, help="s3://bucket/prefix (reached with the TEPAI_S3_* settings)")
+    move.add_argument("--from", dest="source", help="the evidence directory (default: TEPAI_DATA_DIR/evidence)")
     demo = sub.add_parser("demo", help="build an offline demo database (no token needed)")
     demo.add_argument("--dir", type=Path, default=Path("tepai-demo"))
     return parser
@@ -146,6 +152,10 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings, policy, t: Translator) -> int:  # noqa: ANN001
+    if args.command == "evidence":  # before the others' imports: no aiogram needed to copy files
+        from bot import commands_evidence
+
+        return commands_evidence.migrate(settings, t, args.to, args.source)
     from bot import commands_cli, commands_records, commands_year
 
     if args.command == "run":

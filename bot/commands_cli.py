@@ -166,7 +166,7 @@ def serve_web(settings: Settings, policy: Policy, t: Translator, host: str, port
         engine = create_engine(settings.db_url)
         await migrate.upgrade(engine)
         console = Console(create_sessionmaker(engine), policy, SystemClock(), settings.zone,
-                          EvidenceStore(settings.evidence_dir), settings.web_url, settings.map_tiles)
+                          settings.evidence_store(), settings.web_url, settings.map_tiles)
         application = create_app(console)
 
         async def close(_: web.Application) -> None:

@@ -53,7 +53,7 @@ async def dossiers(settings: Settings, policy: Policy, t: Translator, year: int,
         return EXIT_FAILED
     clock = SystemClock()
     as_of = local_today(clock, settings.zone)
-    store = EvidenceStore(settings.evidence_dir)
+    store = settings.evidence_store()
     async with database(settings.db_url) as engine:
         async with create_sessionmaker(engine)() as session:
             repos = Repos(session)
