@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from bot.commands_cli import EXIT_FAILED, EXIT_OK, database, nothing_to_read
+from bot.progress import Progress
 from bot.settings import Settings
 from domain.clock import SystemClock, local_today
 from domain.policy import Policy
@@ -67,20 +68,15 @@ async def dossiers(settings: Settings, policy: Policy, t: Translator, year: int,
             if not codes:
                 print(t("cli.dossiers_none", year=year), file=sys.stderr)
                 return EXIT_FAILED
-            for done, each in enumerate(codes, start=1):
-                dossier = await build(repos, policy, store, t, result, each, clock.now(),
-                                      map_tiles=settings.map_tiles)
-                await asyncio.to_thread(write_dossier, out, dossier)
-                _progress(done, len(codes), each)
+            with Progress(len(codes), t("cli.dossiers_progress")) as bar:
+                for each in codes:
+                    dossier = await build(repos, policy, store, t, result, each, clock.now(),
+                                          map_tiles=settings.map_tiles)
+                    await asyncio.to_thread(write_dossier, out, dossier)
+                    bar.advance(item=each)
     print(t("cli.dossier_written" if len(codes) == 1 else "cli.dossiers_written", count=len(codes),
             path=out.resolve()))
     return EXIT_OK
-
-
-def _progress(done: int, total: int, label: str, width: int = 30) -> None:
-    filled = int(width * done / total) if total else width
-    end = "\n" if done == total else ""
-    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<8}", end=end, file=sys.stderr, flush=True)
 
 
 async def match(settings: Settings, policy: Policy, t: Translator, need: str, county: str | None, limit: int) -> int:
