@@ -77,3 +77,15 @@ def test_an_unreachable_bucket_is_one_line_and_exit_1(monkeypatch, tmp_path, mot
 def test_the_source_must_be_a_folder(monkeypatch, tmp_path, moto_s3, capsys) -> None:
     code, _, err = _migrate(monkeypatch, tmp_path, moto_s3, "s3://whatever/ev", capsys)
     assert code == 2 and "is not an evidence folder" in err
+
+
+def test_backup_says_that_evidence_in_a_bucket_is_not_in_the_archive(monkeypatch, tmp_path, capsys) -> None:
+    import sqlite3
+
+    (tmp_path / "data").mkdir()
+    sqlite3.connect(tmp_path / "data" / "tepai.db").close()
+    monkeypatch.setenv("TEPAI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TEPAI_LANGUAGE", "en")
+    monkeypatch.setenv("TEPAI_EVIDENCE_URL", "s3://tepai-evidence/prod")
+    assert main(["backup", str(tmp_path / "backup.tar.gz")]) == 0
+    assert "The evidence is in the bucket s3://tepai-evidence/prod and not in this backup" in capsys.readouterr().err
