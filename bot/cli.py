@@ -87,12 +87,17 @@ def _dispatch(args: argparse.Namespace, settings, policy, t: Translator) -> int:
         return asyncio.run(commands_cli.db(settings, t, args.db_command, getattr(args, "revision", None)))
     if args.command == "import":
         return asyncio.run(commands_records.import_(settings, policy, t, args.file, Kind(args.kind) if args.kind else None))
+    if args.command == "template":
+        from bot.commands_template import template
+
+        return template(settings, policy, t, args.kind, args.xlsx)
     if args.command == "invite":
         return asyncio.run(commands_records.invite(settings, policy, t, args.kind, args.code, args.name, args.days))
     if args.command == "assess":
         return asyncio.run(commands_year.assess(settings, policy, t, args.year, args.roster, args.county))
     if args.command == "dossier":
-        return asyncio.run(commands_year.dossiers(settings, policy, t, args.year, args.commissioner, args.out))
+        return asyncio.run(commands_year.dossiers(settings, policy, t, args.year, args.commissioner, args.out,
+                                                  args.jobs))
     if args.command == "match":
         return asyncio.run(commands_year.match(settings, policy, t, args.need, args.county, args.limit))
     if args.command == "notice":

@@ -3,6 +3,7 @@ in the user's language; `bot.cli` runs what they ask for."""
 from __future__ import annotations
 
 import argparse
+import os
 from functools import partial
 from pathlib import Path
 
@@ -19,6 +20,16 @@ def _invite_days(t: Translator, text: str) -> int:
     if not 1 <= days <= 90:
         raise argparse.ArgumentTypeError(t("cli.help.days_range"))
     return days
+
+
+def _jobs(t: Translator, text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(t("cli.help.days_not_number", value=text)) from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(t("cli.help.jobs_range"))
+    return jobs
 
 
 def version() -> str:
@@ -58,6 +69,9 @@ def build_parser(t: Translator) -> argparse.ArgumentParser:
     imp = command("import")
     imp.add_argument("file", type=Path, metavar="FILE", help=h("import_file"))
     imp.add_argument("--kind", choices=[k.value for k in Kind], help=h("import_kind"))
+    tpl = command("template")
+    tpl.add_argument("kind", metavar="KIND", help=h("template_kind"))
+    tpl.add_argument("--xlsx", type=Path, metavar="FILE.xlsx", help=h("template_xlsx"))
     inv = command("invite")
     inv.add_argument("kind", metavar="KIND", help=h("invite_kind"))
     inv.add_argument("code", metavar="CODE", help=h("invite_code"))
@@ -71,6 +85,7 @@ def build_parser(t: Translator) -> argparse.ArgumentParser:
     dos.add_argument("--year", type=int, required=True, help=h("year"))
     dos.add_argument("--commissioner", metavar="CODE", help=h("dossier_commissioner"))
     dos.add_argument("--out", type=Path, default=Path("dossiers"), metavar="DIR", help=h("dossier_out"))
+    dos.add_argument("--jobs", type=partial(_jobs, t), default=os.cpu_count() or 1, metavar="N", help=h("dossier_jobs"))
     match = command("match")
     match.add_argument("need", metavar="NEED", help=h("match_need"))
     match.add_argument("--county", help=h("match_county"))

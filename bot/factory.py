@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.middlewares import DbSessionMiddleware, DedupeMiddleware, Retry, UserMiddleware
 from bot.middlewares.ordering import UpdateOrderMiddleware
 from bot.replies import QueueReplies
+from bot.response_models import KeepResponseModels
 from bot.settings import DEFAULT_API_SERVER, DEFAULT_WEB_URL
 from domain.clock import Clock
 from domain.policy import Policy
@@ -29,10 +30,12 @@ def create_bot(token: str, api_server: str = DEFAULT_API_SERVER, session: BaseSe
                proxy: str | None = None) -> Bot:
     """A Bot speaking to Telegram, or to a self-hosted Bot API server at `api_server`, directly or
     through `proxy` (http, https or socks5, made by aiohttp-socks). During an update, its replies
-    are queued until the update commits (bot/replies.py)."""
+    are queued until the update commits (bot/replies.py); the models its answers are read with are
+    built once (bot/response_models.py)."""
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_server), proxy=proxy)
     session.middleware(QueueReplies())
+    session.middleware(KeepResponseModels())
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 

@@ -14,6 +14,7 @@ from bot.commands import set_default_menus
 from bot.factory import create_bot, create_dispatcher
 from bot.settings import Settings
 from bot.telegram_reach import wait_for_telegram
+from domain import uploads
 from domain.clock import SystemClock
 from domain.policy import Policy
 from locales import Translator
@@ -64,16 +65,18 @@ def scheduling(settings: Settings, sessionmaker, bot, clock, policy,  # noqa: AN
 
 
 @contextlib.asynccontextmanager
-async def started(settings: Settings, token: str) -> AsyncIterator[tuple[async_sessionmaker, SystemClock, Bot]]:
+async def started(settings: Settings, token: str, *,
+                  pre_ping: bool = True) -> AsyncIterator[tuple[async_sessionmaker, SystemClock, Bot]]:
     """The database reached and migrated, its sessionmaker, the clock and the Bot; closed again on
-    the way out."""
-    engine = create_engine(settings.db_url)
+    the way out. `pre_ping`: see storage.db.create_engine."""
+    engine = create_engine(settings.db_url, pre_ping=pre_ping)
     try:
         await reach(engine)  # DatabaseUnreachable: one line from the CLI, not a traceback
     except BaseException:
         await engine.dispose()
         raise
     await migrate.upgrade(engine)
+    await asyncio.to_thread(uploads.warm_up)
     bot = create_bot(token, settings.api_server, proxy=settings.proxy)
     try:
         yield create_sessionmaker(engine), SystemClock(), bot

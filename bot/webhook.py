@@ -59,7 +59,9 @@ async def run_webhook(settings: Settings, policy: Policy, token: str, t: Transla
     assert settings.webhook_url and settings.webhook_secret  # checked by the command line
     secret = settings.webhook_secret.get_secret_value()
     path = webhook_path(settings.webhook_url)
-    async with started(settings, token) as (sessionmaker, clock, bot):
+    # No ping before each pooled connection's use (storage.db.create_engine): a connection the
+    # database dropped fails its update, which is tried again on a fresh one (or answered 500).
+    async with started(settings, token, pre_ping=False) as (sessionmaker, clock, bot):
         metrics = Metrics()
         evidence = settings.evidence_store(on_error=metrics.evidence_error)
         dp = dispatcher_for(settings, sessionmaker, clock, policy, evidence,
