@@ -95,11 +95,12 @@ async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Trans
 
 async def run_polling(settings: Settings, policy: Policy, token: str, t: Translator) -> None:
     async with started(settings, token) as (sessionmaker, clock, bot):
-        dp = dispatcher_for(settings, sessionmaker, clock, policy)
+        evidence = settings.evidence_store()  # one for the chat and the sender: one client, one pool
+        dp = dispatcher_for(settings, sessionmaker, clock, policy, evidence)
         # Telegram first: a refused token then stops before any background transaction is under
         # way (cancelling one mid-commit made SQLAlchemy log a traceback on the way out).
         me = await wait_for_telegram(bot, settings.api_server, t)
-        async with background_work(settings, sessionmaker, bot, clock, policy):
+        async with background_work(settings, sessionmaker, bot, clock, policy, evidence):
             await set_default_menus(bot)
             log.info(t("cli.starting", username=me.username, policy=policy.key, url=settings.db_url.split("@")[-1]))
             await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
@@ -162,7 +162,7 @@ class S3Access:
 
     endpoint: str | None = None
     access_key: str | None = None
-    secret_key: str | None = None
+    secret_key: str | None = field(default=None, repr=False)  # never in a log line or a traceback's repr
     region: str = "us-east-1"
     virtual_hosted: bool = False
     timeout_s: float = 30.0

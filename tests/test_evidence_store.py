@@ -437,3 +437,9 @@ def test_document_ext_uses_content_not_name():
     assert document_ext(PDF, "x.exe") == "pdf"
     with pytest.raises(UploadRejected):
         document_ext(b"#!/bin/sh\n", "x.pdf")
+
+
+def test_the_bucket_secret_is_not_in_the_settings_repr():
+    from storage.blobs import S3Access
+
+    assert "s3cret" not in repr(S3Access(endpoint="http://127.0.0.1:9", access_key="k", secret_key="s3cret"))
