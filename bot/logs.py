@@ -63,14 +63,16 @@ class RedactingFormatter(logging.Formatter):
 
 def known_secrets(settings: Settings) -> dict[str, str]:
     """The secrets in this process's own settings, each with what to say instead: the bot token
-    (and its secret half, which a library might print alone), the webhook secret and the
-    database password."""
+    (and its secret half, which a library might print alone), the webhook secret, the object
+    storage's secret key and the database password."""
     found = {}
     if settings.bot_token:
         token = settings.bot_token.get_secret_value().strip()
         found |= {token: "<bot token>", token.partition(":")[2]: "<bot token>"}
     if settings.webhook_secret:
         found[settings.webhook_secret.get_secret_value()] = "<webhook secret>"
+    if settings.s3_secret_key:
+        found[settings.s3_secret_key.get_secret_value()] = "<s3 secret key>"
     try:
         password = make_url(settings.db_url).password
     except ArgumentError:

@@ -51,17 +51,21 @@ async def _prune_processed_updates(sessionmaker, clock, until: asyncio.Event) ->
             await asyncio.wait_for(until.wait(), pause)
 
 
-def sender_for(settings: Settings, sessionmaker, bot, clock, policy, owner: str | None = None) -> OutboxSender:  # noqa: ANN001
+def sender_for(settings: Settings, sessionmaker, bot, clock, policy, owner: str | None = None,  # noqa: ANN001
+               evidence: EvidenceStore | None = None) -> OutboxSender:
     return OutboxSender(sessionmaker, bot, clock, policy, settings.zone, per_second=settings.send_rate,
-                        per_chat_interval=settings.chat_interval, default_language=settings.language, owner=owner)
+                        per_chat_interval=settings.chat_interval, default_language=settings.language, owner=owner,
+                        evidence=evidence or settings.evidence_store())
 
 
-def scheduling(settings: Settings, sessionmaker, bot, clock, policy) -> tuple[runtime.Runtime, Lease, OutboxSender]:  # noqa: ANN001
-    """The scheduler, the lease it runs under and the sender, for `runtime.serve`."""
+def scheduling(settings: Settings, sessionmaker, bot, clock, policy,  # noqa: ANN001
+               evidence: EvidenceStore | None = None) -> tuple[runtime.Runtime, Lease, OutboxSender]:
+    """The scheduler, the lease it runs under and the sender (reading documents from `evidence`,
+    default: the configured store), for `runtime.serve`."""
     rt = runtime.Runtime(sessionmaker, clock, policy, settings.zone, settings.db_url, settings.data_dir)
     lease = Lease(sessionmaker, clock, ttl=settings.lease_ttl)
     # The sender claims outbox rows in the lease holder's name: one name per process in both tables.
-    return rt, lease, sender_for(settings, sessionmaker, bot, clock, policy, owner=lease.holder)
+    return rt, lease, sender_for(settings, sessionmaker, bot, clock, policy, owner=lease.holder, evidence=evidence)
 
 
 @contextlib.asynccontextmanager
@@ -92,22 +96,23 @@ async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Trans
     shutdown = Shutdown.on_signals()
     async with started(settings, token) as (sessionmaker, clock, bot):
         metrics = instrument(bot)[0] if settings.metrics_port else None
-        rt, lease, sender = scheduling(settings, sessionmaker, bot, clock, policy)
-        async with metrics_listener(settings, metrics, sessionmaker, clock, lease, t):
+        evidence = settings.evidence_store(on_error=metrics.evidence_error if metrics else None)
+        rt, lease, sender = scheduling(settings, sessionmaker, bot, clock, policy, evidence)
+        async with metrics_listener(settings, metrics, sessionmaker, clock, evidence, lease, t):
             log.info(t("cli.scheduler_running"))
             with shutdown.serving():
                 await runtime.serve(rt, lease, sender, until=shutdown.requested)
 
 
 @contextlib.asynccontextmanager
-async def metrics_listener(settings: Settings, metrics: Metrics | None, sessionmaker, clock, lease: Lease | None,  # noqa: ANN001
-                           t: Translator) -> AsyncIterator[None]:
+async def metrics_listener(settings: Settings, metrics: Metrics | None, sessionmaker, clock,  # noqa: ANN001
+                           evidence: EvidenceStore, lease: Lease | None, t: Translator) -> AsyncIterator[None]:
     """With TEPAI_METRICS_PORT (or --metrics-port): /healthz, /readyz and /metrics beside polling."""
     if metrics is None or not settings.metrics_port:
         yield
         return
     async with health_listener(settings.metrics_host, settings.metrics_port, metrics, sessionmaker, clock,
-                               settings.evidence_dir, lease):
+                               evidence, lease):
         log.info(t("cli.metrics_listening", host=settings.metrics_host, port=settings.metrics_port))
         yield
 
@@ -119,13 +124,14 @@ async def run_polling(settings: Settings, policy: Policy, token: str, t: Transla
     async with started(settings, token) as (sessionmaker, clock, bot):
         in_flight = InFlight()
         metrics, update_metrics = instrument(bot) if settings.metrics_port else (None, None)
-        dp = dispatcher_for(settings, sessionmaker, clock, policy, in_flight=in_flight.middleware(),
+        evidence = settings.evidence_store(on_error=metrics.evidence_error if metrics else None)
+        dp = dispatcher_for(settings, sessionmaker, clock, policy, evidence, in_flight=in_flight.middleware(),
                             update_metrics=update_metrics)
         # Telegram first: a refused token then stops before any background transaction is under
         # way (cancelling one mid-commit made SQLAlchemy log a traceback on the way out).
         me = await wait_for_telegram(bot, settings.api_server, t)
-        async with (background_work(settings, sessionmaker, bot, clock, policy, shutdown.requested) as lease,
-                    metrics_listener(settings, metrics, sessionmaker, clock, lease, t)):
+        async with (background_work(settings, sessionmaker, bot, clock, policy, evidence, shutdown.requested) as lease,
+                    metrics_listener(settings, metrics, sessionmaker, clock, evidence, lease, t)):
             await set_default_menus(bot)
             log.info(t("cli.starting", username=me.username, policy=policy.key, url=settings.db_url.split("@")[-1]))
             # aiogram's own signal handling would stop polling but not wait for the updates it started.
@@ -144,15 +150,17 @@ async def run_polling(settings: Settings, policy: Policy, token: str, t: Transla
                 await in_flight.drain()
 
 
-def dispatcher_for(settings: Settings, sessionmaker, clock, policy: Policy, **extra) -> Dispatcher:  # noqa: ANN001, ANN003
+def dispatcher_for(settings: Settings, sessionmaker, clock, policy: Policy,  # noqa: ANN001
+                   evidence: EvidenceStore | None = None, **extra) -> Dispatcher:  # noqa: ANN003
     return create_dispatcher(**extra, sessionmaker=sessionmaker, policy=policy, clock=clock, zone=settings.zone,
                              default_language=settings.language,
-                             evidence_store=EvidenceStore(settings.evidence_dir), web_url=settings.web_url,
+                             evidence_store=evidence or settings.evidence_store(), web_url=settings.web_url,
                              map_tiles=settings.map_tiles, failed_updates=FailedUpdates(settings.data_dir.resolve()))
 
 
 @contextlib.asynccontextmanager
 async def background_work(settings: Settings, sessionmaker, bot, clock, policy: Policy,  # noqa: ANN001
+                          evidence: EvidenceStore | None = None,
                           until: asyncio.Event | None = None) -> AsyncIterator[Lease | None]:
     """Forgetting old update ids, and (TEPAI_SCHEDULER=inline) the scheduler and the sender
     whenever this process holds the lease (yielded, or None). On the way out, once `until` is set,
@@ -161,7 +169,7 @@ async def background_work(settings: Settings, sessionmaker, bot, clock, policy: 
     background = [asyncio.create_task(_prune_processed_updates(sessionmaker, clock, until))]
     lease = None
     if settings.scheduler == "inline":
-        rt, lease, sender = scheduling(settings, sessionmaker, bot, clock, policy)
+        rt, lease, sender = scheduling(settings, sessionmaker, bot, clock, policy, evidence)
         background.append(asyncio.create_task(runtime.serve(rt, lease, sender, until)))
     try:
         yield lease
