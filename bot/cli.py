@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     down = db_sub.add_parser("downgrade", help="downgrade to a revision (e.g. base)")
     down.add_argument("revision")
     db_sub.add_parser("current", help="show the current revision")
+    db_sub.add_parser("counts", help="compare the web console's running counts with a recount (exit 1 if they differ)")
+    db_sub.add_parser("recount", help="rebuild the web console's running counts (after a bulk load by SQL)")
     imp = sub.add_parser("import", help="import units, enterprises, needs, commissioners, applicants or "
                                          "agreements (CSV/XLSX)")
     imp.add_argument("file", type=Path)
