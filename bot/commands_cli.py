@@ -137,6 +137,7 @@ async def db(settings: Settings, t: Translator, action: str, revision: str | Non
             await migrate.downgrade(engine, revision or "base")
             print(t("cli.downgraded", revision=revision, url=_safe_url(settings.db_url)))
         elif action in ("counts", "recount"):
+            await migrate.upgrade(engine)  # the counts' table comes with migration 0012
             return await _counts(engine, t, rebuild=action == "recount")
         else:
             current = await migrate.current_revision(engine)
