@@ -16,7 +16,7 @@ from locales import Translator
 from services.reports import period_label
 from storage.models import Report, Survey, Visit, VisitFeedback
 
-STATUS_CSS = {"verified": "ok", "noted": "note", "flagged": "flag"}
+STATUS_CSS = {"verified": "ok", "noted": "note", "flagged": "flag", "accepted": "note"}
 HIDDEN_FLAGS = ("no_exif",)  # a note for the commissioner, not a question for the panel
 SUMMARY_CHARS = 60  # a report's summary in the table; the whole text is in the appendix
 
@@ -61,7 +61,9 @@ def visit_rows(t: Translator, policy: Policy, thumbnails: Mapping[str, bytes], v
     figure = 0
     for number, v in enumerate(visits, start=1):
         answer = answers.get(v.id)
-        status, css = t(f"dossier.status_{v.evidence_status}"), STATUS_CSS.get(v.evidence_status, "")
+        # A reviewer's acceptance settles the doubt (domain.evidence.counts_as_flagged); the flags stay listed.
+        shown = "accepted" if v.evidence_status == "flagged" and not v.flagged else v.evidence_status
+        status, css = t(f"dossier.status_{shown}"), STATUS_CSS.get(shown, "")
         row = VisitRow(
             number=number, id=v.id, date=v.visit_date.isoformat(), enterprise=v.enterprise.name,
             kind=kinds.get(v.kind, v.kind), mode=t(f"visit.mode_{v.mode}"), summary=v.summary, status=status,
