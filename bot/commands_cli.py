@@ -15,7 +15,7 @@ from bot.settings import Settings
 from domain.clock import SystemClock, local_today
 from domain.policy import Policy
 from locales import Translator
-from storage import migrate
+from storage import migrate, running_counts
 from storage.db import create_engine, create_sessionmaker, reach
 from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
@@ -136,10 +136,27 @@ async def db(settings: Settings, t: Translator, action: str, revision: str | Non
         elif action == "downgrade":
             await migrate.downgrade(engine, revision or "base")
             print(t("cli.downgraded", revision=revision, url=_safe_url(settings.db_url)))
+        elif action in ("counts", "recount"):
+            await migrate.upgrade(engine)  # the counts' table comes with migration 0012
+            return await _counts(engine, t, rebuild=action == "recount")
         else:
             current = await migrate.current_revision(engine)
             print(t("cli.current", revision=current or "—", head=migrate.head_revision()))
     return EXIT_OK
+
+
+async def _counts(engine, t: Translator, rebuild: bool) -> int:  # noqa: ANN001 - AsyncEngine
+    """`tepai db counts`: the running counts against a recount; `tepai db recount`: rebuilt."""
+    async with engine.begin() as conn:
+        if rebuild:
+            rows = await conn.run_sync(running_counts.rebuild)
+            print(t("cli.recounted", rows=rows))
+            return EXIT_OK
+        differ = await conn.run_sync(running_counts.check)
+    for key, (kept, counted) in sorted(differ.items())[:20]:
+        print(t("cli.count_differs", key=" ".join(map(str, key)), kept=kept, counted=counted))
+    print(t("cli.counts_differ", n=len(differ)) if differ else t("cli.counts_agree"))
+    return EXIT_FAILED if differ else EXIT_OK
 
 
 async def nothing_to_read(settings: Settings, t: Translator, command: str) -> bool:
@@ -166,7 +183,7 @@ def serve_web(settings: Settings, policy: Policy, t: Translator, host: str, port
         engine = create_engine(settings.db_url)
         await migrate.upgrade(engine)
         console = Console(create_sessionmaker(engine), policy, SystemClock(), settings.zone,
-                          EvidenceStore(settings.evidence_dir), settings.web_url, settings.map_tiles)
+                          settings.evidence_store(), settings.web_url, settings.map_tiles)
         application = create_app(console)
 
         async def close(_: web.Application) -> None:
@@ -225,6 +242,8 @@ def backup(settings: Settings, t: Translator, archive: Path) -> int:
     if database is None:
         print(t("cli.backup_postgres", url=_safe_url(settings.db_url), evidence=settings.evidence_dir), file=sys.stderr)
         return EXIT_USAGE
+    if settings.evidence_url and settings.evidence_url.startswith("s3://"):  # not in the archive: say so
+        print(t("cli.backup_evidence_in_bucket", url=settings.evidence_url), file=sys.stderr)
     try:
         files = write_backup(database, settings.evidence_dir, archive)
     except BackupError as exc:

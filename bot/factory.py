@@ -1,6 +1,7 @@
 """Assembles the Bot and the Dispatcher: the only place that knows every part."""
 from __future__ import annotations
 
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
@@ -77,9 +78,17 @@ def create_dispatcher(
     # would lock only inside its FSM middleware, after the database was already touched.
     dp.update.outer_middleware(UpdateOrderMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(
-        sessionmaker, clock, failed_updates or FailedUpdates(evidence_store.root.parent), default_language, retry))
+        sessionmaker, clock, failed_updates or FailedUpdates(_beside(evidence_store)), default_language, retry))
     dp.update.outer_middleware(DedupeMiddleware(clock))
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(UserMiddleware(clock, default_language))
     dp.include_router(build_root_router())
     return dp
+
+
+def _beside(evidence_store: EvidenceStore) -> Path:
+    """The default folder for failed updates: the data dir holding a directory store. A store in a
+    bucket has none here: the caller names one (`tepai run` always does: TEPAI_DATA_DIR)."""
+    if evidence_store.root is None:
+        raise ValueError(f"evidence is in {evidence_store.where}: pass failed_updates")
+    return evidence_store.root.parent

@@ -3,7 +3,6 @@ review decisions: accept with a note, or void with a reason through the chat's o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from domain.clock import Clock
 from domain.policy import Policy
@@ -16,7 +15,7 @@ from storage.models import AuditEntry, Visit, VisitFeedback
 from storage.repositories import Repos
 from storage.repositories.console import VisitFilter
 
-__all__ = ["VisitError", "VisitView", "visit_view", "photo_file", "visit_page", "decide", "VisitFilter"]
+__all__ = ["VisitError", "VisitView", "informative_flags", "visit_view", "photo_file", "visit_page", "decide", "VisitFilter"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,12 @@ class VisitView:
         return v.voided_at is None and v.reviewed_at is None and (v.evidence_status == "flagged" or disputed)
 
 
+def informative_flags(policy: Policy) -> frozenset[str]:
+    """The flags that inform without casting doubt under this policy (a dropped pin among them
+    where the policy takes it as evidence): the lists show every other flag as a suspicion."""
+    return frozenset(str(f) for f in notes(policy.visit.pin_is_evidence))
+
+
 async def visit_view(repos: Repos, policy: Policy, scope: Scope, visit_id: int) -> VisitView | None:
     found = await repos.console.visit(scope.counties, visit_id)
     if found is None:
@@ -48,7 +53,7 @@ async def visit_view(repos: Repos, policy: Policy, scope: Scope, visit_id: int) 
     visit, answer = found
     earlier_ids = {f["visit"] for f in visit.flags if f.get("flag") == Flag.REUSED and "visit" in f}
     earlier = await repos.console.visits_by_ids(scope.counties, earlier_ids)
-    informative = notes(policy.visit.pin_is_evidence)  # a dropped pin: noted or suspicious, by policy
+    informative = informative_flags(policy)  # a dropped pin: noted or suspicious, by policy
     flags = [FlagView(f["flag"], {k: v for k, v in f.items() if k != "flag"}, f["flag"] not in informative,
                       earlier.get(f.get("visit")) if f["flag"] == Flag.REUSED else None) for f in visit.flags]
     return VisitView(visit, answer, flags, await repos.console.history("visit", visit.id))
@@ -60,8 +65,10 @@ async def visit_page(repos: Repos, scope: Scope, f: VisitFilter, page: int, size
 
 
 async def photo_file(repos: Repos, store: EvidenceStore, scope: Scope, visit_id: int, position: int,
-                     thumbnail: bool) -> tuple[Path, str] | None:
-    """The file at `position` on a visit the admin may see: (path, content type), or None."""
+                     thumbnail: bool) -> tuple[bytes, str] | None:
+    """The file at `position` on a visit the admin may see: (its bytes, content type), or None
+    (also when the store has lost it). Read through the evidence store, never handed out as a
+    bucket URL: only signed-in admins in scope see a photo."""
     found = await repos.console.visit(scope.counties, visit_id)
     if found is None:
         return None
@@ -70,9 +77,11 @@ async def photo_file(repos: Repos, store: EvidenceStore, scope: Scope, visit_id:
         return None
     stored = vf.file
     if thumbnail and stored.kind == "image":
-        return store.thumbnail_path(stored.sha256), "image/jpeg"
+        data = await store.read_thumbnail(stored.sha256)
+        return (data, "image/jpeg") if data is not None else None
     types = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "pdf": "application/pdf"}
-    return store.original_path(stored.sha256, stored.ext), types.get(stored.ext, "application/octet-stream")
+    data = await store.read_original(stored.sha256, stored.ext)
+    return (data, types.get(stored.ext, "application/octet-stream")) if data is not None else None
 
 
 async def decide(repos: Repos, clock: Clock, scope: Scope, visit_id: int, *, action: str, text: str,
