@@ -26,7 +26,7 @@ async def import_(settings: Settings, policy: Policy, t: Translator, path: Path,
                 report = await import_file(repos, SystemClock(), path, kind, actor="cli", zone=settings.zone,
                                            counties=policy.counties)
             except ImportFileError as exc:
-                print(t(f"importer.{exc.key}", **exc.values), file=sys.stderr)
+                print(import_file_error(t, exc), file=sys.stderr)
                 return EXIT_FAILED
             if not report.ok:
                 await repos.rollback()
@@ -35,6 +35,14 @@ async def import_(settings: Settings, policy: Policy, t: Translator, path: Path,
             await repos.commit()
     print_import_report(t, path, report, sys.stdout)
     return EXIT_OK
+
+
+def import_file_error(t: Translator, exc: ImportFileError) -> str:
+    values = dict(exc.values)
+    if "kinds" in values:  # the kinds a table's headers fit equally: --kind takes their English names
+        values["kinds"] = "、".join(f"{k}（{t(f'cli.kind.{k}')}）" for k in values["kinds"])
+        values["first"] = exc.values["kinds"][0]
+    return t(f"importer.{exc.key}", **values)
 
 
 def print_import_report(t: Translator, path: Path, report: ImportReport, out) -> None:  # noqa: ANN001
