@@ -19,7 +19,7 @@ class Progress:
     """`with Progress(total, label) as bar: ... bar.advance(item=code)`; `label` is already translated."""
 
     def __init__(self, total: int, label: str = "", stream: TextIO | None = None) -> None:
-        stream = sys.stderr if stream is None else stream
+        self._stream = stream = sys.stderr if stream is None else stream
         self._bar = tqdm(total=total, desc=label or None, file=stream, disable=not _is_terminal(stream),
                          dynamic_ncols=True, mininterval=0.2, leave=True)
 
@@ -33,6 +33,14 @@ class Progress:
         if item:
             self._bar.set_postfix_str(item, refresh=False)
         self._bar.update(count)
+
+    def say(self, line: str) -> None:
+        """A line for the reader (a failure, a warning), above the bar on a terminal; as a plain line
+        to the stream otherwise."""
+        if self.drawn:
+            self._bar.write(line, file=self._stream)
+        else:
+            print(line, file=self._stream, flush=True)
 
     def close(self) -> None:
         self._bar.close()
