@@ -13,6 +13,7 @@ from domain.records import Kind
 from domain.roles import Role
 from locales import Translator
 from services import onboarding
+from services.import_template import header
 from services.importer import ImportFileError, ImportReport, import_file
 from storage.db import create_sessionmaker
 from storage.repositories import Repos
@@ -54,9 +55,11 @@ def print_import_report(t: Translator, path: Path, report: ImportReport, out) ->
                     updated=report.updated[kind], unchanged=report.unchanged[kind]), file=out)
     else:
         print(t("cli.import_failed", path=path), file=out)
+        kinds = {sheet.label: sheet.kind for sheet in report.sheets}
         for label, problem in report.problems:
             where = t("importer.row", row=problem.row) if problem.row else t("importer.sheet")
-            column = t(f"importer.column.{problem.column}") if problem.column else ""
+            # The column as the template heads it (a person's 姓名, a unit's 名称).
+            column = header(t, kinds[label], problem.column) if problem.column else ""
             text = t(f"importer.problem.{problem.key}", column=column, value=problem.value or "")
             print(t("cli.import_problem", where=f"{label} {where}", text=text), file=out)
     if report.skipped_sheets:
