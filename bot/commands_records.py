@@ -114,7 +114,7 @@ async def invite(settings: Settings, policy: Policy, t: Translator, kind: str, c
             days = days if days is not None else policy.invite_days
             new = await onboarding.create_invite(repos, SystemClock(), target, "cli", days)
             await repos.commit()
-    expires = new.invite.expires_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+    expires = new.invite.expires_at.astimezone(settings.zone)  # the Translator writes it as people read dates
     print(t("cli.invite_made", role=t(f"roles.{kind}"), name=target.display_name,
             subject=target.subject_name or "—", days=days, expires=expires))
     print(deep_link(username, new.token))
@@ -145,6 +145,6 @@ async def disqualify(settings: Settings, policy: Policy, t: Translator, code: st
             await repos.commit()
             name = row.commissioner.name
     print(t("disqualify.cli_done", name=name, code=code, reason=label, count=len(row.agreements_ended),
-            until=row.barred_until.isoformat(), recover=t("disqualify.cli_yes" if row.recover_subsidies
+            until=row.barred_until, recover=t("disqualify.cli_yes" if row.recover_subsidies
                                                            else "disqualify.cli_no")))
     return EXIT_OK
