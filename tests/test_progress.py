@@ -62,3 +62,28 @@ def test_a_pipe_or_a_file_gets_no_bar() -> None:
             bar.advance(2)
     with os.fdopen(read) as result:
         assert result.read() == ""
+
+
+def test_a_report_of_done_and_total_draws_the_bar_once_the_total_is_known() -> None:
+    from bot.progress import ProgressReport
+
+    main, other = pty.openpty()
+    fcntl.ioctl(other, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    try:
+        with os.fdopen(other, "w", encoding="utf-8", closefd=False) as terminal:
+            with ProgressReport("导入", stream=terminal) as report:
+                for done in (0, 500, 1000, 1207):
+                    report(done, 1207)
+            terminal.flush()
+            seen = _read_all(main)
+    finally:
+        os.close(other)
+        os.close(main)
+    assert "导入" in seen and "1207/1207" in seen and "<" in seen
+    log = io.StringIO()
+    with ProgressReport("导入", stream=log) as report:
+        report(0, 3)
+        report(3, 3)
+    assert log.getvalue() == ""
+    with ProgressReport("导入"):  # nothing to store (a failed check): no bar at all
+        pass
