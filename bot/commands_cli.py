@@ -178,10 +178,12 @@ async def web_link(settings: Settings, t: Translator, county: str | None, name: 
 
 
 async def demo(settings: Settings, policy: Policy, t: Translator, folder: Path) -> int:
-    from services.demo import build_demo
+    from bot.progress import Progress
+    from services.demo import build_demo, demo_steps
 
-    result = await build_demo(folder.resolve(), settings.bot_username or "tepai_demo_bot", t, policy, settings.zone,
-                              settings.web_url)
+    with Progress(demo_steps(), t("cli.demo_progress")) as bar:
+        result = await build_demo(folder.resolve(), settings.bot_username or "tepai_demo_bot", t, policy,
+                                  settings.zone, settings.web_url, step=bar.advance)
     for line in result.lines:
         print(line)
     # The demo lives in its own folder: the next commands read it only when pointed at it.
