@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from bot.commands_cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, database, valid_token
+from bot.progress import ProgressReport
 from bot.settings import Settings
 from domain.clock import SystemClock
 from domain.invites import deep_link
@@ -13,6 +14,7 @@ from domain.records import Kind
 from domain.roles import Role
 from locales import Translator
 from services import onboarding
+from services.import_template import header
 from services.importer import ImportFileError, ImportReport, import_file
 from storage.db import create_sessionmaker
 from storage.repositories import Repos
@@ -23,10 +25,11 @@ async def import_(settings: Settings, policy: Policy, t: Translator, path: Path,
         async with create_sessionmaker(engine)() as session:
             repos = Repos(session)
             try:
-                report = await import_file(repos, SystemClock(), path, kind, actor="cli", zone=settings.zone,
-                                           counties=policy.counties)
+                with ProgressReport(t("cli.import_progress")) as progress:
+                    report = await import_file(repos, SystemClock(), path, kind, actor="cli", zone=settings.zone,
+                                               counties=policy.counties, progress=progress)
             except ImportFileError as exc:
-                print(t(f"importer.{exc.key}", **exc.values), file=sys.stderr)
+                print(import_file_error(t, exc), file=sys.stderr)
                 return EXIT_FAILED
             if not report.ok:
                 await repos.rollback()
@@ -35,6 +38,14 @@ async def import_(settings: Settings, policy: Policy, t: Translator, path: Path,
             await repos.commit()
     print_import_report(t, path, report, sys.stdout)
     return EXIT_OK
+
+
+def import_file_error(t: Translator, exc: ImportFileError) -> str:
+    values = dict(exc.values)
+    if "kinds" in values:  # the kinds a table's headers fit equally: --kind takes their English names
+        values["kinds"] = "、".join(f"{k}（{t(f'cli.kind.{k}')}）" for k in values["kinds"])
+        values["first"] = exc.values["kinds"][0]
+    return t(f"importer.{exc.key}", **values)
 
 
 def print_import_report(t: Translator, path: Path, report: ImportReport, out) -> None:  # noqa: ANN001
@@ -46,9 +57,11 @@ def print_import_report(t: Translator, path: Path, report: ImportReport, out) ->
                     updated=report.updated[kind], unchanged=report.unchanged[kind]), file=out)
     else:
         print(t("cli.import_failed", path=path), file=out)
+        kinds = {sheet.label: sheet.kind for sheet in report.sheets}
         for label, problem in report.problems:
             where = t("importer.row", row=problem.row) if problem.row else t("importer.sheet")
-            column = t(f"importer.column.{problem.column}") if problem.column else ""
+            # The column as the template heads it (a person's 姓名, a unit's 名称).
+            column = header(t, kinds[label], problem.column) if problem.column else ""
             text = t(f"importer.problem.{problem.key}", column=column, value=problem.value or "")
             print(t("cli.import_problem", where=f"{label} {where}", text=text), file=out)
     if report.skipped_sheets:

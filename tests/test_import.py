@@ -227,9 +227,10 @@ async def test_utf8_bom_csv_imports(repos, clock, tmp_path):
 
 
 async def test_csv_kind_from_headers_when_the_name_says_nothing(repos, clock, tmp_path):
-    path = write_csv(tmp_path / "export-2026.csv", "编号,姓名,派出单位,职称\nC001,张伟,,教授\n")
+    path = write_csv(tmp_path / "export-2026.csv", "编号,名称,县区,纬度,经度\nE001,企业,城区,37.8,113.5\n")
     report = await import_ok(repos, clock, path)
-    assert dict(report.created) == {"commissioners": 1}
+    assert dict(report.created) == {"enterprises": 1}
+    # Commissioners and applicants share their headers: see test_import_checks for that tie.
 
 
 async def test_kind_argument_overrides_the_file_name(repos, clock, tmp_path):
@@ -312,3 +313,17 @@ async def test_utf16_tab_separated_csv_as_excel_unicode_text_writes_it(repos, cl
     assert dict(report.created) == {"units": 1}
     assert (await repos.people.by_code(DispatchingUnit, "U01")).name == "太原理工大学"
 
+
+
+async def test_a_big_file_reports_its_rows_stored_as_it_goes(repos, clock, tmp_path):
+    """`tepai import` draws its bar from these reports: rows stored so far of the file's total,
+    flushed in chunks (the flush is the slow part), ending at the total."""
+    from services.importer import STORE_CHUNK
+
+    rows = STORE_CHUNK * 2 + 7
+    text = "编号,名称,县区\n" + "".join(f"E{i:05d},企业{i},城区\n" for i in range(rows))
+    seen: list[tuple[int, int]] = []
+    report = await import_file(repos, clock, write_csv(tmp_path / "enterprises.csv", text), None, actor="test",
+                               progress=lambda done, total: seen.append((done, total)))
+    assert report.ok and report.created["enterprises"] == rows
+    assert seen == [(0, rows), (STORE_CHUNK, rows), (STORE_CHUNK * 2, rows), (rows, rows)]
