@@ -20,6 +20,14 @@ def test_env_example_names_every_setting_with_its_default():
             assert named[name.upper()] == str(default), name
 
 
+def test_readme_settings_table_lists_every_setting():
+    text = (ROOT / "README.md").read_text("utf-8")
+    table = text.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    first_cells = re.findall(r"^\| ([^|]*TEPAI_[^|]*) \|", table, re.M)
+    listed = [name for cell in first_cells for name in re.findall(r"`TEPAI_([A-Z0-9_]+)`", cell)]
+    assert sorted(listed) == sorted(name.upper() for name in Settings.model_fields)
+
+
 def test_license_file_is_mit_as_pyproject_says():
     assert (ROOT / "LICENSE").read_text("utf-8").startswith("MIT License")
     assert re.search(r'^license = "MIT"$', (ROOT / "pyproject.toml").read_text("utf-8"), re.M)

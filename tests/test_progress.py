@@ -33,6 +33,8 @@ def test_a_terminal_gets_a_bar_with_the_count_and_the_time_left() -> None:
             with Progress(3, "档案", stream=terminal) as bar:
                 assert bar.drawn
                 for code in ("C001", "C002", "C003"):
+                    if code == "C002":
+                        bar.say("C002：未能生成")
                     bar.advance(item=code)
             terminal.flush()
             seen = _read_all(main)
@@ -41,15 +43,19 @@ def test_a_terminal_gets_a_bar_with_the_count_and_the_time_left() -> None:
         os.close(main)
     assert "档案" in seen and "3/3" in seen and "C003" in seen
     assert "<" in seen and "it/s" in seen  # elapsed<remaining and the rate: tqdm's ETA
+    assert "C002：未能生成" in seen
 
 
-def test_a_pipe_or_a_file_gets_nothing() -> None:
+def test_a_pipe_or_a_file_gets_no_bar() -> None:
     log = io.StringIO()
     with Progress(3, "档案", stream=log) as bar:
         assert not bar.drawn
         for code in ("C001", "C002", "C003"):
             bar.advance(item=code)
     assert log.getvalue() == ""
+    with Progress(1, stream=log) as bar:
+        bar.say("C002：未能生成")  # what the reader must see still arrives, as a plain line
+    assert log.getvalue() == "C002：未能生成\n"
     read, write = os.pipe()
     with os.fdopen(write, "w") as pipe:
         with Progress(2, stream=pipe) as bar:
