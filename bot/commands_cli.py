@@ -209,8 +209,11 @@ def backup(settings: Settings, t: Translator, archive: Path) -> int:
         return EXIT_USAGE
     if settings.evidence_url and settings.evidence_url.startswith("s3://"):  # not in the archive: say so
         print(t("cli.backup_evidence_in_bucket", url=settings.evidence_url), file=sys.stderr)
+    from bot.progress import ProgressReport
+
     try:
-        files = write_backup(database, settings.evidence_dir, archive)
+        with ProgressReport(t("cli.backup_progress")) as progress:
+            files = write_backup(database, settings.evidence_dir, archive, progress)
     except BackupError as exc:
         print(t(f"cli.backup_{exc.key}", **exc.values), file=sys.stderr)
         return EXIT_FAILED
@@ -226,8 +229,11 @@ def restore(settings: Settings, t: Translator, archive: Path, force: bool) -> in
     if database is None:
         print(t("cli.backup_postgres", url=_safe_url(settings.db_url), evidence=settings.evidence_dir), file=sys.stderr)
         return EXIT_USAGE
+    from bot.progress import ProgressReport
+
     try:
-        files = put_back(archive, database, settings.evidence_dir, force=force)
+        with ProgressReport(t("cli.restore_progress")) as progress:
+            files = put_back(archive, database, settings.evidence_dir, force=force, progress=progress)
     except BackupError as exc:
         print(t(f"cli.backup_{exc.key}", **exc.values), file=sys.stderr)
         return EXIT_FAILED
