@@ -3,10 +3,12 @@ While an update waits on its screenshot's download and the sender waits on Teleg
 arrives: new posts are answered 503 (Telegram sends them again), the update completes and is
 stored, the sender's message is marked sent, the lease is released, and the process exits 0.
 On PostgreSQL, as N webhook workers run; `tepai run` on SQLite stops the same way
-(tests/test_log_secrets.py)."""
+(tests/test_log_secrets.py). Also: a signal while starting ends the process quietly with 0, and
+`tepai scheduler` stops on SIGTERM and releases the lease."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 from pathlib import Path
@@ -128,3 +130,37 @@ async def test_sigterm_while_waiting_for_telegram_ends_at_once_and_quietly(tmp_p
             proc.kill()
             await proc.wait()
     assert "Traceback" not in log.read_text(errors="replace")
+
+
+async def test_tepai_scheduler_stops_on_sigterm_and_releases_the_lease(tmp_path: Path, database_url: str) -> None:
+    """In this process: the signal goes to the loop's handler that run_scheduler installed."""
+    from bot.runner import run_scheduler
+    from bot.settings import Settings
+    from domain.policy import load_policy
+    from locales import Translator
+    from storage.db import create_engine, create_sessionmaker
+
+    api = FakeBotApi()
+    settings = Settings(_env_file=None, data_dir=tmp_path, database_url=database_url, api_server=await api.start())
+    engine = create_engine(database_url)
+    lease = Lease(create_sessionmaker(engine), SystemClock())
+    scheduler = asyncio.create_task(run_scheduler(settings, load_policy("yangquan"), TOKEN, Translator("en")))
+    try:
+        async def held() -> bool:
+            try:
+                return (await lease.status()).live
+            except Exception:  # noqa: BLE001 - not migrated yet
+                return False
+        for _ in range(600):
+            if await held() or scheduler.done():
+                break
+            await asyncio.sleep(0.05)
+        assert await held(), scheduler
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(scheduler, 30)  # returns: no CancelledError, no exception
+        assert not (await lease.status()).live  # released for another process to take at once
+    finally:
+        scheduler.cancel()
+        await asyncio.gather(scheduler, return_exceptions=True)
+        await engine.dispose()
+        await api.stop()
