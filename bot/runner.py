@@ -11,6 +11,7 @@ from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.commands import set_default_menus
+from bot.coordination import coordination
 from bot.factory import create_bot, create_dispatcher
 from bot.settings import Settings
 from bot.telegram_reach import wait_for_telegram
@@ -87,8 +88,9 @@ async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Trans
 
 
 async def run_polling(settings: Settings, policy: Policy, token: str, t: Translator) -> None:
-    async with started(settings, token) as (sessionmaker, clock, bot):
-        dp = dispatcher_for(settings, sessionmaker, clock, policy)
+    async with started(settings, token) as (sessionmaker, clock, bot), \
+            coordination(settings, workers=False) as shared:
+        dp = dispatcher_for(settings, sessionmaker, clock, policy, storage=shared.storage)
         # Telegram first: a refused token then stops before any background transaction is under
         # way (cancelling one mid-commit made SQLAlchemy log a traceback on the way out).
         me = await wait_for_telegram(bot, settings.api_server, t)

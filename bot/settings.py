@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # and the secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token; both required there.
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    # redis://[:password@]host:port/db: conversation state in Redis, and (`tepai webhook`) one
+    # person's updates one at a time across workers through Redis locks; none: both in the database
+    # (across workers, a PostgreSQL advisory lock per person).
+    redis_url: SecretStr | None = None
 
     @field_validator("scheduler")
     @classmethod
@@ -102,6 +106,15 @@ class Settings(BaseSettings):
         if value is not None and value.get_secret_value() and not WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
             raise ValueError("webhook_secret must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
         return value if value is not None and value.get_secret_value() else None
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not value.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("redis_url must start with redis://, rediss:// or unix://")
+        return value
 
     @field_validator("bot_username")
     @classmethod

@@ -17,7 +17,9 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.commands import set_default_menus
+from bot.coordination import coordination
 from bot.health import BotApiMetrics, Metrics, UpdateMetricsMiddleware, add_health_routes
+from bot.middlewares import UpdateNotHandled
 from bot.runner import background_work, dispatcher_for, started
 from bot.settings import Settings
 from bot.telegram_reach import wait_for_telegram
@@ -34,6 +36,12 @@ class SecretRequestHandler(SimpleRequestHandler):
         if not secret:
             raise ValueError("a webhook needs a secret")
         super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        try:
+            return await super().handle(request)
+        except UpdateNotHandled:  # logged where it gave up; Telegram delivers it again later
+            return web.Response(status=500, text="not handled yet; deliver again")
 
     def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:  # noqa: ARG002
         # Constant time, so the secret cannot be guessed byte by byte from response times; as
@@ -59,12 +67,16 @@ async def run_webhook(settings: Settings, policy: Policy, token: str, t: Transla
     assert settings.webhook_url and settings.webhook_secret  # checked by the command line
     secret = settings.webhook_secret.get_secret_value()
     path = webhook_path(settings.webhook_url)
-    async with started(settings, token) as (sessionmaker, clock, bot):
+    async with started(settings, token) as (sessionmaker, clock, bot), \
+            coordination(settings, workers=True) as shared:
         metrics = Metrics()
-        dp = dispatcher_for(settings, sessionmaker, clock, policy, update_metrics=UpdateMetricsMiddleware(metrics))
+        dp = dispatcher_for(settings, sessionmaker, clock, policy, update_metrics=UpdateMetricsMiddleware(metrics),
+                            storage=shared.storage, user_locks=shared.user_locks, redelivered=True)
         bot.session.middleware(BotApiMetrics(metrics))
+        # Telegram first, as `tepai run` does: a refused token then stops before any background
+        # transaction is under way.
+        me = await wait_for_telegram(bot, settings.api_server, t)
         async with background_work(settings, sessionmaker, bot, clock, policy) as lease:
-            me = await wait_for_telegram(bot, settings.api_server, t)
             await set_default_menus(bot)
             if set_webhook:
                 await bot.set_webhook(settings.webhook_url, secret_token=secret,
