@@ -8,7 +8,7 @@ from bot.commands_cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, database, valid_t
 from bot.settings import Settings
 from domain.clock import SystemClock
 from domain.invites import deep_link
-from domain.policy import Policy
+from domain.policy import Policy, is_known_county
 from domain.records import Kind
 from domain.roles import Role
 from locales import Translator
@@ -89,7 +89,7 @@ async def invite(settings: Settings, policy: Policy, t: Translator, kind: str, c
         print(t("cli.invite_unknown_kind", word=kind, valid=valid), file=sys.stderr)
         return EXIT_USAGE
     kind = role.value
-    if role == Role.COUNTY and policy.counties and code not in policy.counties:
+    if role == Role.COUNTY and not is_known_county(policy.counties, code):
         print(t("cli.invite_unknown_county", county=code, valid="、".join(policy.counties)), file=sys.stderr)
         return EXIT_FAILED
     async with database(settings.db_url) as engine:

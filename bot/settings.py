@@ -148,3 +148,19 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.tz)
+
+
+class LanguageSetting(BaseSettings):
+    """Only TEPAI_LANGUAGE (environment or `.env`): the command line needs it for its help and its
+    usage errors before the other settings are checked."""
+
+    model_config = Settings.model_config
+
+    language: str = "zh"
+
+
+def cli_language() -> str:
+    """The command line's language; anything but a known language reads as Chinese (the default)."""
+    from locales import normalize
+
+    return normalize(LanguageSetting().language.strip().lower())

@@ -6,6 +6,7 @@ its own TOML file. Parsing is pure: `parse_policy(mapping)` takes the decoded TO
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -240,6 +241,13 @@ class Policy(_Strict):
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_zh
+
+
+def is_known_county(counties: Sequence[str], name: str) -> bool:
+    """Whether `name` is one of the policy's counties, exactly as listed ("城 区" is not 城区).
+    A policy that lists none leaves every name open. Imports, `tepai invite county` and the chat's
+    `/invite county` all ask this one question."""
+    return not counties or name in counties
 
 
 class PolicyError(ValueError):

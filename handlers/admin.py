@@ -12,7 +12,7 @@ from bot.commands import ADMINS
 from bot.filters import HasRole, admin_covers
 from domain.clock import Clock
 from domain.invites import deep_link
-from domain.policy import Policy
+from domain.policy import Policy, is_known_county
 from domain.roles import INVITE_KINDS, Role
 from domain.web_access import scope_of
 from domain.words import answer_of, role_of
@@ -41,6 +41,9 @@ async def invite(message: Message, command: CommandObject, bot: Bot, repos: Repo
         return
     code = parts[1]
     person_name = parts[2] if len(parts) > 2 else None
+    if role is Role.COUNTY and not is_known_county(policy.counties, code):
+        await message.answer(t("cli.invite_unknown_county", county=code, valid="、".join(policy.counties)))
+        return
     try:
         target = await onboarding.resolve_target(repos, role, code, person_name)
     except onboarding.UnknownTarget:

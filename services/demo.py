@@ -11,6 +11,7 @@ from domain.policy import Policy
 from domain.roles import Role
 from domain.web_access import BUREAU
 from locales import Translator
+from locales.columns import aligned
 from services import onboarding, web_access
 from services.assessment import assess
 from services.demo_activity import seed_activity
@@ -66,8 +67,8 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
                                      (Role.COUNTY, county, f"{county}管理员"), (Role.BUREAU, "市科技局管理员", None)):
                 target = await onboarding.resolve_target(repos, role, code, name)
                 new = await onboarding.create_invite(repos, clock, target, "demo")
-                links.append(f"  {t(f'roles.{role.value}')} {target.display_name}: "
-                             f"{deep_link(bot_username, new.token)}")
+                links.append([f"  {t(f'roles.{role.value}')}", f"{target.display_name}:",
+                              deep_link(bot_username, new.token)])
             web_token = await web_access.create_link(repos, clock, BUREAU, t("web.bureau_name"), "demo")
             await repos.commit()
             today = local_today(clock, zone)
@@ -98,6 +99,7 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
                         t("demo.workbook", path=workbook)]
     result.lines.append(t("demo.activity", **activity))
     result.lines += [t("demo.outputs"), *(f"  {path}" for path in outputs)]
-    result.lines += [t("demo.invites"), *links, t("demo.run", folder=folder)]
+    result.lines += [t("demo.invites"), *(" ".join(row) for row in aligned(links))]
+    result.lines.append(t("demo.run", folder=folder))
     result.lines += [t("web.demo_link", folder=folder), f"  {web_access.link_url(web_url, web_token)}"]
     return result

@@ -121,21 +121,33 @@ def _reason_text(t: Translator, policy: Policy, key: str) -> str:
     return next((r.text(t.lang) for r in policy.disqualification.reasons if r.key == key), key)
 
 
-def to_pdf(html: str) -> bytes:
+def to_pdf(html: str, fonts=None) -> bytes:  # noqa: ANN001 - a weasyprint FontConfiguration
+    """`fonts`: a `pdf_fonts()` to reuse across documents rendered one after another in one thread;
+    None sets fonts up for this document alone (safe from any thread)."""
     from PIL import ImageFile
     from weasyprint import HTML
 
     # Importing WeasyPrint switches on Pillow's process-wide LOAD_TRUNCATED_IMAGES; the evidence
     # store must keep refusing truncated uploads, and our thumbnails are whole: switch it back.
     ImageFile.LOAD_TRUNCATED_IMAGES = False
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).write_pdf(font_config=fonts)
 
 
-def write_dossier(folder, dossier: Dossier) -> list:  # noqa: ANN001 - Path in, Paths out
+def pdf_fonts():  # noqa: ANN201 - a weasyprint FontConfiguration
+    """One font set-up (Fontconfig's configuration and a Pango font map) for many documents in a
+    row. WeasyPrint otherwise loads Fontconfig's whole configuration and a new font map for every
+    document, which costs time on each one. Not to be shared between threads (Pango's font map is not
+    thread-safe)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def write_dossier(folder, dossier: Dossier, fonts=None) -> list:  # noqa: ANN001 - Path in, Paths out
     """`<code>-<name>.html` and `.pdf` in `folder`; the file names come from our own records."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{dossier.code}-{dossier.name}".replace("/", "_")
     html_path, pdf_path = folder / f"{stem}.html", folder / f"{stem}.pdf"
     html_path.write_text(dossier.html, "utf-8")
-    pdf_path.write_bytes(to_pdf(dossier.html))
+    pdf_path.write_bytes(to_pdf(dossier.html, fonts))
     return [html_path, pdf_path]

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import charset_normalizer
 
 from domain.clock import Clock
+from domain.policy import is_known_county
 from domain.records import (
     KIND_ORDER,
     Kind,
@@ -190,7 +191,7 @@ def _check_counties(sheet: Sheet, counties: Sequence[str]) -> None:
     valid = "、".join(counties)
     for row_number, record in sheet.records:
         county = record.get("county")
-        if county and county not in counties:
+        if county and not is_known_county(counties, county):
             sheet.problems.append(Problem(row_number, "unknown_county", "county", f"“{county}” — {valid}"))
 
 

@@ -33,9 +33,11 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-def create_engine(url: str, *, lock_timeout_ms: int | None = None) -> AsyncEngine:
+def create_engine(url: str, *, lock_timeout_ms: int | None = None, read_only: bool = False) -> AsyncEngine:
     """`lock_timeout_ms`: how long a statement waits for a lock (SQLite's busy timeout, PostgreSQL's
-    lock_timeout); the defaults above unless a test wants a short one."""
+    lock_timeout); the defaults above unless a test wants a short one. `read_only`: every statement
+    that would write fails (SQLite's query_only, PostgreSQL's read-only transactions), for readers
+    that run beside the bot, such as the dossier workers."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -45,11 +47,15 @@ def create_engine(url: str, *, lock_timeout_ms: int | None = None) -> AsyncEngin
         busy_ms = SQLITE_BUSY_TIMEOUT_MS if lock_timeout_ms is None else lock_timeout_ms
         engine = create_async_engine(url, module=sqlite_driver.dbapi(), hide_parameters=True,
                                      connect_args={"timeout": busy_ms / 1000})
-        event.listen(engine.sync_engine, "connect", lambda conn, _record: _sqlite_pragmas(conn, _record, busy_ms))
+        event.listen(engine.sync_engine, "connect",
+                     lambda conn, _record: _sqlite_pragmas(conn, _record, busy_ms, read_only=read_only))
         return engine
     lock_ms = PG_LOCK_TIMEOUT_MS if lock_timeout_ms is None else lock_timeout_ms
+    server_settings = {"lock_timeout": str(lock_ms)}
+    if read_only:
+        server_settings["default_transaction_read_only"] = "on"
     return create_async_engine(url, pool_pre_ping=True, hide_parameters=True,
-                               connect_args={"server_settings": {"lock_timeout": str(lock_ms)}})
+                               connect_args={"server_settings": server_settings})
 
 
 def create_sync_engine(url: str) -> Engine:
@@ -62,12 +68,15 @@ def create_sync_engine(url: str) -> Engine:
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record, busy_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:  # noqa: ANN001
+def _sqlite_pragmas(dbapi_connection, _record, busy_ms: int = SQLITE_BUSY_TIMEOUT_MS,  # noqa: ANN001
+                    read_only: bool = False) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, far fewer fsyncs
+    if read_only:  # after journal_mode, which a new database file would have to write
+        cursor.execute("PRAGMA query_only=ON")
     cursor.close()
 
 

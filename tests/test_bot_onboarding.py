@@ -188,6 +188,17 @@ async def test_bureau_admin_invites_anyone(harness, seeded, clock) -> None:
         assert "https://t.me/tepai_test_bot?start=" in (await harness.send(ADMIN, f"/invite {args}"))[0], args
 
 
+async def test_chat_county_invite_is_checked_against_the_policys_counties(harness, seeded, clock) -> None:
+    await harness.send(ADMIN, f"/start {await make_invite(seeded, clock, Role.BUREAU, '王敏')}")
+    for wrong in ("不存在县", "城 区"):  # a made-up name, and a real one mistyped
+        seen = (await harness.send(ADMIN, f"/invite county {wrong} 赵六"))[0]
+        assert "不是本市的县（区）" in seen and "城区、矿区、郊区、平定县、盂县、高新区" in seen, seen
+        assert "start=" not in seen
+    assert "start=" in (await harness.send(ADMIN, "/invite 县区 盂县 赵六"))[0]
+    async with seeded() as session:  # the bureau's own invite and the good one: no invite for a wrong name
+        assert await session.scalar(select(func.count()).select_from(Invite)) == 2
+
+
 async def test_enterprise_contact_sees_their_commissioners(harness, seeded, clock) -> None:
     contact = Person(4004, "明", "李")
     seen = await harness.send(contact, f"/start {await make_invite(seeded, clock, Role.ENTERPRISE, 'E005')}")

@@ -324,7 +324,7 @@ async def test_notice_list_export_for_admins_only(people, database_url, monkeypa
     monkeypatch.setenv("TEPAI_DATA_DIR", str(tmp_path))
     assert await asyncio.to_thread(main, ["notice", "--xlsx", str(tmp_path / "notice.xlsx")]) == 0
     out = capsys.readouterr().out
-    assert "孙悦（A002）— 平定县泰丰农业科技有限公司" in out and "公示期 2026年3月17日 至 2026年3月23日" in out
+    assert "孙悦  A002  平定县泰丰农业科技有限公司" in out and "公示期 2026年3月17日 至 2026年3月23日" in out
     assert "已写入" in out
     assert load_workbook(tmp_path / "notice.xlsx").active["C2"].value == "孙悦"
 

@@ -34,7 +34,7 @@ def test_version_and_a_bare_tepai(tmp_path):
     version = _tepai(tmp_path, "--version")
     assert version.returncode == 0 and version.stdout.startswith("tepai ")
     bare = _tepai(tmp_path)
-    assert bare.returncode == 0 and "usage: tepai" in bare.stdout and bare.stderr == ""
+    assert bare.returncode == 0 and "用法：tepai" in bare.stdout and bare.stderr == ""
 
 
 def test_a_reader_that_stops_early_ends_quietly(imported_dir):  # noqa: F811
