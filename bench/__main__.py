@@ -54,6 +54,9 @@ def main() -> None:
     print(f"  ratio store/decode:                   {img['ratio']:8.3f}   (target <= 0.5)")
     print(f"  peak memory above start: full decode {img['decode_peak_mb']:.0f} MB, "
           f"store and check {img['store_peak_mb']:.0f} MB")
+    both = image_evidence.bucket_vs_folder()
+    print(f"  into an S3 bucket (moto on loopback) {both['bucket_ms']:.1f} ms, into a folder {both['folder_ms']:.1f} ms")
+    print(f"  ratio bucket/folder:                  {both['ratio']:8.3f}   (moto is a slow stand-in: an upper bound)")
     print()
     print("Fan-out through the outbox sender to a local Bot API server enforcing a global rate (429 past it)")
     fan = asyncio.run(outbox_fanout.run(messages=10_000, limit=FANOUT_LIMIT))

@@ -1,32 +1,37 @@
-"""Dossiers for 100 and for 1,000 commissioners with 24 visits each: time per dossier (HTML and
-PDF), peak memory, database statements per dossier, and the 1,000/100 total time ratio."""
+"""`tepai dossier --year 2026` for cohorts of 100 and 1,000 commissioners with 24 visits each, run as
+an operator runs it (a subprocess on a seeded data folder), with `--jobs 1` and with every core, side
+by side: the time of each, the all-cores/one-process time ratio at the larger cohort (target
+<= 0.6), and the peak memory of the command with all its processes (the sum of their resident
+sizes, sampled every 0.1 s) at each size, with the larger/smaller ratio (target <= 1.2).
+
+`python -m bench.dossiers [--sizes 100 1000] [--jobs N]`: smaller sizes for a quick look on a busy
+machine. Seeding happens in this process, never in the measured one."""
 from __future__ import annotations
 
+import argparse
 import asyncio
+import os
 import random
-import resource
+import subprocess
+import sys
 import tempfile
+import threading
 import time
-import tracemalloc
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import event, insert
+import psutil
+from sqlalchemy import insert
 
-from domain.policy import load_policy
-from locales import Translator
-from services.assessment import assess
 from services.demo_activity import _photo
-from services.dossier import build, to_pdf
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker, sqlite_url
 from storage.evidence_store import EvidenceStore
 from storage.models import (Agreement, Commissioner, DispatchingUnit, Enterprise, StoredFile, User, Visit,
                             VisitFeedback, VisitFile)
-from storage.repositories import Repos
 
 VISITS_EACH = 24
-TRACE_MEMORY = False  # tracemalloc slows everything several times: peak memory is read from VmHWM
+SAMPLE_S = 0.1  # how often the command's processes are measured
 YEAR = 2026
 
 
@@ -73,63 +78,98 @@ async def _seed(sessionmaker, store: EvidenceStore, people: int) -> None:  # noq
         await session.commit()
 
 
-async def cohort(people: int, pdf_sample: int | None = None) -> dict[str, float]:
-    policy = load_policy("yangquan")
-    t = Translator("zh")
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = create_engine(sqlite_url(Path(tmp) / "bench.db"))
+async def _seeded(folder: Path, people: int) -> None:
+    """`folder` as TEPAI_DATA_DIR: tepai.db (migrated) and evidence/, with `people` commissioners."""
+    engine = create_engine(sqlite_url(folder / "tepai.db"))
+    try:
         await migrate.upgrade(engine)
-        sessionmaker = create_sessionmaker(engine)
-        store = EvidenceStore(Path(tmp) / "evidence")
-        await _seed(sessionmaker, store, people)
-        statements = [0]
-        event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1))
-        if TRACE_MEMORY:
-            tracemalloc.start()
-        start = time.perf_counter()
-        html_time = pdf_time = 0.0
-        per_dossier_statements = []
-        async with sessionmaker() as session:
-            repos = Repos(session)
-            result = await assess(repos, policy, YEAR, date(YEAR, 11, 23))
-            codes = [g.scored.inputs.code for g in result.graded]
-            for index, code in enumerate(codes):
-                before = statements[0]
-                t0 = time.perf_counter()
-                dossier = await build(repos, policy, store, t, result, code, datetime(2026, 11, 23))
-                html_time += time.perf_counter() - t0
-                per_dossier_statements.append(statements[0] - before)
-                if pdf_sample is None or index < pdf_sample:
-                    t0 = time.perf_counter()
-                    to_pdf(dossier.html)
-                    pdf_time += time.perf_counter() - t0
-                session.expunge_all()  # one dossier's rows need not stay in memory for the next
-        total = time.perf_counter() - start
-        if TRACE_MEMORY:
-            tracemalloc.stop()
-        # The process's peak resident memory so far (this benchmark runs in its own process).
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        await _seed(create_sessionmaker(engine), EvidenceStore(folder / "evidence"), people)
+    finally:
         await engine.dispose()
-    pdfs = people if pdf_sample is None else min(pdf_sample, people)
-    return {"people": people, "total_s": total, "html_ms": html_time / people * 1000, "pdf_ms": pdf_time / pdfs * 1000 if pdfs else 0.0,
-            "statements_min": min(per_dossier_statements), "statements_max": max(per_dossier_statements),
-            "peak_mb": peak / 1e6, "pdfs": pdfs}
 
 
-async def run() -> dict[str, dict]:
-    small = await cohort(100)
-    large = await cohort(1000)
-    return {"100": small, "1000": large, "ratio": large["total_s"] / small["total_s"]}
+class PeakMemory:
+    """The largest sum of resident sizes of a process and all its descendants (the fork server and
+    the workers), sampled every SAMPLE_S seconds while it runs; and the largest single process."""
+
+    def __init__(self, pid: int) -> None:
+        self.root = psutil.Process(pid)
+        self.total = self.single = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(SAMPLE_S):
+            try:
+                processes = [self.root, *self.root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return
+            sizes = []
+            for process in processes:
+                try:
+                    sizes.append(process.memory_info().rss)
+                except psutil.NoSuchProcess:  # a worker replaced between listing and reading
+                    continue
+            self.total = max(self.total, sum(sizes))
+            self.single = max(self.single, max(sizes, default=0))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def dossiers(folder: Path, jobs: int) -> dict[str, float]:
+    """One `tepai dossier` run over the seeded folder: seconds, peak MB of all its processes, of the largest."""
+    out = folder / f"out-{jobs}"
+    env = {**os.environ, "TEPAI_DATA_DIR": str(folder), "TEPAI_POLICY": "yangquan", "TEPAI_LANGUAGE": "zh"}
+    start = time.perf_counter()
+    command = subprocess.Popen([sys.executable, "-m", "bot", "dossier", "--year", str(YEAR), "--jobs", str(jobs),
+                                "--out", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = PeakMemory(command.pid)
+    stdout, stderr = command.communicate()
+    seconds = time.perf_counter() - start
+    peak.stop()
+    if command.returncode != 0:
+        raise SystemExit(f"tepai dossier --jobs {jobs} failed ({command.returncode}):\n{stdout}\n{stderr}")
+    made = len(list(out.glob("*.pdf")))
+    return {"seconds": seconds, "peak_mb": peak.total / 1e6, "largest_mb": peak.single / 1e6, "pdfs": made}
+
+
+def run(sizes: list[int], jobs: int) -> dict[int, dict[int, dict[str, float]]]:
+    results: dict[int, dict[int, dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for people in sizes:
+            folder = Path(tmp) / f"cohort-{people}"
+            asyncio.run(_seeded(folder, people))
+            results[people] = {n: dossiers(folder, n) for n in (1, jobs)}
+            for n, r in results[people].items():
+                print(f"  {people:>5} dossiers, --jobs {n}: {r['seconds']:7.1f} s, peak {r['peak_mb']:5.0f} MB "
+                      f"(largest process {r['largest_mb']:.0f} MB), {r['pdfs']} PDFs", flush=True)
+    return results
 
 
 def main() -> None:
-    result = asyncio.run(run())
-    for key in ("100", "1000"):
-        r = result[key]
-        print(f"  {r['people']:>5} commissioners x {VISITS_EACH} visits: {r['total_s']:7.1f} s in all; per dossier "
-              f"HTML {r['html_ms']:.0f} ms, PDF {r['pdf_ms']:.0f} ms; {r['statements_min']}-{r['statements_max']} "
-              f"statements each; peak memory {r['peak_mb']:.0f} MB")
-    print(f"  ratio 1000/100 total time:            {result['ratio']:8.2f}   (target <= 11)")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs=2, default=[100, 1000], metavar=("SMALL", "LARGE"))
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="all cores (default: every core)")
+    args = parser.parse_args()
+    small, large = args.sizes
+    print(f"  tepai dossier, {VISITS_EACH} visits each, on {os.cpu_count()} cores (load {os.getloadavg()[0]:.1f})")
+    results = run([small, large], args.jobs)
+    one, many = results[large][1], results[large][args.jobs]
+    print(f"  {'':24}{'--jobs 1':>12}{f'--jobs {args.jobs}':>12}")
+    for people in (small, large):
+        r = results[people]
+        print(f"  {f'{people} dossiers, s':<24}{r[1]['seconds']:12.1f}{r[args.jobs]['seconds']:12.1f}")
+    for people in (small, large):
+        r = results[people]
+        print(f"  {f'{people} dossiers, peak MB':<24}{r[1]['peak_mb']:12.0f}{r[args.jobs]['peak_mb']:12.0f}")
+    print(f"  time, --jobs {args.jobs} / --jobs 1 at {large}:      {many['seconds'] / one['seconds']:6.2f}   (target <= 0.6)")
+    for n in (1, args.jobs):
+        ratio = results[large][n]["peak_mb"] / results[small][n]["peak_mb"]
+        target = "   (target <= 1.2)" if n == args.jobs else ""
+        print(f"  peak memory {large}/{small}, --jobs {n}:  {ratio:6.2f}{target}")
 
 
 if __name__ == "__main__":

@@ -111,5 +111,41 @@ def run(repeat: int = 11) -> dict[str, float]:
     }
 
 
+def bucket_vs_folder(repeat: int = 7) -> dict[str, float]:
+    """Storing the same photo (original, thumbnail, checks) into an S3 bucket and into a folder,
+    side by side. The bucket is moto's server in a process of its own on loopback: a stand-in
+    that is itself slow Python, so the ratio is an upper bound on what the client adds, not a
+    forecast for MinIO or a cloud's latency."""
+    from storage.blobs import S3Blobs
+    from testkit.s3 import MotoS3, free_port
+
+    data = photo_like_jpeg()
+    earlier = [EarlierPhoto(i, f"uid-{i}", (i * 0x9E3779B97F4A7C15) & (2**64 - 1)) for i in range(5000)]
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        s3 = MotoS3(f"http://127.0.0.1:{port}")
+        for _ in range(100):  # its start: a few seconds at most
+            try:
+                bucket = s3.new_bucket()
+                break
+            except Exception:  # noqa: BLE001 - not listening yet
+                time.sleep(0.1)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = EvidenceStore(Path(tmp) / "evidence")
+            in_bucket = EvidenceStore(S3Blobs(bucket, "evidence", s3.access))
+            store_and_check(folder, data, earlier)
+            store_and_check(in_bucket, data, earlier)
+            variants = iter([data + bytes([i]) * (i + 1) for i in range(2 * repeat)])
+            folder_s, bucket_s = _timed_pairs(lambda: store_and_check(folder, next(variants), earlier),
+                                              lambda: store_and_check(in_bucket, next(variants), earlier), repeat)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return {"folder_ms": folder_s * 1000, "bucket_ms": bucket_s * 1000, "ratio": bucket_s / folder_s}
+
+
 if __name__ == "__main__":
     print(run())
+    print(bucket_vs_folder())

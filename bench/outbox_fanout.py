@@ -21,6 +21,7 @@ from storage import migrate
 from storage.db import create_engine, create_sessionmaker, sqlite_url
 from storage.models import OutboxMessage, User
 from testkit.botkit import BOT_TOKEN
+from testkit.fakes.rate_limited_api import RateLimitedBotApi
 
 
 async def run(messages: int = 10_000, limit: float = 250.0, database_url: str | None = None) -> dict[str, float]:
@@ -41,7 +42,7 @@ async def run(messages: int = 10_000, limit: float = 250.0, database_url: str | 
                  "documents": [], "status": "pending", "attempts": 0, "next_attempt_at": clock.now(),
                  "created_at": clock.now()} for i, uid in enumerate(ids)])
             await session.commit()
-        server = FakeApiProcess(limit)
+        server = FakeApiProcess(RateLimitedBotApi, limit)
         url = server.start()
         bot = create_bot(BOT_TOKEN, api_server=url)
         sender = OutboxSender(sessionmaker, bot, clock, policy, zone, per_second=limit, per_chat_interval=1.0)
@@ -51,7 +52,7 @@ async def run(messages: int = 10_000, limit: float = 250.0, database_url: str | 
         await bot.session.close()
         stats = server.stop()
         await engine.dispose()
-    received = stats["received"]
+    received = {int(chat): n for chat, n in stats["received"].items()}
     delivered = sum(received.values())
     return {
         "messages": messages, "limit": limit, "seconds": elapsed, "rate": delivered / elapsed,

@@ -71,6 +71,10 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings, policy, t: Translator) -> int:  # noqa: ANN001
+    if args.command == "evidence":  # before the others' imports: no aiogram needed to copy files
+        from bot import commands_evidence
+
+        return commands_evidence.migrate(settings, t, args.to, args.source)
     from bot import commands_cli, commands_records, commands_year
 
     if args.command == "run":

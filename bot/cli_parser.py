@@ -107,6 +107,13 @@ def build_parser(t: Translator) -> argparse.ArgumentParser:
     rest = command("restore")
     rest.add_argument("file", type=Path, metavar="FILE.tar.gz", help=h("restore_file"))
     rest.add_argument("--force", action="store_true", help=h("restore_force"))
+    evidence = command("evidence")
+    evidence_sub = evidence.add_subparsers(dest="evidence_command", required=True, title=h("commands"),
+                                           metavar=h("command_metavar"))
+    move = evidence_sub.add_parser("migrate", help=h("evidence_migrate"), description=h("evidence_migrate"),
+                                   formatter_class=fmt)
+    move.add_argument("--to", required=True, metavar="s3://BUCKET/PREFIX", help=h("evidence_to"))
+    move.add_argument("--from", dest="source", metavar="DIR", help=h("evidence_from"))
     demo = command("demo")
     demo.add_argument("--dir", type=Path, default=Path("tepai-demo"), help=h("demo_dir"))
     return parser

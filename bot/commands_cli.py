@@ -166,7 +166,7 @@ def serve_web(settings: Settings, policy: Policy, t: Translator, host: str, port
         engine = create_engine(settings.db_url)
         await migrate.upgrade(engine)
         console = Console(create_sessionmaker(engine), policy, SystemClock(), settings.zone,
-                          EvidenceStore(settings.evidence_dir), settings.web_url, settings.map_tiles)
+                          settings.evidence_store(), settings.web_url, settings.map_tiles)
         application = create_app(console)
 
         async def close(_: web.Application) -> None:
@@ -225,6 +225,8 @@ def backup(settings: Settings, t: Translator, archive: Path) -> int:
     if database is None:
         print(t("cli.backup_postgres", url=_safe_url(settings.db_url), evidence=settings.evidence_dir), file=sys.stderr)
         return EXIT_USAGE
+    if settings.evidence_url and settings.evidence_url.startswith("s3://"):  # not in the archive: say so
+        print(t("cli.backup_evidence_in_bucket", url=settings.evidence_url), file=sys.stderr)
     try:
         files = write_backup(database, settings.evidence_dir, archive)
     except BackupError as exc:

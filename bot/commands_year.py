@@ -14,7 +14,6 @@ from domain.policy import Policy
 from locales import Translator
 from locales.columns import aligned
 from storage.db import create_sessionmaker
-from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
 
 
@@ -84,7 +83,7 @@ async def dossiers(settings: Settings, policy: Policy, t: Translator, year: int,
 
                 await asyncio.to_thread(render_in_pool, Job(settings, batch), codes, jobs, done)
             else:
-                async for outcome in render_each(create_sessionmaker(engine), EvidenceStore(settings.evidence_dir),
+                async for outcome in render_each(create_sessionmaker(engine), settings.evidence_store(),
                                                  batch, codes):
                     done(outcome)
     written = len(codes) - len(failed)

@@ -25,7 +25,6 @@ from itertools import islice
 from bot.settings import Settings
 from services.dossier_batch import Batch, Rendered, render_each
 from storage.db import create_engine, create_sessionmaker
-from storage.evidence_store import EvidenceStore
 
 CHUNK = 4  # codes per task: the bar moves smoothly and the last workers finish close together
 AHEAD = 2  # chunks queued per worker beyond the one it is on: workers never wait, the parent holds few codes
@@ -56,7 +55,7 @@ def _render_chunk(codes: list[str]) -> list[Rendered]:
 async def _render(job: Job, codes: list[str]) -> list[Rendered]:
     engine = create_engine(job.settings.db_url, read_only=True)
     try:
-        store = EvidenceStore(job.settings.evidence_dir)
+        store = job.settings.evidence_store()  # the configured one: a folder or the bucket
         return [r async for r in render_each(create_sessionmaker(engine), store, job.batch, codes)]
     finally:
         await engine.dispose()

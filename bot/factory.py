@@ -1,6 +1,7 @@
 """Assembles the Bot and the Dispatcher: the only place that knows every part."""
 from __future__ import annotations
 
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.middlewares import DbSessionMiddleware, DedupeMiddleware, Retry, UserMiddleware
 from bot.middlewares.ordering import UpdateOrderMiddleware
 from bot.replies import QueueReplies
+from bot.response_models import KeepResponseModels
 from bot.settings import DEFAULT_API_SERVER, DEFAULT_WEB_URL
 from domain.clock import Clock
 from domain.policy import Policy
@@ -29,10 +31,12 @@ def create_bot(token: str, api_server: str = DEFAULT_API_SERVER, session: BaseSe
                proxy: str | None = None) -> Bot:
     """A Bot speaking to Telegram, or to a self-hosted Bot API server at `api_server`, directly or
     through `proxy` (http, https or socks5, made by aiohttp-socks). During an update, its replies
-    are queued until the update commits (bot/replies.py)."""
+    are queued until the update commits (bot/replies.py); the models its answers are read with are
+    built once (bot/response_models.py)."""
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_server), proxy=proxy)
     session.middleware(QueueReplies())
+    session.middleware(KeepResponseModels())
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
@@ -79,10 +83,18 @@ def create_dispatcher(
     # would lock only inside its FSM middleware, after the database was already touched.
     dp.update.outer_middleware(UpdateOrderMiddleware(user_locks))
     dp.update.outer_middleware(DbSessionMiddleware(
-        sessionmaker, clock, failed_updates or FailedUpdates(evidence_store.root.parent), default_language, retry,
+        sessionmaker, clock, failed_updates or FailedUpdates(_beside(evidence_store)), default_language, retry,
         redelivered=redelivered))
     dp.update.outer_middleware(DedupeMiddleware(clock))
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(UserMiddleware(clock, default_language))
     dp.include_router(build_root_router())
     return dp
+
+
+def _beside(evidence_store: EvidenceStore) -> Path:
+    """The default folder for failed updates: the data dir holding a directory store. A store in a
+    bucket has none here: the caller names one (`tepai run` always does: TEPAI_DATA_DIR)."""
+    if evidence_store.root is None:
+        raise ValueError(f"evidence is in {evidence_store.where}: pass failed_updates")
+    return evidence_store.root.parent

@@ -9,10 +9,8 @@ the scheduler lease.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -27,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock, as_utc
 from scheduler.lease import Lease
+from storage.evidence_store import EvidenceStore
 from storage.repositories.outbox import OutboxRepo
 
 
@@ -46,8 +45,15 @@ class Metrics:
         self.outbox_depth = Gauge("tepai_outbox_pending", "Outbox messages waiting to be sent", registry=self.registry)
         self.outbox_oldest = Gauge("tepai_outbox_oldest_pending_seconds", "Age of the oldest waiting message",
                                    registry=self.registry)
+        self.evidence_errors = Counter("tepai_evidence_store_errors", "Evidence store operations that failed",
+                                       ["operation"], registry=self.registry)
         self.lease_held = Gauge("tepai_scheduler_lease_held", "1 while this process holds the scheduler lease",
                                 registry=self.registry)
+
+
+    def evidence_error(self, operation: str) -> None:
+        """The evidence store's `on_error`: read, write or delete failed."""
+        self.evidence_errors.labels(operation).inc()
 
 
 class UpdateMetricsMiddleware(BaseMiddleware):
@@ -90,14 +96,8 @@ class BotApiMetrics(BaseRequestMiddleware):
         return response
 
 
-def _writable(folder: Path) -> bool:
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".readyz-"):
-        return True
-
-
 def add_health_routes(app: web.Application, metrics: Metrics, sessionmaker: async_sessionmaker[AsyncSession],
-                      clock: Clock, evidence_dir: Path, lease: Lease | None = None) -> None:
+                      clock: Clock, evidence: EvidenceStore, lease: Lease | None = None) -> None:
     async def healthz(_: web.Request) -> web.Response:
         return web.Response(text="ok\n")
 
@@ -108,10 +108,10 @@ def add_health_routes(app: web.Application, metrics: Metrics, sessionmaker: asyn
                 await asyncio.wait_for(session.execute(text("SELECT 1")), timeout=5)
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             problems.append(f"database: {type(exc).__name__}")
-        try:
-            await asyncio.to_thread(_writable, evidence_dir)
-        except OSError as exc:
-            problems.append(f"evidence: {type(exc).__name__}")
+        try:  # a small write, read and delete: the store the bot writes to, not just that it answers
+            await asyncio.wait_for(evidence.check(), timeout=10)
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            problems.append(f"evidence store {evidence.where}: {type(exc.__cause__ or exc).__name__}")
         if problems:
             return web.Response(status=503, text="\n".join(problems) + "\n")
         return web.Response(text="ready\n")

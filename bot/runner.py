@@ -15,6 +15,7 @@ from bot.coordination import coordination
 from bot.factory import create_bot, create_dispatcher
 from bot.settings import Settings
 from bot.telegram_reach import wait_for_telegram
+from domain import uploads
 from domain.clock import SystemClock
 from domain.policy import Policy
 from locales import Translator
@@ -47,30 +48,36 @@ async def _prune_processed_updates(sessionmaker, clock) -> None:  # noqa: ANN001
         await asyncio.sleep(PRUNE_EVERY_S)
 
 
-def sender_for(settings: Settings, sessionmaker, bot, clock, policy, owner: str | None = None) -> OutboxSender:  # noqa: ANN001
+def sender_for(settings: Settings, sessionmaker, bot, clock, policy, owner: str | None = None,  # noqa: ANN001
+               evidence: EvidenceStore | None = None) -> OutboxSender:
     return OutboxSender(sessionmaker, bot, clock, policy, settings.zone, per_second=settings.send_rate,
-                        per_chat_interval=settings.chat_interval, default_language=settings.language, owner=owner)
+                        per_chat_interval=settings.chat_interval, default_language=settings.language, owner=owner,
+                        evidence=evidence or settings.evidence_store())
 
 
-def scheduling(settings: Settings, sessionmaker, bot, clock, policy) -> tuple[runtime.Runtime, Lease, OutboxSender]:  # noqa: ANN001
-    """The scheduler, the lease it runs under and the sender, for `runtime.serve`."""
+def scheduling(settings: Settings, sessionmaker, bot, clock, policy,  # noqa: ANN001
+               evidence: EvidenceStore | None = None) -> tuple[runtime.Runtime, Lease, OutboxSender]:
+    """The scheduler, the lease it runs under and the sender (reading documents from `evidence`,
+    default: the configured store), for `runtime.serve`."""
     rt = runtime.Runtime(sessionmaker, clock, policy, settings.zone, settings.db_url, settings.data_dir)
     lease = Lease(sessionmaker, clock, ttl=settings.lease_ttl)
     # The sender claims outbox rows in the lease holder's name: one name per process in both tables.
-    return rt, lease, sender_for(settings, sessionmaker, bot, clock, policy, owner=lease.holder)
+    return rt, lease, sender_for(settings, sessionmaker, bot, clock, policy, owner=lease.holder, evidence=evidence)
 
 
 @contextlib.asynccontextmanager
-async def started(settings: Settings, token: str) -> AsyncIterator[tuple[async_sessionmaker, SystemClock, Bot]]:
+async def started(settings: Settings, token: str, *,
+                  pre_ping: bool = True) -> AsyncIterator[tuple[async_sessionmaker, SystemClock, Bot]]:
     """The database reached and migrated, its sessionmaker, the clock and the Bot; closed again on
-    the way out."""
-    engine = create_engine(settings.db_url)
+    the way out. `pre_ping`: see storage.db.create_engine."""
+    engine = create_engine(settings.db_url, pre_ping=pre_ping)
     try:
         await reach(engine)  # DatabaseUnreachable: one line from the CLI, not a traceback
     except BaseException:
         await engine.dispose()
         raise
     await migrate.upgrade(engine)
+    await asyncio.to_thread(uploads.warm_up)
     bot = create_bot(token, settings.api_server, proxy=settings.proxy)
     try:
         yield create_sessionmaker(engine), SystemClock(), bot
@@ -90,31 +97,34 @@ async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Trans
 async def run_polling(settings: Settings, policy: Policy, token: str, t: Translator) -> None:
     async with started(settings, token) as (sessionmaker, clock, bot), \
             coordination(settings, workers=False) as shared:
-        dp = dispatcher_for(settings, sessionmaker, clock, policy, storage=shared.storage)
+        evidence = settings.evidence_store()  # one for the chat and the sender: one client, one pool
+        dp = dispatcher_for(settings, sessionmaker, clock, policy, evidence, storage=shared.storage)
         # Telegram first: a refused token then stops before any background transaction is under
         # way (cancelling one mid-commit made SQLAlchemy log a traceback on the way out).
         me = await wait_for_telegram(bot, settings.api_server, t)
-        async with background_work(settings, sessionmaker, bot, clock, policy):
+        async with background_work(settings, sessionmaker, bot, clock, policy, evidence):
             await set_default_menus(bot)
             log.info(t("cli.starting", username=me.username, policy=policy.key, url=settings.db_url.split("@")[-1]))
             await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
 
 
-def dispatcher_for(settings: Settings, sessionmaker, clock, policy: Policy, **extra) -> Dispatcher:  # noqa: ANN001, ANN003
+def dispatcher_for(settings: Settings, sessionmaker, clock, policy: Policy,  # noqa: ANN001
+                   evidence: EvidenceStore | None = None, **extra) -> Dispatcher:  # noqa: ANN003
     return create_dispatcher(**extra, sessionmaker=sessionmaker, policy=policy, clock=clock, zone=settings.zone,
                              default_language=settings.language,
-                             evidence_store=EvidenceStore(settings.evidence_dir), web_url=settings.web_url,
+                             evidence_store=evidence or settings.evidence_store(), web_url=settings.web_url,
                              map_tiles=settings.map_tiles, failed_updates=FailedUpdates(settings.data_dir.resolve()))
 
 
 @contextlib.asynccontextmanager
-async def background_work(settings: Settings, sessionmaker, bot, clock, policy: Policy) -> AsyncIterator[Lease | None]:  # noqa: ANN001
+async def background_work(settings: Settings, sessionmaker, bot, clock, policy: Policy,  # noqa: ANN001
+                          evidence: EvidenceStore | None = None) -> AsyncIterator[Lease | None]:
     """Forgetting old update ids, and (TEPAI_SCHEDULER=inline) the scheduler and the sender
     whenever this process holds the lease (yielded, or None); cancelled on the way out."""
     background = [asyncio.create_task(_prune_processed_updates(sessionmaker, clock))]
     lease = None
     if settings.scheduler == "inline":
-        rt, lease, sender = scheduling(settings, sessionmaker, bot, clock, policy)
+        rt, lease, sender = scheduling(settings, sessionmaker, bot, clock, policy, evidence)
         background.append(asyncio.create_task(runtime.serve(rt, lease, sender)))
     try:
         yield lease

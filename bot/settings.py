@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.blobs import S3Access, open_blobs
 from storage.db import sqlite_url
+
+if TYPE_CHECKING:
+    from storage.evidence_store import EvidenceStore
 
 DEFAULT_API_SERVER = "https://api.telegram.org"
 DEFAULT_WEB_URL = "http://127.0.0.1:8080"
@@ -43,6 +49,14 @@ class Settings(BaseSettings):
     # and the secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token; both required there.
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    # Where evidence (photos, documents) is kept: a directory (default: data_dir/evidence) or
+    # s3://bucket/prefix, reached with the TEPAI_S3_* settings (MinIO, Aliyun OSS, Tencent COS, AWS).
+    evidence_url: str | None = None
+    s3_endpoint: str | None = None  # e.g. http://127.0.0.1:9000 (MinIO); none: AWS itself
+    s3_access_key: SecretStr | None = None  # none: AWS_* variables or the machine's role
+    s3_secret_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
+    s3_virtual_hosted: bool = False  # bucket.host addressing (Aliyun OSS, Tencent COS); default path-style
     # redis://[:password@]host:port/db: conversation state in Redis, and (`tepai webhook`) one
     # person's updates one at a time across workers through Redis locks; none: both in the database
     # (across workers, a PostgreSQL advisory lock per person).
@@ -107,6 +121,14 @@ class Settings(BaseSettings):
             raise ValueError("webhook_secret must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
         return value if value is not None and value.get_secret_value() else None
 
+    @field_validator("evidence_url")
+    @classmethod
+    def _evidence_url(cls, value: str | None) -> str | None:
+        if value and "://" in value and not value.startswith(("s3://", "file://")):
+            raise ValueError("evidence_url must be a directory or s3://bucket/prefix")
+        if value and value.startswith("s3://") and not value[len("s3://"):].split("/")[0]:
+            raise ValueError("evidence_url s3://bucket/prefix needs a bucket")
+        return value or None
     @field_validator("redis_url")
     @classmethod
     def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
@@ -139,7 +161,24 @@ class Settings(BaseSettings):
 
     @property
     def evidence_dir(self) -> Path:
+        """The default evidence store, and where `tepai backup` reads a directory store."""
         return self.data_dir.resolve() / "evidence"
+
+    @property
+    def evidence_location(self) -> str:
+        return self.evidence_url or str(self.evidence_dir)
+
+    def evidence_store(self, on_error: Callable[[str], None] | None = None) -> EvidenceStore:
+        """The configured store; `on_error(operation)` counts its failures (for /metrics)."""
+        from storage.evidence_store import EvidenceStore  # Pillow and the image checks: only when used
+
+        return EvidenceStore(open_blobs(self.evidence_location, self.s3_access), on_error=on_error)
+
+    @property
+    def s3_access(self) -> S3Access:
+        return S3Access(endpoint=self.s3_endpoint, region=self.s3_region, virtual_hosted=self.s3_virtual_hosted,
+                        access_key=self.s3_access_key.get_secret_value() if self.s3_access_key else None,
+                        secret_key=self.s3_secret_key.get_secret_value() if self.s3_secret_key else None)
 
     @property
     def lease_ttl(self) -> timedelta:

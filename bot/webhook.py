@@ -67,22 +67,26 @@ async def run_webhook(settings: Settings, policy: Policy, token: str, t: Transla
     assert settings.webhook_url and settings.webhook_secret  # checked by the command line
     secret = settings.webhook_secret.get_secret_value()
     path = webhook_path(settings.webhook_url)
-    async with started(settings, token) as (sessionmaker, clock, bot), \
+    # No ping before each pooled connection's use (storage.db.create_engine): a connection the
+    # database dropped fails its update, which is tried again on a fresh one (or answered 500).
+    async with started(settings, token, pre_ping=False) as (sessionmaker, clock, bot), \
             coordination(settings, workers=True) as shared:
         metrics = Metrics()
-        dp = dispatcher_for(settings, sessionmaker, clock, policy, update_metrics=UpdateMetricsMiddleware(metrics),
+        evidence = settings.evidence_store(on_error=metrics.evidence_error)
+        dp = dispatcher_for(settings, sessionmaker, clock, policy, evidence,
+                            update_metrics=UpdateMetricsMiddleware(metrics),
                             storage=shared.storage, user_locks=shared.user_locks, redelivered=True)
         bot.session.middleware(BotApiMetrics(metrics))
         # Telegram first, as `tepai run` does: a refused token then stops before any background
         # transaction is under way.
         me = await wait_for_telegram(bot, settings.api_server, t)
-        async with background_work(settings, sessionmaker, bot, clock, policy) as lease:
+        async with background_work(settings, sessionmaker, bot, clock, policy, evidence) as lease:
             await set_default_menus(bot)
             if set_webhook:
                 await bot.set_webhook(settings.webhook_url, secret_token=secret,
                                       allowed_updates=dp.resolve_used_update_types())
             app = webhook_app(dp, bot, path=path, secret=secret)
-            add_health_routes(app, metrics, sessionmaker, clock, settings.evidence_dir, lease)
+            add_health_routes(app, metrics, sessionmaker, clock, evidence, lease)
             runner = web.AppRunner(app)
             await runner.setup()
             try:

@@ -115,6 +115,12 @@ def perceptual_hash(image: Image.Image) -> int:
     return int.from_bytes(numpy.packbits(bits).tobytes(), "big")
 
 
+def warm_up() -> None:
+    """Make the first pHash now: imagehash imports scipy's FFT on its first one (a second or more,
+    holding the interpreter), which a process should pay at start, not on someone's first photo."""
+    perceptual_hash(Image.new("L", (PHASH_INPUT_PX, PHASH_INPUT_PX)))
+
+
 def _exif_time(exif: Image.Exif) -> datetime | None:
     raw = exif.get_ifd(EXIF_IFD).get(DATETIME_ORIGINAL) or exif.get(DATETIME)
     if not raw:

@@ -20,6 +20,7 @@ from domain.uploads import UploadRejected
 from domain.visits import summary_length
 from handlers.uploads import receive
 from locales import Translator
+from messages.outbox import evidence_document
 from services import reports
 from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
@@ -142,14 +143,14 @@ async def attached(message: Message, bot: Bot, repos: Repos, clock: Clock, evide
 @router.callback_query(ReportAction.filter(F.a == "send"))
 async def send(query: CallbackQuery, callback_data: ReportAction, repos: Repos, user: User,
                grants: list[RoleGrant], policy: Policy, clock: Clock, zone: ZoneInfo,
-               evidence_store: EvidenceStore, state: FSMContext, t: Translator) -> None:
+               state: FSMContext, t: Translator) -> None:
     draft = (await state.get_data()).get(DRAFT)
     owed = await _find(repos, policy, grants, clock, zone, callback_data.c, callback_data.p)
     if draft is None or owed is None or (draft["cycle"], draft["period"]) != (callback_data.c, callback_data.p):
         await query.answer(t("report.stale"), show_alert=True)
         return
     stored = await repos.visits.files([f["id"] for f in draft["files"]])
-    documents = tuple({"path": str(evidence_store.original_path(row.sha256, row.ext)), "name": f["name"]}
+    documents = tuple(evidence_document(row.sha256, row.ext, f["name"])
                       for f in draft["files"] if (row := stored.get(f["id"])) is not None)
     report = await reports.submit(repos, clock, policy, zone, commissioner_id=_commissioner(grants),
                                   user_id=user.id, owed_=owed, text=draft["text"],

@@ -25,7 +25,13 @@ class Outgoing:
     user: User
     text: str
     markup: dict | None = None  # an inline keyboard as Telegram JSON
-    documents: tuple[dict, ...] = ()  # {"path": ..., "name": ...}
+    documents: tuple[dict, ...] = ()  # evidence {"sha256", "ext", "name"} or a made file {"path", "name"}
+
+
+def evidence_document(sha256: str, ext: str, name: str) -> dict:
+    """How a message names an evidence file among its documents: by content address, read
+    through the evidence store by whichever process sends it (scheduler.attachments)."""
+    return {"sha256": sha256, "ext": ext, "name": name}
 
 
 def first_send_time(now: datetime, policy: Policy, zone: ZoneInfo) -> datetime:

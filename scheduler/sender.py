@@ -17,7 +17,6 @@ import contextlib
 import logging
 import sys
 from datetime import timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -28,7 +27,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import FSInputFile, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -37,9 +36,11 @@ from domain.policy import Policy
 from domain.quiet import in_quiet_hours, parse_hhmm
 from messages.notices import Notices
 from scheduler import undeliverable
+from scheduler.attachments import MissingAttachment, input_file
 from scheduler.claims import CLAIM_TTL, ClaimLapsing, Claims
 from scheduler.lease import process_name
 from scheduler.rate_limit import RateLimiter
+from storage.evidence_store import EvidenceStore
 from storage.models import OutboxMessage
 from storage.repositories import OutboxRepo, Repos
 
@@ -52,19 +53,15 @@ MARK_MARGIN = timedelta(seconds=5)  # and marking its row (MARK_ATTEMPTS with th
 __all__ = ["OutboxSender", "RateLimiter"]
 
 
-class MissingAttachment(FileNotFoundError):
-    """A document to send is not on disk (an evidence file lost or never restored)."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(2, "attachment missing", path)
-
-
 class OutboxSender:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], bot: Bot, clock: Clock, policy: Policy,
                  zone: ZoneInfo, per_second: float = 30.0, per_chat_interval: float = 1.0, batch: int = 500,
                  default_language: str = "zh", in_flight: int = 8, owner: str | None = None,
-                 claim_ttl: timedelta = CLAIM_TTL, request_timeout: float = REQUEST_TIMEOUT_S) -> None:
+                 claim_ttl: timedelta = CLAIM_TTL, request_timeout: float = REQUEST_TIMEOUT_S,
+                 evidence: EvidenceStore | None = None) -> None:
+        """`evidence`: where documents named by their content address are read."""
         self.sessionmaker, self.bot, self.clock, self.policy, self.zone = sessionmaker, bot, clock, policy, zone
+        self.evidence = evidence
         self.limiter = RateLimiter(per_second, per_chat_interval)
         self.batch = batch
         self.in_flight = in_flight
@@ -213,9 +210,8 @@ class OutboxSender:
         recorded before the next is sent, so a retry (a 5xx on the third document) sends only
         what is missing, never the text again."""
         documents = row.documents or []
-        for document in documents[max(row.parts_sent - 1, 0):]:  # all there before anything is sent
-            if not Path(document["path"]).is_file():
-                raise MissingAttachment(document["path"])
+        first = max(row.parts_sent - 1, 0)  # the first document not delivered yet
+        files = [await input_file(d, self.evidence) for d in documents[first:]]  # all there before anything is sent
         for part in range(row.parts_sent, 1 + len(documents)):
             if not self.claims.cover(row):
                 raise ClaimLapsing
@@ -224,9 +220,7 @@ class OutboxSender:
                 await self.bot.send_message(row.chat_id, row.text, reply_markup=markup,
                                             request_timeout=self.request_timeout)
             else:
-                document = documents[part - 1]
-                await self.bot.send_document(row.chat_id, FSInputFile(document["path"], filename=document.get("name")),
-                                             request_timeout=self.request_timeout)
+                await self.bot.send_document(row.chat_id, files[part - 1 - first], request_timeout=self.request_timeout)
             row.parts_sent = part + 1
             if row.parts_sent <= len(documents):  # more to come: the last part is recorded with "sent"
                 await self._mark(row.id, parts_sent=row.parts_sent)

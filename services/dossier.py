@@ -66,7 +66,8 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
 
     zone = ZoneInfo(policy.timezone)  # times are stored in UTC and shown in the policy's zone
     outcome_kinds = {k.key: k.text(t.lang) for k in policy.outcome_kinds}
-    rows = rows_of.visit_rows(t, policy, store, visits, answers)
+    thumbnails = await store.read_thumbnails(vf.file.sha256 for v in visits for vf in v.files if vf.file.kind == "image")
+    rows = rows_of.visit_rows(t, policy, thumbnails, visits, answers)
     months = [0] * 12
     for v in visits:
         months[v.visit_date.month - 1] += 1

@@ -4,6 +4,7 @@ text. No queries here: services.dossier reads the rows and hands them in."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -13,7 +14,6 @@ from domain.policy import Policy
 from domain.reports import periods
 from locales import Translator
 from services.reports import period_label
-from storage.evidence_store import EvidenceStore
 from storage.models import Report, Survey, Visit, VisitFeedback
 
 STATUS_CSS = {"verified": "ok", "noted": "note", "flagged": "flag"}
@@ -52,9 +52,10 @@ class VisitRow:
     photos: list[Photo] = field(default_factory=list)
 
 
-def visit_rows(t: Translator, policy: Policy, store: EvidenceStore, visits: list[Visit],
+def visit_rows(t: Translator, policy: Policy, thumbnails: Mapping[str, bytes], visits: list[Visit],
                answers: dict[int, VisitFeedback]) -> list[VisitRow]:
-    """Visits come in date order (ties by id); photos are numbered across all visits."""
+    """Visits come in date order (ties by id); photos are numbered across all visits.
+    `thumbnails`: the photos' thumbnails by SHA-256, read from the evidence store beforehand."""
     kinds = {k.key: k.text(t.lang) for k in policy.service_kinds}
     rows: list[VisitRow] = []
     figure = 0
@@ -74,7 +75,7 @@ def visit_rows(t: Translator, policy: Policy, store: EvidenceStore, visits: list
                 continue
             figure += 1
             row.photos.append(Photo(
-                number=figure, src=_thumb(store, vf.file.sha256),
+                number=figure, src=_data_uri(thumbnails.get(vf.file.sha256, b"")),
                 label=t("dossier.photo_on_site" if v.mode == "on_site" else "dossier.photo_online"),
                 taken=t("dossier.photo_taken", at=vf.file.taken_at.replace("T", " ")[:16]) if vf.file.taken_at
                 else t("dossier.photo_no_time"),
@@ -115,9 +116,7 @@ def _place(t: Translator, site: Point | None, lat: float | None, lon: float | No
     return t("dossier.photo_from_site", distance=round(distance_m(site, Point(lat, lon))))
 
 
-def _thumb(store: EvidenceStore, sha256: str) -> str:
-    path = store.thumbnail_path(sha256)
-    data = path.read_bytes() if path.is_file() else b""
+def _data_uri(data: bytes) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
 
 

@@ -1,7 +1,6 @@
 """Log a visit: keep its evidence, check it against the policy, store it once."""
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -45,8 +44,8 @@ async def keep_upload(store: EvidenceStore, repos: Repos, clock: Clock, data: by
 
 
 async def store_upload(store: EvidenceStore, data: bytes, *, as_image: bool, file_name: str | None = None) -> dict:
-    """Check and keep the bytes in the evidence store (synced to disk), no database: the row's
-    values for `record_upload`. Decoding and disk writes happen here, before the update's
+    """Check and keep the bytes in the evidence store (durable), no database: the row's
+    values for `record_upload`. Decoding and storage writes happen here, before the update's
     transaction writes anything."""
     if as_image:
         facts = await store.keep_image(data)  # decoding is CPU work: off the loop, a few at a time
@@ -54,7 +53,7 @@ async def store_upload(store: EvidenceStore, data: bytes, *, as_image: bool, fil
                     width=facts.width, height=facts.height, phash=f"{facts.phash:016x}",
                     taken_at=facts.taken_at.isoformat() if facts.taken_at else None,
                     exif_lat=facts.gps[0] if facts.gps else None, exif_lon=facts.gps[1] if facts.gps else None)
-    doc = await asyncio.to_thread(store.put_document, data, file_name)
+    doc = await store.keep_document(data, file_name)
     return dict(sha256=doc.sha256, kind="document", ext=doc.ext, size_bytes=doc.size_bytes)
 
 

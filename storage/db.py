@@ -24,6 +24,13 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # is retried, bot/middlewares/session.py), as SQLite's busy timeout does; PostgreSQL's own default
 # is to wait for ever.
 PG_LOCK_TIMEOUT_MS = 10_000
+# A webhook worker handles many updates at once (Telegram opens up to 40 connections to it), each
+# holding a connection from its first statement to its commit. A connection beyond the pool's size
+# is closed when returned, and asyncpg must prepare every statement again on the next new one: at
+# SQLAlchemy's default of 5, a busy worker spent a tenth of its time opening connections and
+# preparing statements (bench/load.py).
+PG_POOL_SIZE = 20
+PG_POOL_OVERFLOW = 20
 # SQLSTATEs worth trying again: serialization failure, deadlock, lock timeout, and the server
 # going away (admin shutdown, crash, cannot connect now).
 RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "08000", "08003", "08006"}
@@ -33,11 +40,18 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-def create_engine(url: str, *, lock_timeout_ms: int | None = None, read_only: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, lock_timeout_ms: int | None = None, read_only: bool = False,
+                  pre_ping: bool = True) -> AsyncEngine:
     """`lock_timeout_ms`: how long a statement waits for a lock (SQLite's busy timeout, PostgreSQL's
     lock_timeout); the defaults above unless a test wants a short one. `read_only`: every statement
     that would write fails (SQLite's query_only, PostgreSQL's read-only transactions), for readers
-    that run beside the bot, such as the dossier workers."""
+    that run beside the bot, such as the dossier workers.
+
+    `pre_ping=False` (PostgreSQL): no test of each pooled connection before use. asyncpg's ping is
+    three round trips (begin, an empty statement, rollback) on every checkout, a third of a visit
+    step's. Without it, a connection the server dropped fails its first statement; SQLAlchemy then
+    discards every pooled connection older than that, and a caller that retries transient errors
+    (`is_transient` below, as the update middleware does) gets a fresh one."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -54,7 +68,8 @@ def create_engine(url: str, *, lock_timeout_ms: int | None = None, read_only: bo
     server_settings = {"lock_timeout": str(lock_ms)}
     if read_only:
         server_settings["default_transaction_read_only"] = "on"
-    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True,
+    return create_async_engine(url, pool_pre_ping=pre_ping, hide_parameters=True,
+                               pool_size=PG_POOL_SIZE, max_overflow=PG_POOL_OVERFLOW,
                                connect_args={"server_settings": server_settings})
 
 

@@ -165,7 +165,7 @@ class Harness:
         from scheduler.sender import OutboxSender
 
         sender = OutboxSender(self.sessionmaker, self.bot, self.dp["clock"], self.dp["policy"], self.dp["zone"],
-                              per_second=1e6, per_chat_interval=0)
+                              per_second=1e6, per_chat_interval=0, evidence=self.dp["evidence_store"])
         return await sender.run_once()
 
     async def feed(self, update: Update) -> list[TelegramMethod[Any]]:

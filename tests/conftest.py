@@ -107,3 +107,26 @@ def clock() -> FrozenClock:
 @pytest.fixture(params=["yangquan"])
 def policy(request) -> Policy:  # noqa: ANN001
     return load_policy(request.param)
+
+
+@pytest.fixture(scope="session")
+def moto_s3():  # noqa: ANN201
+    """One S3-compatible server (moto) on loopback for the whole run, started on first use."""
+    from testkit.s3 import start_moto
+
+    s3, server = start_moto()
+    yield s3
+    server.stop()
+
+
+EVIDENCE_BACKENDS = ["directory", "s3"]
+
+
+@pytest.fixture(params=EVIDENCE_BACKENDS)
+def evidence_blobs(request, tmp_path: Path):  # noqa: ANN001, ANN201
+    """Where the evidence store keeps bytes: a directory, or a fresh bucket on the moto server."""
+    from storage.blobs import DirectoryBlobs
+
+    if request.param == "directory":
+        return DirectoryBlobs(tmp_path / "evidence")
+    return request.getfixturevalue("moto_s3").blobs()

@@ -3,7 +3,6 @@ submitting, and delivery to the county (Yangquan) or the dispatching unit (Jinch
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiogram.methods import SendDocument, SendMessage
@@ -89,7 +88,7 @@ async def test_draft_replace_attach_and_submit_to_the_county(harness, clock) -> 
     assert message.text == f"📄 科技特派员 张伟（C001）提交了{Q1}（按时）：\n\n{OWN_TEXT}"
     [document] = [r for r in got if isinstance(r, SendDocument)]
     assert document.document.filename == "季度进展.pdf"
-    assert Path(document.document.path).read_bytes() == images.PDF
+    assert document.document.data == images.PDF  # read through the evidence store
     assert await delivered(harness, ADMIN) == []  # once
 
     # The same button again, after submission: refused, nothing stored twice.

@@ -66,14 +66,14 @@ async def test_on_site_visit_with_album_and_location(harness, world) -> None:
     assert await harness.drain() == 1
     notices = [r for r in harness.session.requests if getattr(r, "chat_id", None) == LI_MING.id]
     assert any("张伟" in r.text and "技术指导" in r.text for r in notices)
-    # The files are on disk, content-addressed, with thumbnails.
+    # The files are in the store, content-addressed, with thumbnails.
     store: EvidenceStore = world[1]
     async with world[0]() as session:
         rows = (await session.scalars(select(StoredFile))).all()
     assert len(rows) == 3
     for row in rows:
-        assert store.original_path(row.sha256, row.ext).is_file()
-        assert store.thumbnail_path(row.sha256).is_file()
+        assert await store.has_original(row.sha256, row.ext)
+        assert await store.read_thumbnail(row.sha256) is not None
 
 
 async def test_single_agreement_skips_enterprise_question_and_counts_against_target(world, clock) -> None:

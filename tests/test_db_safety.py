@@ -11,7 +11,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import commit, create_engine, create_sessionmaker, create_sync_engine, durable, sqlite_url
-from storage.evidence_store import EvidenceStore
+from storage.evidence_store import EvidenceStore, original_key, thumbnail_key
 from storage.models import User
 from sqlalchemy.engine import make_url
 from testkit import images
@@ -70,8 +70,8 @@ def test_evidence_files_and_their_directories_are_on_disk_when_stored(tmp_path, 
     store = EvidenceStore(tmp_path / "evidence")
     facts = store.put_image(images.jpeg(3))
     doc = store.put_document(b"%PDF-1.4 minutes of the meeting", "minutes.pdf")
-    paths = [store.original_path(facts.sha256, facts.ext), store.thumbnail_path(facts.sha256),
-             store.original_path(doc.sha256, "pdf")]
+    paths = [store.root / key for key in (original_key(facts.sha256, facts.ext), thumbnail_key(facts.sha256),
+                                          original_key(doc.sha256, "pdf"))]
     for path in paths:
         assert path.stat().st_ino in synced, f"{path} not synced"
         for directory in (path.parent, path.parent.parent):  # .../ab/ and originals/ (both new)

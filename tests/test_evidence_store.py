@@ -12,7 +12,7 @@ from PIL import Image
 
 from domain.evidence import SAME_PICTURE_BITS, hamming
 from domain.uploads import MAX_BYTES, THUMB_MAX, UploadRejected, analyse, document_ext
-from storage.evidence_store import EvidenceStore
+from storage.evidence_store import EvidenceStore, EvidenceUnavailable, original_key, thumbnail_key
 from testkit.images import PDF, jpeg, picture, pixel_bomb, png, truncated_jpeg
 
 TAKEN = datetime(2026, 3, 14, 9, 30, 15)
@@ -210,42 +210,72 @@ def test_upload_rejected_is_a_value_error_with_the_reason():
 
 
 # --------------------------------------------------------------------------- EvidenceStore: images
+# Every test below runs against a directory and against a bucket on a real S3-compatible server
+# (moto, on loopback): the `evidence_blobs` fixture.
 
 
-def test_put_image_stores_original_and_thumbnail(tmp_path):
-    store = EvidenceStore(tmp_path)
+def _keys(store: EvidenceStore, under: str = "") -> list[str]:
+    return sorted(k for k in store.blobs.keys() if k.startswith(under))
+
+
+def test_put_image_stores_original_and_thumbnail(evidence_blobs):
+    store = EvidenceStore(evidence_blobs)
     data = jpeg(1, taken=TAKEN, gps=(37.8612, 113.5791))
     facts = store.put_image(data)
     assert facts.sha256 == hashlib.sha256(data).hexdigest()
-    original = store.original_path(facts.sha256, facts.ext)
-    assert original.read_bytes() == data
-    assert original.name == f"{facts.sha256}.jpg"
-    assert store.thumbnail_path(facts.sha256).read_bytes() == facts.thumbnail_jpeg
+    assert store.original(facts.sha256, facts.ext) == data
+    assert original_key(facts.sha256, facts.ext).endswith(f"/{facts.sha256}.jpg")
+    assert store.thumbnail(facts.sha256) == facts.thumbnail_jpeg
     assert facts.taken_at == TAKEN
 
 
-def test_put_image_png_keeps_png_extension(tmp_path):
-    store = EvidenceStore(tmp_path)
+async def test_reads_through_the_store_off_the_loop(evidence_blobs):
+    store = EvidenceStore(evidence_blobs)
+    data = jpeg(3)
+    facts = await store.keep_image(data)
+    doc = await store.keep_document(PDF, "纪要.pdf")
+    assert await store.read_original(facts.sha256, "jpg") == data
+    assert await store.read_thumbnail(facts.sha256) == facts.thumbnail_jpeg
+    assert await store.read_original(doc.sha256, "pdf") == PDF
+    assert await store.has_original(doc.sha256, "pdf")
+    assert await store.read_thumbnails([facts.sha256, "0" * 64, facts.sha256]) == {facts.sha256: facts.thumbnail_jpeg}
+
+
+async def test_missing_objects_read_as_none(evidence_blobs):
+    store = EvidenceStore(evidence_blobs)
+    assert await store.read_original("0" * 64, "jpg") is None
+    assert await store.read_thumbnail("0" * 64) is None
+    assert not await store.has_original("0" * 64, "pdf")
+
+
+async def test_check_writes_reads_and_deletes_a_probe(evidence_blobs):
+    store = EvidenceStore(evidence_blobs)
+    await store.check()
+    await store.check()
+    assert _keys(store) == []  # the probes are gone, and listing never shows them
+
+
+def test_put_image_png_keeps_png_extension(evidence_blobs):
+    store = EvidenceStore(evidence_blobs)
     data = png(2)
     facts = store.put_image(data)
-    assert store.original_path(facts.sha256, "png").read_bytes() == data
+    assert store.original(facts.sha256, "png") == data
 
 
-def test_put_image_twice_keeps_one_copy(tmp_path):
-    store = EvidenceStore(tmp_path)
+def test_put_image_twice_keeps_one_copy(evidence_blobs):
+    store = EvidenceStore(evidence_blobs)
     data = jpeg(5)
     first = store.put_image(data)
     second = store.put_image(data)
     assert first.sha256 == second.sha256
-    assert _files(tmp_path / "originals") == [store.original_path(first.sha256, "jpg")]
-    assert _files(tmp_path / "thumbs") == [store.thumbnail_path(first.sha256)]
+    assert _keys(store) == [original_key(first.sha256, "jpg"), thumbnail_key(first.sha256)]
 
 
-def test_put_image_two_pictures_two_files(tmp_path):
-    store = EvidenceStore(tmp_path)
+def test_put_image_two_pictures_two_files(evidence_blobs):
+    store = EvidenceStore(evidence_blobs)
     a, b = store.put_image(jpeg(1)), store.put_image(jpeg(2))
     assert a.sha256 != b.sha256
-    assert len(_files(tmp_path / "originals")) == 2
+    assert len(_keys(store, "originals/")) == 2
 
 
 def test_put_image_leaves_nothing_in_staging_after_success(tmp_path):
@@ -261,62 +291,106 @@ def test_put_image_leaves_nothing_in_staging_after_success(tmp_path):
     (truncated_jpeg, "corrupt"),
     (pixel_bomb, "too_many_pixels"),
 ])
-def test_put_image_rejected_leaves_nothing_behind(tmp_path, make, reason):
-    store = EvidenceStore(tmp_path)
+def test_put_image_rejected_leaves_nothing_behind(evidence_blobs, make, reason):
+    store = EvidenceStore(evidence_blobs)
     with pytest.raises(UploadRejected) as info:
         store.put_image(make())
     assert info.value.reason == reason
-    assert _files(tmp_path) == []
+    assert _keys(store) == []
+    if store.root is not None:
+        assert _files(store.root) == []
 
 
-def test_put_image_too_big_is_rejected_before_writing(tmp_path):
-    store = EvidenceStore(tmp_path)
+def test_put_image_too_big_is_rejected_before_writing(evidence_blobs):
+    store = EvidenceStore(evidence_blobs)
     header = jpeg(1)
     with pytest.raises(UploadRejected) as info:
         store.put_image(header + b"\x00" * (MAX_BYTES + 1 - len(header)))
     assert info.value.reason == "too_big"
-    assert _files(tmp_path) == []
+    assert _keys(store) == []
 
 
-def test_paths_are_under_the_root_and_sharded_by_hash(tmp_path):
-    store = EvidenceStore(tmp_path)
+def test_keys_are_sharded_by_hash(tmp_path):
     sha = "ab" + "0" * 62
-    assert store.original_path(sha, "jpg") == tmp_path / "originals" / "ab" / f"{sha}.jpg"
-    assert store.thumbnail_path(sha) == tmp_path / "thumbs" / "ab" / f"{sha}.jpg"
+    assert original_key(sha, "jpg") == f"originals/ab/{sha}.jpg"
+    assert thumbnail_key(sha) == f"thumbs/ab/{sha}.jpg"
+    store = EvidenceStore(tmp_path)
+    facts = store.put_image(jpeg(4))
+    assert (tmp_path / original_key(facts.sha256, "jpg")).read_bytes() == store.original(facts.sha256, "jpg")
 
 
 @pytest.mark.parametrize("bad", ["../etc", "", "a" * 63, "a" * 65, "A" * 64, "g" * 64, "../" + "a" * 61,
                                  "a" * 62 + "/x"])
-def test_paths_refuse_anything_but_a_sha256(tmp_path, bad):
+def test_keys_refuse_anything_but_a_sha256(tmp_path, bad):
     store = EvidenceStore(tmp_path)
     with pytest.raises(ValueError):
-        store.original_path(bad, "jpg")
+        original_key(bad, "jpg")
     with pytest.raises(ValueError):
-        store.thumbnail_path(bad)
+        thumbnail_key(bad)
+    with pytest.raises(ValueError):
+        store.original(bad, "jpg")
+    with pytest.raises(ValueError):
+        original_key("a" * 64, "../x")
+
+
+def test_a_store_that_fails_is_counted_and_raised_as_unavailable(tmp_path):
+    (tmp_path / "file").write_bytes(b"")  # a file where the directory should be: every write fails
+    failures = []
+    store = EvidenceStore(tmp_path / "file" / "evidence", on_error=failures.append)
+    with pytest.raises(EvidenceUnavailable) as info:
+        store.put_document(PDF, "x.pdf")
+    assert isinstance(info.value, OSError) and info.value.operation == "write"
+    assert failures == ["write"]
+
+
+async def test_an_unreachable_bucket_is_unavailable_and_counted(moto_s3):
+    from storage.blobs import S3Access, S3Blobs
+
+    failures = []
+    # A port nobody listens on (the server's own, minus nothing: a fresh free one).
+    from testkit.s3 import ACCESS, free_port
+
+    gone = S3Blobs("tepai", "ev", S3Access(endpoint=f"http://127.0.0.1:{free_port()}", timeout_s=1, **ACCESS))
+    store = EvidenceStore(gone, on_error=failures.append)
+    with pytest.raises(EvidenceUnavailable):
+        await store.check()
+    with pytest.raises(EvidenceUnavailable):
+        await store.read_original("0" * 64, "jpg")
+    assert failures == ["write", "read"]
+    assert "s3://tepai/ev" in store.where
+
+
+async def test_a_missing_bucket_fails_the_check(moto_s3):
+    from storage.blobs import S3Blobs
+
+    store = EvidenceStore(S3Blobs("no-such-bucket", "ev", moto_s3.access))
+    with pytest.raises(EvidenceUnavailable) as info:
+        await store.check()
+    assert "no-such-bucket" in str(info.value)
 
 
 # --------------------------------------------------------------------------- EvidenceStore: documents
 
 
-def test_put_document_pdf(tmp_path):
-    store = EvidenceStore(tmp_path)
+def test_put_document_pdf(evidence_blobs):
+    store = EvidenceStore(evidence_blobs)
     facts = store.put_document(PDF, "纪要.pdf")
     assert facts.ext == "pdf"
     assert facts.sha256 == hashlib.sha256(PDF).hexdigest()
     assert facts.size_bytes == len(PDF)
-    assert store.original_path(facts.sha256, "pdf").read_bytes() == PDF
+    assert store.original(facts.sha256, "pdf") == PDF
 
 
 def test_put_document_pdf_whatever_its_name(tmp_path):
     assert EvidenceStore(tmp_path).put_document(PDF, "minutes.docx").ext == "pdf"
 
 
-def test_put_document_docx(tmp_path):
-    store = EvidenceStore(tmp_path)
+def test_put_document_docx(evidence_blobs):
+    store = EvidenceStore(evidence_blobs)
     data = _docx()
     facts = store.put_document(data, "x.docx")
     assert facts.ext == "docx"
-    assert store.original_path(facts.sha256, "docx").read_bytes() == data
+    assert store.original(facts.sha256, "docx") == data
 
 
 @pytest.mark.parametrize(("name", "ext"), [("x.xlsx", "xlsx"), ("X.PPTX", "pptx"), ("x.exe", "docx"),
@@ -325,7 +399,7 @@ def test_put_document_zip_is_named_only_among_office_types(tmp_path, name, ext):
     store = EvidenceStore(tmp_path)
     facts = store.put_document(_docx(), name)
     assert facts.ext == ext
-    assert store.original_path(facts.sha256, ext).is_file()
+    assert store.original(facts.sha256, ext) is not None
 
 
 @pytest.mark.parametrize(("name", "ext"), [("x.doc", "doc"), ("x.xls", "xls"), ("x.exe", "doc"), (None, "doc")])
@@ -333,16 +407,16 @@ def test_put_document_ole(tmp_path, name, ext):
     store = EvidenceStore(tmp_path)
     facts = store.put_document(OLE, name)
     assert facts.ext == ext
-    assert store.original_path(facts.sha256, ext).read_bytes() == OLE
+    assert store.original(facts.sha256, ext) == OLE
 
 
 @pytest.mark.parametrize("data", [b"MZ\x90\x00 an executable", b"plain text minutes", b"", jpeg(1)])
-def test_put_document_refuses_other_bytes(tmp_path, data):
-    store = EvidenceStore(tmp_path)
+def test_put_document_refuses_other_bytes(evidence_blobs, data):
+    store = EvidenceStore(evidence_blobs)
     with pytest.raises(UploadRejected) as info:
         store.put_document(data, "minutes.pdf")
     assert info.value.reason == "not_document"
-    assert _files(tmp_path) == []
+    assert _keys(store) == []
 
 
 def test_put_document_too_big(tmp_path):
@@ -351,15 +425,21 @@ def test_put_document_too_big(tmp_path):
     assert info.value.reason == "too_big"
 
 
-def test_put_document_twice_keeps_one_copy(tmp_path):
-    store = EvidenceStore(tmp_path)
+def test_put_document_twice_keeps_one_copy(evidence_blobs):
+    store = EvidenceStore(evidence_blobs)
     a = store.put_document(PDF, "a.pdf")
     b = store.put_document(PDF, "b.pdf")
     assert a == b
-    assert len(_files(tmp_path / "originals")) == 1
+    assert len(_keys(store, "originals/")) == 1
 
 
 def test_document_ext_uses_content_not_name():
     assert document_ext(PDF, "x.exe") == "pdf"
     with pytest.raises(UploadRejected):
         document_ext(b"#!/bin/sh\n", "x.pdf")
+
+
+def test_the_bucket_secret_is_not_in_the_settings_repr():
+    from storage.blobs import S3Access
+
+    assert "s3cret" not in repr(S3Access(endpoint="http://127.0.0.1:9", access_key="k", secret_key="s3cret"))

@@ -6,7 +6,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.health import BotApiMetrics, Metrics, UpdateMetricsMiddleware, add_health_routes
 from bot.webhook import webhook_app
 from scheduler.lease import Lease
+from storage.blobs import S3Blobs
 from storage.db import create_engine, create_sessionmaker
+from storage.evidence_store import EvidenceStore
 from testkit.botkit import Harness
 from testkit.fakes.bot_api import FakeBotApi
 from testkit.worlds import world  # noqa: F401 - the fixture
@@ -15,6 +17,7 @@ SECRET = "metrics-secret"
 
 
 def _client(world, policy, clock, tmp_path, evidence=None, lease=None, health_db=None):  # noqa: ANN001, ANN202, F811
+    """`evidence(metrics)`: the evidence store /readyz checks (default: the world's)."""
     from zoneinfo import ZoneInfo
 
     metrics = Metrics()
@@ -23,7 +26,7 @@ def _client(world, policy, clock, tmp_path, evidence=None, lease=None, health_db
                             evidence_store=store, update_metrics=UpdateMetricsMiddleware(metrics))
     harness.bot.session.middleware(BotApiMetrics(metrics))
     app = webhook_app(harness.dp, harness.bot, path="/hook", secret=SECRET)
-    add_health_routes(app, metrics, health_db or sessionmaker, clock, evidence or store.root, lease)
+    add_health_routes(app, metrics, health_db or sessionmaker, clock, evidence(metrics) if evidence else store, lease)
     return TestClient(TestServer(app))
 
 
@@ -36,10 +39,27 @@ async def test_healthz_and_readyz_answer(world, policy, clock, tmp_path) -> None
 async def test_readyz_is_503_when_the_evidence_folder_cannot_be_written(world, policy, clock, tmp_path) -> None:  # noqa: F811
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    async with _client(world, policy, clock, tmp_path, evidence=blocker / "evidence") as client:
+    folder = blocker / "evidence"
+    async with _client(world, policy, clock, tmp_path,
+                       evidence=lambda m: EvidenceStore(folder, on_error=m.evidence_error)) as client:
         response = await client.get("/readyz")
         assert response.status == 503
-        assert "evidence" in await response.text()
+        assert f"evidence store {folder}" in await response.text()
+        body = await (await client.get("/metrics")).text()
+    assert 'tepai_evidence_store_errors_total{operation="write"} 1.0' in body
+
+
+async def test_readyz_checks_a_bucket_and_names_it_when_it_is_missing(world, policy, clock, tmp_path,  # noqa: F811
+                                                                      moto_s3) -> None:
+    there = S3Blobs(moto_s3.new_bucket(), "evidence", moto_s3.access)
+    async with _client(world, policy, clock, tmp_path, evidence=lambda m: EvidenceStore(there)) as client:
+        assert (await client.get("/readyz")).status == 200
+    missing = S3Blobs("no-such-bucket", "evidence", moto_s3.access)
+    async with _client(world, policy, clock, tmp_path,
+                       evidence=lambda m: EvidenceStore(missing, on_error=m.evidence_error)) as client:
+        response = await client.get("/readyz")
+        assert response.status == 503
+        assert "evidence store s3://no-such-bucket/evidence" in await response.text()
 
 
 async def test_readyz_is_503_when_the_database_is_gone(world, policy, clock, tmp_path) -> None:  # noqa: F811

@@ -12,7 +12,7 @@ from testkit.databases import ROOT
 
 def test_env_example_names_every_setting_with_its_default():
     text = (ROOT / ".env.example").read_text("utf-8")
-    named = dict(re.findall(r"^#?\s*TEPAI_([A-Z_]+)=(.*)$", text, re.M))
+    named = dict(re.findall(r"^#?\s*TEPAI_([A-Z0-9_]+)=(.*)$", text, re.M))
     assert set(named) == {name.upper() for name in Settings.model_fields}
     for name, field in Settings.model_fields.items():
         default = field.default

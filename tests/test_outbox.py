@@ -10,12 +10,14 @@ from sqlalchemy import func, insert, select
 
 from bot.factory import create_bot
 from domain.policy import load_policy
-from messages.outbox import Outgoing, enqueue
+from messages.outbox import Outgoing, enqueue, evidence_document
 from scheduler.sender import OutboxSender
 from storage.db import create_engine, create_sessionmaker
+from storage.evidence_store import EvidenceStore
 from storage.models import Enterprise, OutboxMessage, RoleGrant, User
 from storage.repositories import Repos
 from testkit.botkit import BOT_TOKEN
+from testkit.images import PDF
 from testkit.fakes.rate_limited_api import RateLimitedBotApi
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -339,3 +341,38 @@ async def test_a_missing_attachment_fails_for_good_and_tells_the_bureau(sessionm
     assert "lost.jpg" in row.last_error
     [(_, _, notice)] = server.delivered
     assert f"#{row.id}" in notice and "用户0" in notice and "lost.jpg" in notice and "尚未收到任何内容" in notice
+
+
+async def test_evidence_documents_are_read_through_the_evidence_store(sessionmaker, clock, api,  # noqa: ANN001
+                                                                      evidence_blobs) -> None:
+    """A report's files are named by content address and read from the store (a directory or a
+    bucket) by the sender, whichever process it runs in; a store that cannot be read now is
+    retried later, not failed for good."""
+    server, bot = api
+    first, second = await make_users(sessionmaker, clock, 2)
+    store = EvidenceStore(evidence_blobs)
+    doc = store.put_document(PDF, "纪要.pdf")
+    await queue_with_documents(sessionmaker, clock, first, [evidence_document(doc.sha256, doc.ext, "纪要.pdf")])
+    sender = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=1000, per_chat_interval=0, evidence=store)
+    assert await sender.run_once() == 1
+    assert server.delivered[-1] == ("sendDocument", first.telegram_id, "纪要.pdf")
+
+    failures: list[str] = []
+    if store.root is not None:  # a folder under a file: every read fails (not "no such file")
+        blocker = store.root.parent / "blocked"
+        blocker.write_bytes(b"")
+        broken = EvidenceStore(blocker / "evidence", on_error=failures.append)
+    else:  # a bucket behind a port nobody listens on
+        from storage.blobs import S3Access, S3Blobs
+        from testkit.s3 import ACCESS, free_port
+
+        broken = EvidenceStore(S3Blobs("gone", "ev", S3Access(endpoint=f"http://127.0.0.1:{free_port()}",
+                                                              timeout_s=1, **ACCESS)), on_error=failures.append)
+    await queue_with_documents(sessionmaker, clock, second, [evidence_document(doc.sha256, doc.ext, "纪要.pdf")])
+    cut_off = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=1000, per_chat_interval=0,
+                           evidence=broken)
+    assert await cut_off.run_once() == 0
+    async with sessionmaker() as session:
+        row = await session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == second.id))
+    assert (row.status, row.attempts, row.parts_sent) == ("pending", 1, 0)
+    assert failures == ["read"]

@@ -9,14 +9,17 @@ import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from bot.settings import Settings
 from bot.webhook import run_webhook, webhook_app, webhook_path
 from domain.roles import Role
 from locales import Translator
+from storage.db import create_engine, create_sessionmaker
 from storage.models import ProcessedUpdate, RoleGrant, User
 from testkit.botkit import BOT_TOKEN, texts
 from testkit.cli import tepai
+from testkit.databases import pg_admin
 from testkit.fakes.bot_api import FakeBotApi
 from testkit.worlds import build, invite, world  # noqa: F401 - the fixture
 
@@ -133,6 +136,18 @@ async def test_webhook_sets_the_webhook_and_serves_updates(tmp_path, database_ur
         assert set_webhook[0]["secret_token"] == SECRET
         assert "callback_query" in set_webhook[0]["allowed_updates"]
         assert api.sent_texts(), "the /start was answered"
+        if database_url.startswith("postgresql"):  # the server drops the worker's connections
+            await pg_admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                           f"AND datname = '{make_url(database_url).database}'")
+            async with ClientSession() as http, http.post(
+                    f"http://127.0.0.1:{port}{PATH}", json=FakeBotApi.text_update(8, 777, "/start"),
+                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
+                assert response.status == 200  # tried again on a fresh connection, no ping needed
+            engine = create_engine(database_url)
+            try:
+                assert await _count(create_sessionmaker(engine), ProcessedUpdate) == 2
+            finally:
+                await engine.dispose()
     finally:
         serving.cancel()
         with pytest.raises(asyncio.CancelledError):

@@ -3,7 +3,6 @@ review decisions: accept with a note, or void with a reason through the chat's o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from domain.clock import Clock
 from domain.policy import Policy
@@ -60,8 +59,10 @@ async def visit_page(repos: Repos, scope: Scope, f: VisitFilter, page: int, size
 
 
 async def photo_file(repos: Repos, store: EvidenceStore, scope: Scope, visit_id: int, position: int,
-                     thumbnail: bool) -> tuple[Path, str] | None:
-    """The file at `position` on a visit the admin may see: (path, content type), or None."""
+                     thumbnail: bool) -> tuple[bytes, str] | None:
+    """The file at `position` on a visit the admin may see: (its bytes, content type), or None
+    (also when the store has lost it). Read through the evidence store, never handed out as a
+    bucket URL: only signed-in admins in scope see a photo."""
     found = await repos.console.visit(scope.counties, visit_id)
     if found is None:
         return None
@@ -70,9 +71,11 @@ async def photo_file(repos: Repos, store: EvidenceStore, scope: Scope, visit_id:
         return None
     stored = vf.file
     if thumbnail and stored.kind == "image":
-        return store.thumbnail_path(stored.sha256), "image/jpeg"
+        data = await store.read_thumbnail(stored.sha256)
+        return (data, "image/jpeg") if data is not None else None
     types = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "pdf": "application/pdf"}
-    return store.original_path(stored.sha256, stored.ext), types.get(stored.ext, "application/octet-stream")
+    data = await store.read_original(stored.sha256, stored.ext)
+    return (data, types.get(stored.ext, "application/octet-stream")) if data is not None else None
 
 
 async def decide(repos: Repos, clock: Clock, scope: Scope, visit_id: int, *, action: str, text: str,

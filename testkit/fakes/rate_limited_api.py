@@ -38,6 +38,10 @@ class RateLimitedBotApi:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    def stats(self) -> dict:
+        """What each chat received and how many calls were refused (JSON, for bench processes)."""
+        return {"received": dict(self.received), "too_many": self.too_many}
+
     def _over_limit(self) -> bool:
         now = time.monotonic()
         while self._window and now - self._window[0] >= 1.0:

@@ -46,10 +46,10 @@ async def file(request: web.Request) -> web.StreamResponse:
     v, c = visitor(request), console(request)
     found = await console_visits.photo_file(v.repos, c.store, v.scope, int(request.match_info["id"]),
                                             int(request.match_info["position"]), request.match_info["size"] == "thumb")
-    if found is None or not found[0].is_file():
+    if found is None:
         raise not_found(request)
-    path, content_type = found
-    return web.FileResponse(path, headers={"Content-Type": content_type, "Cache-Control": "private, max-age=3600"})
+    data, content_type = found
+    return web.Response(body=data, headers={"Content-Type": content_type, "Cache-Control": "private, max-age=3600"})
 
 
 async def decide(request: web.Request) -> web.StreamResponse:

@@ -1,0 +1,157 @@
+"""Load benchmark: complete visit conversations of many commissioners posted over HTTP to real
+`tepai webhook` workers on PostgreSQL, the Bot API answered by a local stand-in (bench/load_api.py),
+the posts made by a generator in its own process (bench/load_users.py).
+
+For 1 and then 2 workers: the capacity (updates a second, enough commissioners talking without
+pause), then latency per step kind at half and at 90 % of the one-worker capacity. Then it counts
+what was stored: lost updates (answered 200 but not recorded as handled), lost and duplicate visits
+(stored visits against visits confirmed with a 200), and errors (non-200 answers, answers the
+conversation did not expect, ERROR lines in the workers' logs).
+
+    .venv/bin/python -m bench.load            # about four minutes
+    .venv/bin/python -m bench.load --short    # a quick look: 1 worker, a few seconds a phase
+
+PostgreSQL: TEPAI_BENCH_PG_ADMIN_URL (as `make bench` sets it) or TEPAI_TEST_PG_ADMIN_URL.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from bench._fake_api_process import FakeApiProcess
+from bench.load_api import LoadBotApi
+from bench.load_seed import seed, stored_counts
+from bench.load_workers import Workers, free_ports
+from testkit.databases import scratch_database
+
+SECRET = "load-bench-secret"
+PATH = "/telegram/hook"
+PORTS = range(21700, 21800)
+TELEGRAM_IDS = 7_000_000
+# Each run gets its own update ids: commissioner i counts from i * UPDATE_SPAN + run * RUN_SPAN.
+UPDATE_SPAN, RUN_SPAN = 1_000_000, 500_000
+
+
+def _plan(args: argparse.Namespace, people: list[tuple[int, str]], api: str, run: int, workers: Workers,
+          base_rate: float | None, cpu_pids: dict[str, list[int]], database: str) -> dict[str, Any]:
+    phases = [{"name": "capacity", "seconds": args.seconds, "concurrency": args.concurrency},
+              {"name": "half", "seconds": args.seconds, "load": 0.5},
+              {"name": "90%", "seconds": args.seconds, "load": 0.9}]
+    return {"workers": workers.urls, "cpu_pids": cpu_pids | {"workers": workers.pids}, "database": database,
+            "path": PATH, "secret": SECRET, "api": api, "base_rate": base_rate,
+            "first_photo": run * RUN_SPAN, "phases": phases,
+            "commissioners": [{"telegram_id": tg, "invite": token if run == 0 else None,
+                               "first_update": i * UPDATE_SPAN + run * RUN_SPAN}
+                              for i, (tg, token) in enumerate(people)]}
+
+
+async def _generate(plan: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.load_users", stdin=asyncio.subprocess.PIPE,
+                                                stdout=asyncio.subprocess.PIPE)
+    out, _ = await proc.communicate(json.dumps(plan).encode())
+    if proc.returncode:
+        raise RuntimeError(f"the load generator failed ({proc.returncode})")
+    return json.loads(out)
+
+
+def _load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _print_run(workers: int, result: dict[str, Any]) -> None:
+    print(f"{workers} worker{'s' if workers > 1 else ''} (load average {_load_average()})")
+    for name, phase in result["phases"].items():
+        offered = f", offered {phase['offered']:.1f}/s" if phase["offered"] else ""
+        print(f"  {name:>8}: {phase['rate']:7.1f} updates/s{offered} ({phase['steps']} updates)")
+        cpu = phase["cpu_ms_per_update"]
+        print("            CPU ms per update: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
+              + "; busy: " + ", ".join(f"{k} {v:.0%}" for k, v in phase["cpu_busy"].items()))
+        if name != "capacity":
+            for kind, q in phase["latency"].items():
+                print(f"            {kind:>8}  p50 {q['p50']:6.1f} ms  p95 {q['p95']:6.1f} ms  p99 {q['p99']:6.1f} ms")
+
+
+async def run(admin_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    results: dict[int, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        async with scratch_database(admin_url, "tepai_load") as url:
+            people = await seed(url, args.commissioners, TELEGRAM_IDS)
+            api = FakeApiProcess(LoadBotApi)
+            api_url = api.start()
+            try:
+                base_rate = None
+                for run_no, count in enumerate(args.workers):
+                    async with Workers(count, free_ports(PORTS, count), url=url, api=api_url, path=PATH, secret=SECRET,
+                                       folder=Path(tmp)) as workers:
+                        plan = _plan(args, people, api_url, run_no, workers, base_rate,
+                                     {"stand-in": [api.process.pid]}, make_url(url).database)
+                        results[count] = await _generate(plan)
+                        results[count]["log_errors"] = workers.log_errors()
+                    base_rate = base_rate or results[count]["phases"]["capacity"]["rate"]
+                    _print_run(count, results[count])
+            finally:
+                calls = api.stop()["methods"]
+            counts = await stored_counts(url, [u for r in results.values() for u in r["answered"]])
+    return _report(results, counts, calls)
+
+
+def _report(results: dict[int, dict[str, Any]], counts: dict[str, Any], calls: dict[str, int]) -> dict[str, Any]:
+    confirmed: dict[int, int] = {}
+    for r in results.values():
+        for tg, n in r["visits"].items():
+            confirmed[int(tg)] = confirmed.get(int(tg), 0) + n
+    stored = counts["visits"]
+    lost_visits = sum(max(0, n - stored.get(tg, 0)) for tg, n in confirmed.items())
+    duplicates = sum(max(0, stored.get(tg, 0) - n) for tg, n in confirmed.items())
+    errors = sum(len(r["errors"]) + r["non_200"] + r["log_errors"] for r in results.values())
+    caps = {n: r["phases"]["capacity"]["rate"] for n, r in results.items()}
+    out = {"capacity": caps, "lost_updates": counts["unrecorded"], "lost_visits": lost_visits,
+           "duplicates": duplicates, "errors": errors, "visits": sum(confirmed.values()), "calls": calls,
+           "results": results}
+    if 1 in caps and 2 in caps:
+        out["ratio"] = caps[2] / caps[1]
+        print(f"2 workers / 1 worker throughput: {out['ratio']:.2f}   (target >= 1.4)")
+    print(f"visits confirmed {out['visits']}; lost updates {out['lost_updates']}, lost visits {lost_visits}, "
+          f"duplicate visits {duplicates}, errors {errors}   (target 0/0/0/0)")
+    for r in results.values():
+        for line in r["errors"][:5]:
+            print(f"  error: {line}")
+    print("Bot API calls:", ", ".join(f"{m} {n}" for m, n in sorted(calls.items())))
+    return out
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
+    p.add_argument("--short", action="store_true", help="1 worker, 3 commissioners, 2 s a phase")
+    p.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to run, in order")
+    p.add_argument("--commissioners", type=int, default=160)
+    p.add_argument("--concurrency", type=int, default=48, help="commissioners talking at once for the capacity")
+    p.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
+    args = p.parse_args(argv)
+    if args.short:
+        args.workers, args.commissioners, args.concurrency, args.seconds = [1], 3, 3, 2.0
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # each figure as soon as it is measured
+    admin = os.environ.get("TEPAI_BENCH_PG_ADMIN_URL") or os.environ.get("TEPAI_TEST_PG_ADMIN_URL")
+    if not admin:
+        print("the load benchmark needs PostgreSQL: set TEPAI_BENCH_PG_ADMIN_URL (make bench does)", file=sys.stderr)
+        return 2
+    out = asyncio.run(run(admin, args))
+    return 0 if out["lost_updates"] == out["lost_visits"] == out["duplicates"] == out["errors"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
