@@ -27,6 +27,9 @@ run: install
 demo: install
 	$(BIN)/tepai demo
 
+# Every core, one test file per worker (a file's module fixtures and snapshots are built once).
+PYTEST_ARGS ?= -n auto --dist loadfile
+
 test: install-dev
 	bash scripts/setup-system.sh test
 	url=$$(bash scripts/start-postgres.sh) && redis=$$(bash scripts/start-redis.sh) && \

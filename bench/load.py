@@ -41,9 +41,11 @@ UPDATE_SPAN, RUN_SPAN = 1_000_000, 500_000
 
 def _plan(args: argparse.Namespace, people: list[tuple[int, str]], api: str, run: int, workers: Workers,
           base_rate: float | None, cpu_pids: dict[str, list[int]], database: str) -> dict[str, Any]:
+    # The same commissioners talk in every phase: they are spread over the conversation's steps,
+    # so paced phases see the visit's own mix of steps, not a crowd of fresh /visit commands.
     phases = [{"name": "capacity", "seconds": args.seconds, "concurrency": args.concurrency},
-              {"name": "half", "seconds": args.seconds, "load": 0.5},
-              {"name": "90%", "seconds": args.seconds, "load": 0.9}]
+              {"name": "half", "seconds": args.seconds, "load": 0.5, "concurrency": args.concurrency},
+              {"name": "90%", "seconds": args.seconds, "load": 0.9, "concurrency": args.concurrency}]
     return {"workers": workers.urls, "cpu_pids": cpu_pids | {"workers": workers.pids}, "database": database,
             "path": PATH, "secret": SECRET, "api": api, "base_rate": base_rate,
             "first_photo": run * RUN_SPAN, "phases": phases,
@@ -133,7 +135,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     p.add_argument("--short", action="store_true", help="1 worker, 3 commissioners, 2 s a phase")
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to run, in order")
-    p.add_argument("--commissioners", type=int, default=160)
+    p.add_argument("--commissioners", type=int, default=64)
     p.add_argument("--concurrency", type=int, default=48, help="commissioners talking at once for the capacity")
     p.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
     args = p.parse_args(argv)

@@ -6,8 +6,8 @@ has their own update_id sequence and waits for a step's 200 before sending the n
 person does; many commissioners talk at once. Posts go round-robin to the workers, as a reverse
 proxy in front of them would send them.
 
-A phase either runs closed (a fixed number of commissioners, no pause: the capacity) or paced
-(every commissioner may talk, but steps start at the given rate overall). A commissioner between
+A phase either runs closed (a number of commissioners talking without pause: the capacity) or
+paced (as many, but steps start at the given rate overall). A commissioner between
 two phases keeps their place in the conversation.
 """
 from __future__ import annotations
@@ -122,7 +122,7 @@ class Generator:
 
     async def phase(self, people: list[Commissioner], name: str, seconds: float, *, rate: float | None = None,
                     concurrency: int | None = None) -> None:
-        """Closed (`concurrency` people, no pause) or paced (`rate` steps a second, everyone)."""
+        """Closed (`concurrency` people, no pause) or paced (as many, `rate` steps a second in all)."""
         deadline = time.perf_counter() + seconds
         tokens: asyncio.Queue[None] | None = asyncio.Queue() if rate else None
 

@@ -50,7 +50,11 @@ class Workers:
         for port, log in zip(self.ports, self.logs):
             self.processes.append(subprocess.Popen(
                 [str(TEPAI), "webhook", "--no-set-webhook", "--host", "127.0.0.1", "--port", str(port)],
-                env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT))
+                env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+                # Its own session, as a service of its own would be: Linux's scheduler (autogroup)
+                # shares the CPU between sessions first, so workers in the bench's session would
+                # split one share between them and a second worker could not add any.
+                start_new_session=True))
         try:
             async with ClientSession() as http:
                 for url in self.urls:

@@ -1,7 +1,9 @@
 """The web console at a city's size and a province's: 100 and 10,000 commissioners with a year of
-visits (24 each, a few flagged, answers and reports). For the overview, the commissioner list and
-one commissioner's page: median ms and database statements per page at both sizes, and the
-10,000/100 time ratio (target: at most 3 for each page).
+visits (24 each, a few flagged, answers and reports). For the overview, the commissioner list,
+one commissioner's page, the visit list and the enterprise list: median ms and database
+statements per page at both sizes, and the 10,000/100 time ratio (target: at most 3 for each
+page). Before every request a reviewer accepts a flagged visit (through the service the console
+uses), so each page is measured right after a data change: nothing is served from a cache.
 
     .venv/bin/python -m bench.web
 """
@@ -18,13 +20,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select
 
 from domain.clock import FrozenClock
 from domain.policy import load_policy
 from domain.web_access import BUREAU
-from services import web_access
-from storage import migrate
+from services import visits, web_access
+from storage import migrate, running_counts
 from storage.db import create_engine, create_sessionmaker, sqlite_url
 from storage.evidence_store import EvidenceStore
 from storage.models import Agreement, Commissioner, DispatchingUnit, Enterprise, Report, User, Visit, VisitFeedback
@@ -37,7 +39,8 @@ VISITS_EACH = 24
 COUNTIES = ("城区", "矿区", "郊区", "平定县", "盂县", "高新区")
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
 PAGES = {"overview": "/?year=2026", "commissioners": "/commissioners?year=2026",
-         "commissioner": "/commissioners/C00042?year=2026"}
+         "commissioner": "/commissioners/C00042?year=2026", "visits": "/visits?year=2026",
+         "enterprises": "/enterprises?year=2026"}
 ROUNDS = 7
 
 
@@ -103,6 +106,9 @@ class Site:
         await migrate.upgrade(self.engine)
         sessionmaker = create_sessionmaker(self.engine)
         await _seed(sessionmaker, self.people)
+        async with self.engine.begin() as conn:  # the seed wrote with Core, past the counting hook
+            await conn.run_sync(running_counts.rebuild)
+        self.sessionmaker, self.clock = sessionmaker, clock
         event.listen(self.engine.sync_engine, "before_cursor_execute",
                      lambda *a: self.statements.__setitem__(0, self.statements[0] + 1))
         console = Console(sessionmaker, load_policy("yangquan"), clock, ZoneInfo("Asia/Shanghai"),
@@ -118,7 +124,16 @@ class Site:
         opened = await self.client.post(f"/signin/{token}", data={"nonce": nonce}, allow_redirects=False)
         assert opened.status == 303
 
+    async def change(self) -> None:
+        """A reviewer accepts the next flagged visit: the running counts move, the cache's version too."""
+        async with self.sessionmaker() as session:
+            repos = Repos(session)
+            visit = await session.scalar(select(Visit).where(Visit.flagged).order_by(Visit.id).limit(1))
+            await visits.accept_visit(repos, self.clock, visit=visit, note="已核实", actor="bench")
+            await repos.commit()
+
     async def get(self, path: str) -> tuple[float, int]:
+        await self.change()
         before = self.statements[0]
         t0 = time.perf_counter()
         response = await self.client.get(path)
@@ -147,8 +162,7 @@ async def run(small: int = 100, large: int = 10_000) -> dict:
                     for i, site in enumerate(sites):
                         samples[i].append(await site.get(path))
                 out[name] = [{"ms": statistics.median(ms for ms, _ in runs[1:]),
-                              "statements": max(n for _, n in runs[1:]),
-                              "cold_ms": runs[0][0], "cold_statements": runs[0][1]} for runs in samples]
+                              "statements": max(n for _, n in runs[1:])} for runs in samples]
         finally:
             for site in sites:
                 await site.stop()
@@ -159,15 +173,12 @@ def main() -> None:
     result = asyncio.run(run())
     small, large = result["sizes"]
     print(f"Web console pages, {VISITS_EACH} visits per commissioner for a year (SQLite file, median of "
-          f"{ROUNDS - 1} requests after the first)")
+          f"{ROUNDS - 1} requests after the first, each right after a reviewer accepted a visit)")
     for name in PAGES:
         s, big = result[name]
         print(f"  {name:<13} {small:>6}: {s['ms']:7.1f} ms {s['statements']:>3} statements | "
               f"{large:>6}: {big['ms']:7.1f} ms {big['statements']:>3} statements | "
               f"ratio {big['ms'] / s['ms']:6.2f}   (target <= 3)")
-        if big["cold_statements"] != big["statements"]:
-            print(f"  {'':<13} first request after a change: {s['cold_ms']:7.1f} ms | {big['cold_ms']:7.1f} ms | "
-                  f"ratio {big['cold_ms'] / s['cold_ms']:6.2f}")
 
 
 if __name__ == "__main__":

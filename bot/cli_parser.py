@@ -62,7 +62,7 @@ def build_parser(t: Translator) -> argparse.ArgumentParser:
     command("scheduler")
     db = command("db")
     db_sub = db.add_subparsers(dest="db_command", required=True, title=h("commands"), metavar=h("command_metavar"))
-    for action in ("upgrade", "downgrade", "current"):
+    for action in ("upgrade", "downgrade", "current", "counts", "recount"):
         made = db_sub.add_parser(action, help=h(f"db_{action}"), description=h(f"db_{action}"), formatter_class=fmt)
         if action == "downgrade":
             made.add_argument("revision", metavar="REVISION", help=h("db_revision"))

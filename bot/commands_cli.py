@@ -15,7 +15,7 @@ from bot.settings import Settings
 from domain.clock import SystemClock, local_today
 from domain.policy import Policy
 from locales import Translator
-from storage import migrate
+from storage import migrate, running_counts
 from storage.db import create_engine, create_sessionmaker, reach
 from storage.evidence_store import EvidenceStore
 from storage.repositories import Repos
@@ -136,10 +136,27 @@ async def db(settings: Settings, t: Translator, action: str, revision: str | Non
         elif action == "downgrade":
             await migrate.downgrade(engine, revision or "base")
             print(t("cli.downgraded", revision=revision, url=_safe_url(settings.db_url)))
+        elif action in ("counts", "recount"):
+            await migrate.upgrade(engine)  # the counts' table comes with migration 0012
+            return await _counts(engine, t, rebuild=action == "recount")
         else:
             current = await migrate.current_revision(engine)
             print(t("cli.current", revision=current or "—", head=migrate.head_revision()))
     return EXIT_OK
+
+
+async def _counts(engine, t: Translator, rebuild: bool) -> int:  # noqa: ANN001 - AsyncEngine
+    """`tepai db counts`: the running counts against a recount; `tepai db recount`: rebuilt."""
+    async with engine.begin() as conn:
+        if rebuild:
+            rows = await conn.run_sync(running_counts.rebuild)
+            print(t("cli.recounted", rows=rows))
+            return EXIT_OK
+        differ = await conn.run_sync(running_counts.check)
+    for key, (kept, counted) in sorted(differ.items())[:20]:
+        print(t("cli.count_differs", key=" ".join(map(str, key)), kept=kept, counted=counted))
+    print(t("cli.counts_differ", n=len(differ)) if differ else t("cli.counts_agree"))
+    return EXIT_FAILED if differ else EXIT_OK
 
 
 async def nothing_to_read(settings: Settings, t: Translator, command: str) -> bool:

@@ -13,6 +13,7 @@ from domain.records import Kind
 from domain.roles import Role
 from locales import Translator
 from services import onboarding
+from services.import_template import header
 from services.importer import ImportFileError, ImportReport, import_file
 from storage.db import create_sessionmaker
 from storage.repositories import Repos
@@ -26,7 +27,7 @@ async def import_(settings: Settings, policy: Policy, t: Translator, path: Path,
                 report = await import_file(repos, SystemClock(), path, kind, actor="cli", zone=settings.zone,
                                            counties=policy.counties)
             except ImportFileError as exc:
-                print(t(f"importer.{exc.key}", **exc.values), file=sys.stderr)
+                print(import_file_error(t, exc), file=sys.stderr)
                 return EXIT_FAILED
             if not report.ok:
                 await repos.rollback()
@@ -35,6 +36,14 @@ async def import_(settings: Settings, policy: Policy, t: Translator, path: Path,
             await repos.commit()
     print_import_report(t, path, report, sys.stdout)
     return EXIT_OK
+
+
+def import_file_error(t: Translator, exc: ImportFileError) -> str:
+    values = dict(exc.values)
+    if "kinds" in values:  # the kinds a table's headers fit equally: --kind takes their English names
+        values["kinds"] = "、".join(f"{k}（{t(f'cli.kind.{k}')}）" for k in values["kinds"])
+        values["first"] = exc.values["kinds"][0]
+    return t(f"importer.{exc.key}", **values)
 
 
 def print_import_report(t: Translator, path: Path, report: ImportReport, out) -> None:  # noqa: ANN001
@@ -46,9 +55,11 @@ def print_import_report(t: Translator, path: Path, report: ImportReport, out) ->
                     updated=report.updated[kind], unchanged=report.unchanged[kind]), file=out)
     else:
         print(t("cli.import_failed", path=path), file=out)
+        kinds = {sheet.label: sheet.kind for sheet in report.sheets}
         for label, problem in report.problems:
             where = t("importer.row", row=problem.row) if problem.row else t("importer.sheet")
-            column = t(f"importer.column.{problem.column}") if problem.column else ""
+            # The column as the template heads it (a person's 姓名, a unit's 名称).
+            column = header(t, kinds[label], problem.column) if problem.column else ""
             text = t(f"importer.problem.{problem.key}", column=column, value=problem.value or "")
             print(t("cli.import_problem", where=f"{label} {where}", text=text), file=out)
     if report.skipped_sheets:
@@ -103,7 +114,7 @@ async def invite(settings: Settings, policy: Policy, t: Translator, kind: str, c
             days = days if days is not None else policy.invite_days
             new = await onboarding.create_invite(repos, SystemClock(), target, "cli", days)
             await repos.commit()
-    expires = new.invite.expires_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+    expires = new.invite.expires_at.astimezone(settings.zone)  # the Translator writes it as people read dates
     print(t("cli.invite_made", role=t(f"roles.{kind}"), name=target.display_name,
             subject=target.subject_name or "—", days=days, expires=expires))
     print(deep_link(username, new.token))
@@ -134,6 +145,6 @@ async def disqualify(settings: Settings, policy: Policy, t: Translator, code: st
             await repos.commit()
             name = row.commissioner.name
     print(t("disqualify.cli_done", name=name, code=code, reason=label, count=len(row.agreements_ended),
-            until=row.barred_until.isoformat(), recover=t("disqualify.cli_yes" if row.recover_subsidies
+            until=row.barred_until, recover=t("disqualify.cli_yes" if row.recover_subsidies
                                                            else "disqualify.cli_no")))
     return EXIT_OK

@@ -151,6 +151,26 @@ def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
 
+def counts_as_flagged(status: str, accepted: bool) -> bool:
+    """Whether a visit still casts doubt: flagged by its evidence (or a dispute) and not accepted by a
+    reviewer. The one definition the assessment, the dossier, the digests and the console count by;
+    an accepted visit keeps its flags on record."""
+    return status == Status.FLAGGED and not accepted
+
+
+def counts_as_disputed(answer: str | None, accepted: bool) -> bool:
+    """The enterprise disputed the visit and no reviewer has accepted it since (an accepted dispute
+    is settled: the reviewer found the visit happened)."""
+    return answer == "disputed" and not accepted
+
+
+def counts_as_verified(status: str, answer: str | None, accepted: bool) -> bool:
+    """A service the assessment counts: not an open dispute, and either not in doubt or confirmed
+    by the enterprise."""
+    return not counts_as_disputed(answer, accepted) and (not counts_as_flagged(status, accepted)
+                                                         or answer == "confirmed")
+
+
 def overall_status(hits: list[FlagHit], notes: frozenset[Flag] = NOTES) -> Status:
     """VERIFIED without flags, NOTED with notes only (`notes(policy)`), else FLAGGED."""
     if not hits:

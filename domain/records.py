@@ -12,6 +12,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from domain.cells import clean_code, normalise_phone, visible_text
+
 
 class Kind(StrEnum):
     UNITS = "units"
@@ -27,18 +29,6 @@ class Kind(StrEnum):
 # commissioners, so a person on both sheets keeps the commissioner's status.
 KIND_ORDER = (Kind.UNITS, Kind.ENTERPRISES, Kind.NEEDS, Kind.COMMISSIONERS, Kind.APPLICANTS, Kind.AGREEMENTS,
               Kind.OPINIONS)
-
-KIND_ALIASES: dict[Kind, tuple[str, ...]] = {
-    Kind.UNITS: ("units", "unit", "派出单位", "单位"),
-    Kind.ENTERPRISES: ("enterprises", "enterprise", "企业", "派驻单位", "入驻企业", "服务对象"),
-    # 企业需求 would otherwise be read as enterprises (it starts with 企业).
-    Kind.NEEDS: ("needs", "need", "技术需求", "需求", "企业需求", "企业技术需求"),
-    Kind.COMMISSIONERS: ("commissioners", "commissioner", "特派员", "科技特派员"),
-    Kind.APPLICANTS: ("applicants", "applicant", "申报人员", "候选人", "报名人员", "科技特派员申报",
-                      "特派员申报", "申报"),
-    Kind.AGREEMENTS: ("agreements", "agreement", "协议", "服务协议", "派驻协议"),
-    Kind.OPINIONS: ("opinions", "opinion", "考核意见", "意见", "县区意见", "派驻单位评价", "意见与评价"),
-}
 
 # Stored value: the cell texts (lower case) that mean it.
 AGREEMENT_STATUSES: dict[str, tuple[str, ...]] = {
@@ -70,8 +60,24 @@ def text_cell(value: object) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel stores 1001 as 1001.0
-    text = str(value).strip()
+    text = visible_text(str(value))
     return text or None
+
+
+def code_cell(value: object) -> str | None:
+    """A code column (编号 of any kind, or a reference to one): see domain.cells.clean_code."""
+    text = text_cell(value)
+    return (clean_code(text) or None) if text else None
+
+
+def phone_cell(value: object) -> str | None:
+    """A phone number in its stored form (domain.cells.normalise_phone); blank is None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = text_cell(value) or ""
+        # Excel keeps 03531234567 typed into a number cell as 3531234567: the trunk 0 is implied.
+        return normalise_phone(text if text.startswith("1") else "0" + text)
+    text = text_cell(value)
+    return normalise_phone(text) if text else None
 
 
 def number_cell(value: object) -> float | None:
@@ -157,16 +163,18 @@ class Column:
 
 _AS_NUMBER = {"parse": number_cell, "problem": "number"}
 _AS_DATE = {"parse": date_cell, "problem": "date"}
+_AS_CODE = {"parse": code_cell}
+_AS_PHONE = {"parse": phone_cell, "problem": "phone"}
 
 # Commissioners and applicants (申报人员) share their columns.
 _PERSON_COLUMNS = (
-    Column("code", ("code", "编号", "特派员编号", "代码"), True),
+    Column("code", ("code", "编号", "特派员编号", "代码"), True, **_AS_CODE),
     Column("name", ("name", "姓名", "名称"), True),
-    Column("unit_code", ("unit", "unit_code", "派出单位", "派出单位编号"),),
+    Column("unit_code", ("unit", "unit_code", "派出单位", "派出单位编号"), **_AS_CODE),
     Column("title", ("title", "职称"),),
     Column("degree", ("degree", "学位"),),
     Column("expertise", ("expertise", "专业", "专业领域", "专长"),),
-    Column("phone", ("phone", "电话", "手机", "联系电话"),),
+    Column("phone", ("phone", "电话", "手机", "联系电话"), **_AS_PHONE),
     Column("county", ("county", "县区", "县（区）", "服务县区", "区县"),),
     Column("keywords", ("keywords", "关键词", "擅长方向", "研究方向"),),
     Column("capacity", ("capacity", "服务容量", "可服务企业数"), parse=capacity_cell, problem="capacity"),
@@ -174,27 +182,27 @@ _PERSON_COLUMNS = (
 
 COLUMNS: dict[Kind, tuple[Column, ...]] = {
     Kind.UNITS: (
-        Column("code", ("code", "编号", "单位编号", "代码"), True),
+        Column("code", ("code", "编号", "单位编号", "代码"), True, **_AS_CODE),
         Column("name", ("name", "名称", "单位名称"), True),
         Column("contact_name", ("contact", "contact_name", "联系人"),),
-        Column("contact_phone", ("phone", "contact_phone", "联系电话", "电话"),),
+        Column("contact_phone", ("phone", "contact_phone", "联系电话", "电话"), **_AS_PHONE),
     ),
     Kind.ENTERPRISES: (
-        Column("code", ("code", "编号", "企业编号", "代码"), True),
+        Column("code", ("code", "编号", "企业编号", "代码"), True, **_AS_CODE),
         Column("name", ("name", "名称", "企业名称"), True),
         Column("county", ("county", "县区", "县（区）", "所在县区", "区县"),),
         Column("address", ("address", "地址"),),
         Column("latitude", ("latitude", "lat", "纬度"), **_AS_NUMBER),
         Column("longitude", ("longitude", "lng", "lon", "经度"), **_AS_NUMBER),
         Column("contact_name", ("contact", "contact_name", "联系人"),),
-        Column("contact_phone", ("phone", "contact_phone", "联系电话", "电话"),),
+        Column("contact_phone", ("phone", "contact_phone", "联系电话", "电话"), **_AS_PHONE),
     ),
     Kind.NEEDS: (
-        Column("code", ("code", "编号", "需求编号", "代码"), True, max_length=64),
-        Column("enterprise_code", ("enterprise", "enterprise_code", "企业编号", "企业"), True),
-        Column("field", ("field", "技术领域", "领域"), True, max_length=128),
+        Column("code", ("code", "编号", "需求编号", "代码"), True, max_length=64, **_AS_CODE),
+        Column("enterprise_code", ("enterprise", "enterprise_code", "企业编号", "企业"), True, **_AS_CODE),
+        Column("field", ("field", "technical field", "技术领域", "领域"), True, max_length=128),
         Column("description", ("description", "问题描述", "需求描述", "需求内容"), True),
-        Column("expected_help", ("expected_help", "help", "期望帮助", "期望解决", "期望解决的问题"),
+        Column("expected_help", ("expected_help", "help", "help expected", "期望帮助", "期望解决", "期望解决的问题"),
                parse=text_or_empty),
         Column("urgency", ("urgency", "紧急程度", "缓急"), parse=choice_cell(NEED_URGENCIES, "normal"),
                problem="urgency"),
@@ -203,18 +211,18 @@ COLUMNS: dict[Kind, tuple[Column, ...]] = {
     Kind.COMMISSIONERS: _PERSON_COLUMNS,
     Kind.APPLICANTS: _PERSON_COLUMNS,
     Kind.AGREEMENTS: (
-        Column("commissioner_code", ("commissioner", "commissioner_code", "特派员编号", "特派员"), True),
-        Column("enterprise_code", ("enterprise", "enterprise_code", "企业编号", "企业"), True),
+        Column("commissioner_code", ("commissioner", "commissioner_code", "特派员编号", "特派员"), True, **_AS_CODE),
+        Column("enterprise_code", ("enterprise", "enterprise_code", "企业编号", "企业"), True, **_AS_CODE),
         Column("start_date", ("start", "start_date", "开始日期", "起始日期"), True, **_AS_DATE),
         Column("end_date", ("end", "end_date", "结束日期", "截止日期"), True, **_AS_DATE),
         Column("status", ("status", "状态"), parse=status_cell, problem="status"),
     ),
     Kind.OPINIONS: (
         Column("year", ("year", "年度", "考核年度", "年份"), True, parse=year_cell, problem="year"),
-        Column("commissioner_code", ("commissioner", "commissioner_code", "特派员编号", "特派员"), True),
+        Column("commissioner_code", ("commissioner", "commissioner_code", "特派员编号", "特派员"), True, **_AS_CODE),
         Column("kind", ("kind", "类别", "意见类别", "类型"), True, parse=choice_cell(OPINION_KINDS, None),
                problem="opinion_kind"),
-        Column("enterprise_code", ("enterprise", "enterprise_code", "企业编号", "派驻单位编号", "企业"),),
+        Column("enterprise_code", ("enterprise", "enterprise_code", "企业编号", "派驻单位编号", "企业"), **_AS_CODE),
         Column("text", ("text", "意见", "评价", "内容", "意见内容"), True, max_length=OPINION_MAX_CHARS),
     ),
 }
@@ -237,72 +245,48 @@ class Sheet:
     records: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    codes: set[str] = field(default_factory=set)  # every row's code, bad rows' too (see import_checks)
 
 
-def _norm(header: object) -> str:
+def norm_header(header: object) -> str:
     text = "" if header is None else str(header)
-    return re.sub(r"[\s\-]+", "_", text.replace("\ufeff", "").strip().lower())
+    return re.sub(r"[\s\-]+", "_", visible_text(text).lower())
 
 
-def kind_from_name(name: str) -> Kind | None:
-    """A kind from a file or sheet name: an exact alias first, then the longest alias it contains
-    at either end ('派驻单位' is enterprises, though it ends with the units alias '单位')."""
-    key = _norm(name)
-    aliases = sorted(((_norm(a), kind) for kind, names in KIND_ALIASES.items() for a in names),
-                     key=lambda pair: -len(pair[0]))
-    for alias, kind in aliases:
-        if key == alias:
-            return kind
-    for alias, kind in aliases:
-        if key.startswith(alias) or key.endswith(alias):
-            return kind
-    return None
-
-
-def _map_headers(kind: Kind, headers: list[object]) -> tuple[dict[int, str], list[str]]:
-    lookup = {_norm(alias): col.name for col in COLUMNS[kind] for alias in (col.name, *col.aliases)}
+def map_headers(kind: Kind, headers: list[object]) -> tuple[dict[int, str], list[str]]:
+    lookup = {norm_header(alias): col.name for col in COLUMNS[kind] for alias in (col.name, *col.aliases)}
     mapping: dict[int, str] = {}
     ignored: list[str] = []
     for index, header in enumerate(headers):
-        name = lookup.get(_norm(header))
+        name = lookup.get(norm_header(header))
         if name is not None and name not in mapping.values():
             mapping[index] = name
-        elif _norm(header):
+        elif norm_header(header):
             ignored.append(str(header))
     return mapping, ignored
 
 
-def kind_from_headers(headers: list[object]) -> Kind | None:
-    """The kind whose required columns are all present, preferring the one matching most columns."""
-    best: tuple[int, Kind] | None = None
-    for kind in KIND_ORDER:
-        mapping, _ = _map_headers(kind, headers)
-        found = set(mapping.values())
-        if all(col.name in found for col in COLUMNS[kind] if col.required):
-            score = len(found)
-            if best is None or score > best[0]:
-                best = (score, kind)
-    return best[1] if best else None
-
-
 def read_sheet(kind: Kind, label: str, rows: list[list[object]]) -> Sheet:
-    """Check a header row and data rows; good rows become records, bad ones problems."""
+    """Check a header row (the first that is not blank) and the data rows below it; good rows
+    become records, bad ones problems. A sheet without a header names every required column."""
     sheet = Sheet(kind=kind, label=label)
-    if not rows:
-        sheet.problems.append(Problem(None, "empty"))
-        return sheet
-    mapping, sheet.ignored_columns = _map_headers(kind, rows[0])
+    header_at = next((i for i, row in enumerate(rows) if not _blank(row)), None)
+    if header_at is None:
+        sheet.problems.append(Problem(None, "no_header"))
+    mapping, sheet.ignored_columns = map_headers(kind, rows[header_at] if header_at is not None else [])
     missing = [c.name for c in COLUMNS[kind] if c.required and c.name not in mapping.values()]
     for name in missing:
         sheet.problems.append(Problem(None, "missing_column", column=name))
     if missing:
         return sheet
     seen_keys: dict[tuple, int] = {}
-    for offset, raw in enumerate(rows[1:], start=2):
-        if all(text_cell(v) is None for v in raw):
+    for offset, raw in enumerate(rows[header_at + 1:], start=header_at + 2):
+        if _blank(raw):
             continue  # blank lines between blocks are common in hand-kept sheets
         values = {name: (raw[i] if i < len(raw) else None) for i, name in mapping.items()}
         record, problems = _check_row(kind, offset, values)
+        if record.get("code"):
+            sheet.codes.add(record["code"])  # defined by this file even when the row is bad
         if not problems:
             key = _natural_key(kind, record)
             if key in seen_keys:
@@ -315,6 +299,10 @@ def read_sheet(kind: Kind, label: str, rows: list[list[object]]) -> Sheet:
     if not sheet.records and not sheet.problems:
         sheet.problems.append(Problem(None, "empty"))
     return sheet
+
+
+def _blank(row: list[object]) -> bool:
+    return all(text_cell(v) is None for v in row)
 
 
 def _natural_key(kind: Kind, record: dict[str, Any]) -> tuple:

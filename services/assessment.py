@@ -9,6 +9,7 @@ from statistics import fmean
 from zoneinfo import ZoneInfo
 
 from domain.clock import Clock
+from domain.evidence import counts_as_disputed, counts_as_verified
 from domain.policy import Policy
 from domain.reports import periods
 from domain.scoring import Graded, YearInputs, grade_cohort, score
@@ -49,9 +50,10 @@ async def inputs_for_year(repos: Repos, policy: Policy, year: int, as_of: date) 
     for commissioner_id, agreed in by_commissioner.items():
         commissioner = agreed[0].commissioner
         rows = visits[commissioner_id]
-        disputed = sum(1 for r in rows if r[3] == "disputed")
-        # A visit counts as verified unless disputed, or flagged with no confirmation from the enterprise.
-        verified = sum(1 for r in rows if r[3] != "disputed" and (r[2] != "flagged" or r[3] == "confirmed"))
+        # An open dispute, or doubt the enterprise has not confirmed, keeps a visit from counting as
+        # verified; one a reviewer accepted is settled (domain.evidence).
+        disputed = sum(1 for r in rows if counts_as_disputed(r[3], bool(r[5])))
+        verified = sum(1 for r in rows if counts_as_verified(r[2], r[3], bool(r[5])))
         answered = sum(1 for r in rows if r[3] in ("confirmed", "disputed"))
         closed = answered + sum(1 for r in rows if r[3] == "unanswered")
         ratings = [r[4] for r in rows if r[4]]

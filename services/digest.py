@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
 
+from domain.evidence import counts_as_disputed
 from domain.policy import Policy
 from domain.progress import year_progress
 from domain.reports import relevant_periods
@@ -82,10 +83,10 @@ async def collect(repos: Repos, policy: Policy, t: Translator, since: date, unti
         figures = digest.county(visit.enterprise.county)
         figures.services += 1
         who = f"#{visit.id} {visit.visit_date:%m-%d} {visit.commissioner.name} → {visit.enterprise.name}"
-        if answer == "disputed":
+        if counts_as_disputed(answer, visit.reviewed_at is not None):
             digest.disputed.append(who)
             figures.disputed += 1
-        elif visit.evidence_status == "flagged":
+        elif visit.flagged:
             digest.flagged.append(who)
             figures.flagged += 1
     agreements = await repos.feedback.active_agreements(until)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from domain import feedback as feedback_rules
 from domain.policy import Policy
 from domain.scoring import top_grade_places
-from locales import Translator
+from locales import Translator, when
 from services import dossier_rows as rows_of
 from services import maps
 from services.assessment import Assessment
@@ -87,7 +87,7 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
     html = environment().get_template("dossier.html").render(
         t=t, lang=t.lang, css=stylesheet(), c=c, year=year, policy=policy, policy_title=policy.title(t.lang),
         articles=policy.dossier.basis(t.lang),
-        generated=rows_of.local_time(generated, zone), agreements=agreements, graded=graded,
+        generated=generated.astimezone(zone), agreements=agreements, graded=graded,
         grades=grades, grade_label=grades[graded.grade], reason=basis(t, policy, graded.reason),
         failures_heading=failures_heading(t, policy),
         cap=_cap(t, policy, assessment, graded), decision=assessment.decisions.get(code),
@@ -98,10 +98,10 @@ async def build(repos: Repos, policy: Policy, store: EvidenceStore, t: Translato
         comments=rows_of.comments(t, rows, answers, surveys),
         survey_labels={q.key: q.text(t.lang) for q in (policy.survey.questions if policy.survey else ())},
         reports=report_rows, report_texts=[r for r in report_rows if r.appendix],
-        outcomes=[{"achieved_on": o.achieved_on.isoformat(), "kind": outcome_kinds.get(o.kind, o.kind),
+        outcomes=[{"achieved_on": when.day(o.achieved_on, t.lang), "kind": outcome_kinds.get(o.kind, o.kind),
                    "enterprise": o.enterprise.name, "title": o.title} for o in outcomes],
         integrity=policy.dossier.integrity(t.lang), integrity_article=policy.dossier.integrity_article,
-        disqualifications=[{"on": rows_of.local_time(d.decided_at, zone)[:10], "reason": _reason_text(t, policy, d.reason),
+        disqualifications=[{"on": d.decided_at.astimezone(zone).date(), "reason": _reason_text(t, policy, d.reason),
                             "article": d.article} for d in disqualifications],
         signoff=policy.dossier.signoff, review=policy.review, sheet=rows_of.review_sheet(t, policy, reviews),
         county_opinion=next((o.text for o in opinions if o.kind == "county"), None),

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 from domain.evidence import Point, distance_m, location_source
 from domain.policy import Policy
 from domain.reports import periods
-from locales import Translator
+from locales import Translator, when
 from services.reports import period_label
 from storage.models import Report, Survey, Visit, VisitFeedback
 
-STATUS_CSS = {"verified": "ok", "noted": "note", "flagged": "flag"}
+STATUS_CSS = {"verified": "ok", "noted": "note", "flagged": "flag", "accepted": "note"}
 HIDDEN_FLAGS = ("no_exif",)  # a note for the commissioner, not a question for the panel
 SUMMARY_CHARS = 60  # a report's summary in the table; the whole text is in the appendix
 
@@ -29,7 +29,7 @@ class Photo:
     taken: str  # when the camera says it was taken, or that it does not say
     place: str
     visit_number: int
-    visit_line: str  # date · enterprise · kind
+    visit_line: tuple[str, ...]  # date, enterprise, kind: each kept whole on a line (no "项目申/报")
     status: str
     css: str
 
@@ -54,16 +54,19 @@ class VisitRow:
 
 def visit_rows(t: Translator, policy: Policy, thumbnails: Mapping[str, bytes], visits: list[Visit],
                answers: dict[int, VisitFeedback]) -> list[VisitRow]:
-    """Visits come in date order (ties by id); photos are numbered across all visits.
+    """Visits come in date order (ties by id); photos are numbered across all visits. Their dates
+    without the year ("10月15日"): a dossier covers one year, named in its title.
     `thumbnails`: the photos' thumbnails by SHA-256, read from the evidence store beforehand."""
     kinds = {k.key: k.text(t.lang) for k in policy.service_kinds}
     rows: list[VisitRow] = []
     figure = 0
     for number, v in enumerate(visits, start=1):
         answer = answers.get(v.id)
-        status, css = t(f"dossier.status_{v.evidence_status}"), STATUS_CSS.get(v.evidence_status, "")
+        # A reviewer's acceptance settles the doubt (domain.evidence.counts_as_flagged); the flags stay listed.
+        shown = "accepted" if v.evidence_status == "flagged" and not v.flagged else v.evidence_status
+        status, css = t(f"dossier.status_{shown}"), STATUS_CSS.get(shown, "")
         row = VisitRow(
-            number=number, id=v.id, date=v.visit_date.isoformat(), enterprise=v.enterprise.name,
+            number=number, id=v.id, date=when.day(v.visit_date, t.lang, year=False), enterprise=v.enterprise.name,
             kind=kinds.get(v.kind, v.kind), mode=t(f"visit.mode_{v.mode}"), summary=v.summary, status=status,
             css=css,
             flags=[t(f"visit.flag_{f['flag']}", **{k: val for k, val in f.items() if k != "flag"})
@@ -77,10 +80,10 @@ def visit_rows(t: Translator, policy: Policy, thumbnails: Mapping[str, bytes], v
             row.photos.append(Photo(
                 number=figure, src=_data_uri(thumbnails.get(vf.file.sha256, b"")),
                 label=t("dossier.photo_on_site" if v.mode == "on_site" else "dossier.photo_online"),
-                taken=t("dossier.photo_taken", at=vf.file.taken_at.replace("T", " ")[:16]) if vf.file.taken_at
+                taken=t("dossier.photo_taken", at=datetime.fromisoformat(vf.file.taken_at)) if vf.file.taken_at
                 else t("dossier.photo_no_time"),
                 place=_place(t, site, vf.file.exif_lat, vf.file.exif_lon), visit_number=number,
-                visit_line=f"{row.date} · {row.enterprise} · {row.kind}", status=status, css=css))
+                visit_line=(row.date, row.enterprise, row.kind), status=status, css=css))
         rows.append(row)
     return rows
 
@@ -180,19 +183,16 @@ def report_rows(t: Translator, policy: Policy, agreements: list, reports: list[R
             elif period.due < as_of:
                 state, css = t("dossier.missing"), "flag"
             else:
-                state, css = t("dossier.not_due", due=period.due.isoformat()), "muted"
+                state, css = t("dossier.not_due", due=period.due), "muted"
             text = report.text.strip() if report is not None else ""
             summary = text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS].rstrip() + "…"
             out.append(ReportRow(label=period_label(t, cycle, period), state=state,
                                  name=f"{cycle.en if t.lang == 'en' else cycle.zh} {period.key}",
-                                 span=f"{period.start.isoformat()} — {period.end.isoformat()}", css=css, summary=summary,
+                                 span=f"{when.day(period.start, t.lang)} — {when.day(period.end, t.lang)}", css=css,
+                                 summary=summary,
                                  text=text, appendix=bool(text),
-                                 submitted=submitted_on.isoformat() if submitted_on else None))
+                                 submitted=when.day(submitted_on, t.lang) if submitted_on else None))
     return out
-
-
-def local_time(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 @dataclass

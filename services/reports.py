@@ -65,7 +65,7 @@ async def draft_text(repos: Repos, policy: Policy, t: Translator, commissioner_i
         lines.append(t("report.draft_enterprise", enterprise=enterprise,
                        kinds=t("report.draft_join").join(f"{k} {n}" for k, n in counts.most_common())))
     lines.append(t("report.draft_evidence", verified=statuses["verified"], noted=statuses["noted"],
-                   flagged=statuses["flagged"]))
+                   flagged=sum(1 for v in visits if v.flagged)))
     answers = [await repos.feedback.by_visit(v.id) for v in visits]
     ratings = [a.rating for a in answers if a and a.rating]
     confirmed = sum(1 for a in answers if a and a.status == "confirmed")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -168,6 +169,9 @@ class S3Access:
     timeout_s: float = 30.0
 
 
+BUCKET_SEEN_S = 60.0
+
+
 class S3Blobs:
     """Objects under `prefix` in one bucket. A PUT that returned is durable (S3's guarantee), so
     staging is nothing: the bytes are kept in memory until their key is known."""
@@ -190,6 +194,7 @@ class S3Blobs:
             retry_config={"max_retries": 3, "backoff": {"init_backoff": timedelta(milliseconds=100)},
                           "retry_timeout": timeout})
         self.where = f"s3://{bucket}/{prefix}".rstrip("/")
+        self._bucket_seen = -BUCKET_SEEN_S  # when a listing last showed the bucket exists
 
     def stage(self, data: bytes) -> bytes:
         return data
@@ -214,7 +219,7 @@ class S3Blobs:
         try:
             return bytes(obstore.get(self._store, key).bytes())
         except FileNotFoundError:
-            return None
+            return self._missing()
 
     def size(self, key: str) -> int | None:
         import obstore
@@ -222,7 +227,19 @@ class S3Blobs:
         try:
             return obstore.head(self._store, key)["size"]
         except FileNotFoundError:
-            return None
+            return self._missing()
+
+    def _missing(self) -> None:
+        """S3 answers 404 for a missing object and for a missing bucket alike. A wrong bucket name
+        must not read as lost files (the sender would give up on their messages for good), so a
+        miss is believed once a listing shows the bucket is there (remembered for a minute);
+        otherwise the listing's error is raised."""
+        import obstore
+
+        if time.monotonic() - self._bucket_seen > BUCKET_SEEN_S:
+            next(iter(obstore.list(self._store, prefix=".readyz/", chunk_size=1)), None)
+            self._bucket_seen = time.monotonic()
+        return None
 
     def delete(self, key: str) -> None:
         import obstore

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from storage import sqlite_driver
+from storage.running_counts import CountingSession
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # How long a PostgreSQL statement waits for a row or table lock before it fails (and the update
@@ -96,7 +97,8 @@ def _sqlite_pragmas(dbapi_connection, _record, busy_ms: int = SQLITE_BUSY_TIMEOU
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions whose flushes keep the console's running counts (storage.running_counts)."""
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=CountingSession)
 
 
 class DatabaseUnreachable(Exception):

@@ -113,8 +113,12 @@ class EvidenceStore:
             raise
         sha256, staged = staging.result()
         facts = ImageFacts(sha256=sha256, size_bytes=len(data), **inspected)
-        self._call("write", lambda: self.blobs.place(staged, original_key(sha256, facts.ext)))
-        self._call("write", lambda: self.blobs.put(thumbnail_key(sha256), facts.thumbnail_jpeg))
+        # The original and the thumbnail at once: two round trips to a bucket overlap.
+        original = _IO_POOL.submit(self._call, "write", lambda: self.blobs.place(staged, original_key(sha256, facts.ext)))
+        try:
+            self._call("write", lambda: self.blobs.put(thumbnail_key(sha256), facts.thumbnail_jpeg))
+        finally:
+            original.result()
         return facts
 
     def _stage(self, data: bytes) -> tuple[str, object]:

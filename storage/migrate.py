@@ -8,6 +8,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
+
+from storage import running_counts
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 
@@ -20,8 +22,13 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Migrate, then make sure the running counts are this version's (filled after the migration
+    that made their table, or after an upgrade that changed what they count)."""
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+        if revision == "head":
+            await conn.run_sync(running_counts.ensure_current)
+
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:

@@ -2,6 +2,7 @@
 not done, --version, help for a bare `tepai`, and a quiet end when the reader stops early."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -65,5 +66,6 @@ def test_county_names_are_checked_against_the_policy(tmp_path):
 def test_invite_kind_in_chinese(imported_dir):  # noqa: F811
     made = _tepai(imported_dir, "invite", "科技特派员", "C001", TEPAI_BOT_USERNAME="tepai_test_bot")
     assert made.returncode == 0 and "t.me/tepai_test_bot?start=" in made.stdout, made.stderr
+    assert re.search(r"（至 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}）", made.stdout), made.stdout  # not 2026-12-17 13:05
     wrong = _tepai(imported_dir, "invite", "专家", "C001", TEPAI_BOT_USERNAME="tepai_test_bot")
     assert wrong.returncode == 2 and "commissioner（科技特派员）" in wrong.stderr

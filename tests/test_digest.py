@@ -134,7 +134,7 @@ async def test_monthly_pdf_is_a_monthly_report(seeded, preset) -> None:  # noqa:
     text = pdf_text(pdf)
     assert f"{policy.city_zh}科技特派员工作月报（2026年10月）" in text
     assert "周报" not in text and not EMOJI.findall(text)
-    assert "统计期间：2026-10-01 至 2026-10-31" in text
+    assert "统计期间：2026年10月1日 至 2026年10月31日" in text
     for header in ("县（区）", "服务次数", "有疑点", "企业异议", "逾期报告", "合计"):
         assert header in text
     pace_checked = policy.min_services_per_year is not None  # Jincheng's 24 a year; Yangquan sets none

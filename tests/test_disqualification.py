@@ -206,7 +206,7 @@ async def test_cli_disqualify(harness, world, database_url, monkeypatch, capsys,
     assert await asyncio.to_thread(main, ["disqualify", "C004", "--reason", "违法违规行为", "--note", "挪用经费"]) == 0
     out = capsys.readouterr().out
     assert "原因 违法违规行为" in out and "violation" not in out
-    assert "刘洋（C004）" in out and "2029-12-31" in out and "追回补贴：是" in out
+    assert "刘洋（C004）" in out and "2029年12月31日" in out and "追回补贴：是" in out
     c = await commissioner(world, "C004")
     assert (c.status, c.barred_until) == ("disqualified", date(2029, 12, 31))
     async with world[0]() as session:

@@ -19,10 +19,9 @@ from domain.records import (
     COLUMNS,
     Kind,
     Problem,
-    kind_from_headers,
-    kind_from_name,
     read_sheet,
 )
+from domain.sheet_kinds import kind_from_name, kinds_from_headers
 from domain.roles import Role
 from locales import LANGUAGES, catalogue
 
@@ -61,7 +60,7 @@ def test_hash_token_is_sha256_hex_and_never_the_token():
     assert hash_token(new_token()) != digest
 
 
-@pytest.mark.parametrize("payload", ["a", "A-z_09", "x" * 64, new_token(), "abc-DEF_123"])
+@pytest.mark.parametrize("payload", ["a", "A-z_09", "x" * 64, pytest.param(new_token(), id="new_token"), "abc-DEF_123"])
 def test_looks_like_token_accepts_deep_link_payloads(payload):
     assert looks_like_token(payload)
 
@@ -340,10 +339,10 @@ def test_read_sheet_enterprises_english_headers_parse_coordinates():
 
 
 def test_read_sheet_header_normalisation_bom_case_and_spaces():
-    rows = [["\ufeffCODE", "  Name ", "Contact Name", "contact-phone", "备注"], ["U01", "大学", "刘", "1", "x"]]
+    rows = [["\ufeffCODE", "  Name ", "Contact Name", "contact-phone", "备注"], ["U01", "大学", "刘", "0351-6010001", "x"]]
     sheet = read_sheet(Kind.UNITS, "units", rows)
     assert sheet.problems == []
-    assert sheet.records[0][1] == {"code": "U01", "name": "大学", "contact_name": "刘", "contact_phone": "1"}
+    assert sheet.records[0][1] == {"code": "U01", "name": "大学", "contact_name": "刘", "contact_phone": "0351-6010001"}
     assert sheet.ignored_columns == ["备注"]
 
 
@@ -509,7 +508,14 @@ def test_read_sheet_short_rows_fill_with_none():
     assert sheet.records[0][1]["contact_phone"] is None
 
 
-@pytest.mark.parametrize("rows", [[], [UNIT_ROWS_EN[0]], [UNIT_ROWS_EN[0], ["", "", "", ""]]])
+def test_read_sheet_without_a_header_names_the_required_columns():
+    for rows in ([], [["", None]], [[], []]):
+        sheet = read_sheet(Kind.UNITS, "units", rows)
+        assert sheet.problems == [Problem(None, "no_header"), Problem(None, "missing_column", "code"),
+                                  Problem(None, "missing_column", "name")]
+
+
+@pytest.mark.parametrize("rows", [[UNIT_ROWS_EN[0]], [UNIT_ROWS_EN[0], ["", "", "", ""]]])
 def test_read_sheet_empty(rows):
     sheet = read_sheet(Kind.UNITS, "units", rows)
     assert sheet.problems == [Problem(None, "empty")]
@@ -540,22 +546,22 @@ def test_kind_from_name_unknown(name):
 
 
 @pytest.mark.parametrize(
-    ("headers", "kind"),
-    [(["code", "name", "contact", "phone"], Kind.UNITS),
-     (["编号", "名称", "县区", "地址", "纬度", "经度", "联系人", "联系电话"], Kind.ENTERPRISES),
-     (["编号", "姓名", "派出单位", "职称", "学位", "专业领域", "电话", "县区"], Kind.COMMISSIONERS),
-     (["commissioner", "enterprise", "start", "end", "status"], Kind.AGREEMENTS),
-     (["特派员编号", "企业编号", "开始日期", "结束日期"], Kind.AGREEMENTS),
-     (["code", "name", "latitude", "longitude"], Kind.ENTERPRISES),
-     (["code", "name", "title", "degree"], Kind.COMMISSIONERS)],
+    ("headers", "kinds"),
+    [(["code", "name", "contact", "phone"], (Kind.UNITS, Kind.ENTERPRISES)),  # the name breaks the tie
+     (["编号", "名称", "县区", "地址", "纬度", "经度", "联系人", "联系电话"], (Kind.ENTERPRISES,)),
+     (["编号", "姓名", "派出单位", "职称", "学位", "专业领域", "电话", "县区"], (Kind.COMMISSIONERS, Kind.APPLICANTS)),
+     (["commissioner", "enterprise", "start", "end", "status"], (Kind.AGREEMENTS,)),
+     (["特派员编号", "企业编号", "开始日期", "结束日期"], (Kind.AGREEMENTS,)),
+     (["code", "name", "latitude", "longitude"], (Kind.ENTERPRISES,)),
+     (["code", "name", "title", "degree"], (Kind.COMMISSIONERS, Kind.APPLICANTS))],
 )
-def test_kind_from_headers(headers, kind):
-    assert kind_from_headers(headers) is kind
+def test_kinds_from_headers(headers, kinds):
+    assert kinds_from_headers(headers) == kinds
 
 
 @pytest.mark.parametrize("headers", [["foo", "bar"], ["code"], [], ["name", "phone"]])
-def test_kind_from_headers_unknown(headers):
-    assert kind_from_headers(headers) is None
+def test_kinds_from_headers_unknown(headers):
+    assert kinds_from_headers(headers) == ()
 
 
 # --------------------------------------------------------------------------- translation catalogues
@@ -614,7 +620,7 @@ def test_dynamic_key_families_exist():
     wanted += [f"agreement.status.{s}" for s in AGREEMENT_STATUSES]
     wanted += [f"importer.column.{c.name}" for cols in COLUMNS.values() for c in cols]
     wanted += [f"importer.{key}" for key in ("no_file", "too_big", "bad_type", "bad_encoding", "bad_xlsx",
-                                               "unknown_kind")]
+                                               "unknown_kind", "empty_file", "ambiguous_kind", "bad_xls")]
     from bot.commands import COMMANDS
 
     wanted += [f"commands.{c.name}" for c in COMMANDS]
@@ -622,11 +628,11 @@ def test_dynamic_key_families_exist():
 
 
 def test_every_problem_key_has_a_text():
-    from services.importer import REFERENCES
+    from services.import_checks import REFERENCES
 
     zh = catalogue("zh")
-    sources = (ROOT / "domain" / "records.py").read_text("utf-8") + (ROOT / "services" / "importer.py").read_text(
-        "utf-8")
+    sources = "".join((ROOT / name).read_text("utf-8") for name in (
+        "domain/records.py", "services/importer.py", "services/import_checks.py", "services/import_files.py"))
     keys = set(re.findall(r"""Problem\([^,()]+,\s*"(\w+)\"""", sources))
     keys |= {f"bad_{c.problem}" for cols in COLUMNS.values() for c in cols if c.problem}  # f"bad_{…}"
     keys |= {ref.problem for refs in REFERENCES.values() for ref in refs}  # unknown_<what was named>

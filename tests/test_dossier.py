@@ -13,7 +13,7 @@ import pytest
 from PIL import ImageFile
 from sqlalchemy import select
 
-from locales import Translator
+from locales import Translator, when
 from services.assessment import assess
 from services.dossier import build, stylesheet, to_pdf, write_dossier
 from storage.models import Commissioner, Outcome, Report
@@ -34,11 +34,12 @@ def pillow_flags_restored():  # noqa: ANN201
     ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
-async def dossier_of(seeded, policy, code: str, generated: datetime = GENERATED):  # noqa: ANN001, ANN201, F811
+async def dossier_of(seeded, policy, code: str, generated: datetime = GENERATED,  # noqa: ANN001, ANN201, F811
+                     lang: str = "zh"):
     async with seeded.sessionmaker() as session:
         repos = Repos(session)
         result = await assess(repos, policy, 2026, AS_OF)
-        return await build(repos, policy, seeded.store, Translator("zh"), result, code, generated)
+        return await build(repos, policy, seeded.store, Translator(lang), result, code, generated)
 
 
 async def visits_of(seeded, code: str) -> list:  # noqa: ANN001, F811
@@ -65,10 +66,10 @@ async def test_dossier_html(seeded, policy) -> None:  # noqa: ANN001, F811
     assert visits and f"服务记录（{len(visits)} 次）" in html
     assert {v.enterprise.name for v in visits} <= {"阳泉华鑫耐火材料有限公司", "阳泉恒通智能装备有限公司"}
     # Numbered 1..N by date, the stored id small beside the number.
-    rows = re.findall(r'<tr><td class="no">(\d+)<br><span class="small">#(\d+)</span></td><td class="nowrap">([\d-]+)</td>'
+    rows = re.findall(r'<tr><td class="no">(\d+)<br><span class="small">#(\d+)</span></td><td class="nowrap">([^<]+)</td>'
                       r'\s*<td><span class="nowrap">([^<]+)</span>', html)
     assert [(int(n), int(i), d, e) for n, i, d, e in rows] == [
-        (n, v.id, v.visit_date.isoformat(), v.enterprise.name) for n, v in enumerate(visits, start=1)]
+        (n, v.id, when.day(v.visit_date, "zh", year=False), v.enterprise.name) for n, v in enumerate(visits, start=1)]
     assert [v.id for v in visits] != sorted(v.id for v in visits)  # the seeded ids are not in date order
     # Charts: monthly bars and the map, as inline SVG.
     assert html.count("<svg") == 2
@@ -105,8 +106,9 @@ async def test_pdf_and_files(seeded, policy, tmp_path: Path) -> None:  # noqa: A
     # Labels, names and dates are never broken across lines inside a table cell ("技术指/导").
     visits = await visits_of(seeded, "C002")
     kinds = {k.key: k.zh for k in policy.service_kinds}
-    words = {kinds[v.kind] for v in visits} | {v.enterprise.name for v in visits} | {v.visit_date.isoformat()
+    words = {kinds[v.kind] for v in visits} | {v.enterprise.name for v in visits} | {when.day(v.visit_date, "zh", year=False)
                                                                                      for v in visits}
+    words.add(when.day(GENERATED.astimezone(ZONE).date(), "zh"))  # the subtitle's 生成于 … (it broke at 12/月)
     assert all(word in text for word in words)
     broken = [w for w in words for k in range(1, len(w)) if f"{w[:k]}\n{w[k:]}" in text]
     assert broken == []
@@ -139,7 +141,20 @@ async def test_to_pdf_of_a_small_page() -> None:
 async def test_generated_time_is_shown_in_local_time(imported, policy) -> None:  # noqa: ANN001, F811
     # handlers/assessment.py and bot/commands_year.py both pass clock.now(), which is UTC.
     html = (await dossier_of(imported, policy, "C003", GENERATED)).html
-    assert "生成于 2026-11-20 10:00" in html
+    assert "生成于 2026年11月20日 10:00" in html
+
+
+ISO_DATE_OR_TIME = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{2}:\d{2}:\d{2}\b")
+
+
+@pytest.mark.parametrize(("lang", "readable"), [("zh", r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}"),
+                                                ("en", r"\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}")])
+async def test_dates_and_times_are_written_as_people_read_them(seeded, policy, lang, readable) -> None:  # noqa: ANN001, F811
+    """Agreements, visits, reports, outcomes, photo times and the generated line: no ISO date anywhere."""
+    html = (await dossier_of(seeded, policy, "C001", lang=lang)).html
+    text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", html, flags=re.S)
+    assert ISO_DATE_OR_TIME.findall(text) == []
+    assert len(re.findall(readable, text)) >= 2  # generated, and each photo's time
 
 
 async def test_report_lateness_is_counted_in_local_days(seeded, policy) -> None:  # noqa: ANN001, F811
@@ -153,10 +168,10 @@ async def test_report_lateness_is_counted_in_local_days(seeded, policy) -> None:
         await session.commit()
     html = (await dossier_of(seeded, policy, "C001")).html
     row = re.search(r'<tr><td><span class="nowrap">季度工作进展 2026-Q2</span><br><span class="small nowrap">'
-                    r'2026-04-01 — 2026-06-30</span></td><td class="nowrap">([^<]*)</td><td class="flag nowrap">([^<]*)</td>',
+                    r'2026年4月1日 — 2026年6月30日</span></td><td class="nowrap">([^<]*)</td><td class="flag nowrap">([^<]*)</td>',
                     html)
     assert row is not None
-    assert row.groups() == ("2026-07-11", "逾期 1 天")
+    assert row.groups() == ("2026年7月11日", "逾期 1 天")
 
 
 TRUNCATED_AFTER_PDF = """

@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import update
 
+from locales import when
 from storage.models import Commissioner, Report, Visit, VisitFeedback
 from storage.repositories import Repos
 from testkit.years import imported, seeded  # noqa: F401
@@ -25,7 +26,7 @@ async def test_each_visit_shows_its_description_and_dispute_reason(seeded, polic
     for v in visits:
         assert f'<td class="summary">{v.summary}</td>' in html
     assert "异议理由：那天专家只打了个电话，没有到厂。" in html
-    assert f"第 3 次服务（{disputed.visit_date.isoformat()}，{disputed.enterprise.name}）：那天专家只打了个电话" in html
+    assert f"第 3 次服务（{when.day(disputed.visit_date, 'zh', year=False)}，{disputed.enterprise.name}）：那天专家只打了个电话" in html
 
 
 async def test_each_on_site_visit_says_how_its_location_was_sent(seeded, policy) -> None:  # noqa: ANN001, F811
@@ -98,10 +99,11 @@ async def test_photos_appendix_labels_on_site_photos_and_online_screenshots(seed
     html = (await dossier_of(seeded, policy, "C001")).html
     assert "<th>照片</th>" in html and "<th>现场照片</th>" not in html
     appendix = html[html.index("附录一　服务照片"):html.index("附录二　报告全文")]
-    captions = re.findall(r"<figcaption><b>图 (\d+) ([^<]+)</b> · 第 (\d+) 次服务 [^<]+<br>([^<]+)<br>", appendix)
+    captions = re.findall(r"<figcaption><b>图 (\d+) ([^<]+)</b> · 第 (\d+) 次服务 (?:<span[^>]*>[^<]+</span>(?: · )?)+<br>"
+                          r"([^<]+)<br>", appendix)
     assert [int(c[0]) for c in captions] == list(range(1, len(visits) + 1))
     assert captions[0][1] == "线上截图" and captions[1][1] == "现场照片"
-    assert all(c[3].startswith("拍摄于 2026-") for c in captions)  # the seeded photos keep their EXIF time
+    assert all(re.match(r"拍摄于 2026年\d+月\d+日 \d\d:\d\d", c[3]) for c in captions)  # their EXIF time
     # Four to a page.
     assert appendix.count('<div class="photo-page">') == -(-len(visits) // 4)
 

@@ -360,13 +360,20 @@ async def test_an_unreachable_bucket_is_unavailable_and_counted(moto_s3):
     assert "s3://tepai/ev" in store.where
 
 
-async def test_a_missing_bucket_fails_the_check(moto_s3):
+async def test_a_missing_bucket_fails_the_check_and_reads_as_unavailable_not_as_missing_files(moto_s3):
     from storage.blobs import S3Blobs
 
-    store = EvidenceStore(S3Blobs("no-such-bucket", "ev", moto_s3.access))
+    failures = []
+    store = EvidenceStore(S3Blobs("no-such-bucket", "ev", moto_s3.access), on_error=failures.append)
     with pytest.raises(EvidenceUnavailable) as info:
         await store.check()
     assert "no-such-bucket" in str(info.value)
+    # Both answer 404; a lost file would fail an outbox message for good, an unreachable store is retried.
+    with pytest.raises(EvidenceUnavailable):
+        await store.read_original("0" * 64, "pdf")
+    with pytest.raises(EvidenceUnavailable):
+        await store.has_original("0" * 64, "pdf")
+    assert failures == ["write", "read", "read"]
 
 
 # --------------------------------------------------------------------------- EvidenceStore: documents

@@ -41,9 +41,10 @@ async def test_bad_opinion_rows_store_nothing(repos, clock, tmp_path) -> None:  
     report = await import_bad(repos, clock, path)
     assert problems(report) == sorted([
         (3, "bad_year", "year"), (4, "bad_opinion_kind", "kind"), (5, "missing_value", "enterprise_code"),
-        (8, "too_long", "text")], key=repr)
+        (6, "unknown_commissioner", "commissioner_code"), (7, "unknown_enterprise", "enterprise_code"),
+        (8, "too_long", "text")], key=repr)  # cells and references in one pass
     assert await repos.session.scalar(select(func.count()).select_from(Opinion)) == 0
-    # Once the cells are right, the references are checked too.
+    # With the cells right, the references alone.
     path = write_csv(tmp_path / "opinions.csv", "年度,特派员编号,类别,企业编号,意见\n"
                                                  "2026,C999,县区意见,,很好\n"
                                                  "2026,C001,派驻单位评价,E404,很好\n")

@@ -15,10 +15,9 @@ from domain.records import (
     NEED_URGENCIES,
     Kind,
     Problem,
-    kind_from_headers,
-    kind_from_name,
     read_sheet,
 )
+from domain.sheet_kinds import kind_from_name, kinds_from_headers
 from services.demo import write_workbook
 from services.importer import import_file
 from storage.models import Commissioner, Enterprise, Need
@@ -64,11 +63,11 @@ def test_kind_from_name_new_kinds(name, kind):
     assert kind_from_name(name) is kind
 
 
-def test_kind_from_headers_needs_and_people_stay_commissioners():
-    assert kind_from_headers(NEED_HEADER) is Kind.NEEDS
-    assert kind_from_headers(["code", "enterprise", "field", "description"]) is Kind.NEEDS
+def test_kind_from_headers_needs_and_people_tie():
+    assert kinds_from_headers(NEED_HEADER) == (Kind.NEEDS,)
+    assert kinds_from_headers(["code", "enterprise", "field", "description"]) == (Kind.NEEDS,)
     # Applicants have the commissioners' columns: only the name or --kind tells them apart.
-    assert kind_from_headers(PERSON_HEADER) is Kind.COMMISSIONERS
+    assert kinds_from_headers(PERSON_HEADER) == (Kind.COMMISSIONERS, Kind.APPLICANTS)
 
 
 def test_read_sheet_need_with_chinese_headers():
@@ -171,8 +170,8 @@ async def test_bad_need_rows_are_reported_and_nothing_is_stored(repos, clock, tm
             "N003,E003,设施农业,温室夜间温度低,马上\n"
             "N004,E004,中药材,连翘加工粗放,低\n")
     report = await import_bad(repos, clock, write_csv(tmp_path / "needs.csv", text))
-    # A bad cell is found while reading; unknown enterprises only once every row reads well.
-    assert problems(report) == [(4, "bad_urgency", "urgency")]
+    # Bad cells and unknown enterprises in one pass, row by row.
+    assert [(p.row, p.key) for _, p in report.problems] == [(3, "unknown_enterprise"), (4, "bad_urgency")]
     assert await repos.people.count(Need) == 0
 
     text = text.replace(",马上\n", ",高\n")

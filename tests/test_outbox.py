@@ -92,6 +92,7 @@ async def test_crash_mid_fan_out_then_restart_sends_each_once(sessionmaker, cloc
 async def test_retry_after_is_honoured_and_nothing_is_lost(sessionmaker, clock, api) -> None:
     server, bot = api
     server.per_second = 40  # Telegram's limit here; the sender is configured too fast
+    server.busy_calls = {3}  # a 429 even when a loaded machine sends slower than the limit
     users = await make_users(sessionmaker, clock, 100)
     await queue_all(sessionmaker, clock, users)
     sender = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=200, per_chat_interval=0)

@@ -7,9 +7,9 @@ from aiohttp import web
 
 from web.context import CONSOLE, Console
 from web.middleware import security_headers, unit_of_work
-from web.pages import commissioners, lists, overview, review, signin, visits
+from web.pages import commissioners, enterprises, lists, overview, review, signin, visits
 
-PAGE_MODULES = (signin, overview, commissioners, visits, review, lists)
+PAGE_MODULES = (signin, overview, commissioners, enterprises, visits, review, lists)
 
 
 def create_app(console: Console) -> web.Application:

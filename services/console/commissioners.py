@@ -52,9 +52,10 @@ async def proposed_grades(cache: VersionedCache, repos: Repos, policy: Policy, y
     return await cache.get(repos, ("proposed", year, today), ranked)
 
 
-async def filter_choices(repos: Repos, scope: Scope) -> tuple[list[str], list[tuple[str, str]]]:
-    """Counties (in scope) and dispatching units (code, name) to filter by."""
-    counties = await repos.people.counties()
+async def filter_choices(repos: Repos, policy: Policy, scope: Scope) -> tuple[list[str], list[tuple[str, str]]]:
+    """Counties (in scope) and dispatching units (code, name) to filter by. The counties are the
+    policy's list (imports and invites are checked against it), not a scan of every person."""
+    counties = list(policy.counties) or await repos.people.counties()
     if scope.counties is not None:
         counties = [c for c in counties if c in scope.counties]
     units = [(u.code, u.name) for u in await repos.session.scalars(select(DispatchingUnit).order_by(DispatchingUnit.code))]
@@ -82,7 +83,7 @@ class Profile:
             "sites": [{"lat": e.latitude, "lon": e.longitude, "name": e.name, "county": e.county or ""}
                       for e in sites.values() if e.latitude is not None],
             "points": [{"lat": v.latitude, "lon": v.longitude, "id": v.id, "date": v.visit_date.isoformat(),
-                        "flagged": v.evidence_status == "flagged"}
+                        "flagged": v.flagged}
                        for v, _ in self.visits if v.latitude is not None and v.voided_at is None],
         }
 

@@ -15,7 +15,7 @@ from storage.models import AuditEntry, Visit, VisitFeedback
 from storage.repositories import Repos
 from storage.repositories.console import VisitFilter
 
-__all__ = ["VisitError", "VisitView", "visit_view", "photo_file", "visit_page", "decide", "VisitFilter"]
+__all__ = ["VisitError", "VisitView", "informative_flags", "visit_view", "photo_file", "visit_page", "decide", "VisitFilter"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,12 @@ class VisitView:
         return v.voided_at is None and v.reviewed_at is None and (v.evidence_status == "flagged" or disputed)
 
 
+def informative_flags(policy: Policy) -> frozenset[str]:
+    """The flags that inform without casting doubt under this policy (a dropped pin among them
+    where the policy takes it as evidence): the lists show every other flag as a suspicion."""
+    return frozenset(str(f) for f in notes(policy.visit.pin_is_evidence))
+
+
 async def visit_view(repos: Repos, policy: Policy, scope: Scope, visit_id: int) -> VisitView | None:
     found = await repos.console.visit(scope.counties, visit_id)
     if found is None:
@@ -47,7 +53,7 @@ async def visit_view(repos: Repos, policy: Policy, scope: Scope, visit_id: int) 
     visit, answer = found
     earlier_ids = {f["visit"] for f in visit.flags if f.get("flag") == Flag.REUSED and "visit" in f}
     earlier = await repos.console.visits_by_ids(scope.counties, earlier_ids)
-    informative = notes(policy.visit.pin_is_evidence)  # a dropped pin: noted or suspicious, by policy
+    informative = informative_flags(policy)  # a dropped pin: noted or suspicious, by policy
     flags = [FlagView(f["flag"], {k: v for k, v in f.items() if k != "flag"}, f["flag"] not in informative,
                       earlier.get(f.get("visit")) if f["flag"] == Flag.REUSED else None) for f in visit.flags]
     return VisitView(visit, answer, flags, await repos.console.history("visit", visit.id))

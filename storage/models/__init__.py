@@ -19,6 +19,7 @@ from storage.models.system import (
     FsmRecord,
     OutboxMessage,
     ProcessedUpdate,
+    RunningCount,
     SchedulerLease,
 )
 from storage.models.visits import StoredFile, Survey, Visit, VisitFeedback, VisitFile
@@ -27,6 +28,6 @@ from storage.models.web import WebLink, WebSession
 __all__ = [
     "NAMING", "Base", "Agreement", "AuditEntry", "ChangeRequest", "Commissioner", "Disqualification", "ExpertReview", "Need",
     "Objection", "Pairing", "DispatchingUnit", "Enterprise", "FsmRecord",
-    "GradeDecision", "Invite", "Opinion", "Outcome", "OutboxMessage", "ProcessedUpdate", "Report", "RoleGrant",
+    "GradeDecision", "Invite", "Opinion", "Outcome", "OutboxMessage", "ProcessedUpdate", "Report", "RoleGrant", "RunningCount",
     "SchedulerLease", "StoredFile", "Survey", "User", "Visit", "VisitFeedback", "VisitFile", "WebLink", "WebSession",
 ]

@@ -61,7 +61,7 @@ class Commissioner(Base):
     degree: Mapped[str | None] = mapped_column(String(64))  # 学位
     expertise: Mapped[str | None] = mapped_column(Text)  # 专业领域
     phone: Mapped[str | None] = mapped_column(String(64))
-    county: Mapped[str | None] = mapped_column(String(128))
+    county: Mapped[str | None] = mapped_column(String(128), index=True)
     keywords: Mapped[str | None] = mapped_column(Text)  # 擅长方向, besides the fields in `expertise`
     capacity: Mapped[int | None] = mapped_column(Integer)  # enterprises they can serve; None: the policy's
     # "applicant" (imported candidate, not yet selected), "active", "disqualified" (取消资格)
@@ -83,7 +83,7 @@ class Enterprise(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(256))
-    county: Mapped[str | None] = mapped_column(String(128))
+    county: Mapped[str | None] = mapped_column(String(128), index=True)
     address: Mapped[str | None] = mapped_column(String(512))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)

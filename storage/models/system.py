@@ -89,3 +89,20 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime]
+
+
+class RunningCount(Base):
+    """One running count behind the console's figures (storage/running_counts.py keeps them equal
+    to a recount, in the transaction that changes what they count). `figure` says what is
+    counted, `year` its year (0: none), `county` and `county2` whose it is (a visit: the
+    enterprise's county and the commissioner's; '' for none), `key` the figure's own part (a
+    month, a span of dates, a report period)."""
+
+    __tablename__ = "running_counts"
+
+    figure: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county: Mapped[str] = mapped_column(String(128), primary_key=True)
+    county2: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

@@ -14,9 +14,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from domain.evidence import Status, counts_as_flagged
 from storage.models.base import Base
 
 if TYPE_CHECKING:  # relationships resolve by class name at run time
@@ -50,7 +53,9 @@ class Visit(Base):
     """A service visit (一次服务), on site or online, with its evidence and flags."""
 
     __tablename__ = "visits"
-    __table_args__ = (Index("ix_visits_commissioner_date", "commissioner_id", "visit_date"),)
+    # By date (newest first) for the console's lists: a page is read off the index, not sorted.
+    __table_args__ = (Index("ix_visits_commissioner_date", "commissioner_id", "visit_date"),
+                      Index("ix_visits_date_id", "visit_date", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The conversation's draft id: confirming the same draft twice stores one visit.
@@ -86,6 +91,17 @@ class Visit(Base):
     files: Mapped[list[VisitFile]] = relationship(
         back_populates="visit", lazy="selectin", order_by="VisitFile.position"
     )
+
+    @hybrid_property
+    def flagged(self) -> bool:
+        """Still in doubt (`domain.evidence.counts_as_flagged`): flagged and not accepted by a reviewer.
+        In SQL the same condition, so lists, counts and figures agree."""
+        return counts_as_flagged(self.evidence_status, self.reviewed_at is not None)
+
+    @flagged.inplace.expression
+    @classmethod
+    def _flagged_expression(cls):  # noqa: ANN206 - a SQL condition
+        return and_(cls.evidence_status == Status.FLAGGED.value, cls.reviewed_at.is_(None))
 
 
 class VisitFile(Base):

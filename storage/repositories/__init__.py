@@ -8,6 +8,7 @@ from storage.repositories.assessment import AssessmentRepo
 from storage.repositories.audit import AuditRepo
 from storage.repositories.changes import ChangeRepo
 from storage.repositories.console import ConsoleRepo
+from storage.repositories.console_firms import ConsoleFirmRepo
 from storage.repositories.console_lists import ConsoleListRepo
 from storage.repositories.console_people import ConsolePeopleRepo
 from storage.repositories.feedback import FeedbackRepo
@@ -45,6 +46,7 @@ class Repos:
         self.console = ConsoleRepo(session)
         self.console_people = ConsolePeopleRepo(session)
         self.console_lists = ConsoleListRepo(session)
+        self.console_firms = ConsoleFirmRepo(session)
 
     def durable(self) -> None:
         """This unit of work must survive power loss once committed (storage.db.durable)."""
@@ -57,6 +59,6 @@ class Repos:
         await self.session.rollback()
 
 
-__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "ConsoleRepo", "ConsoleListRepo", "ConsolePeopleRepo",
+__all__ = ["Repos", "AssessmentRepo", "AuditRepo", "ChangeRepo", "ConsoleRepo", "ConsoleFirmRepo", "ConsoleListRepo", "ConsolePeopleRepo",
            "FeedbackRepo", "InviteRepo", "LeaseRepo", "OutboxRepo", "PeopleRepo", "ReportRepo", "SelectionRepo", "UpdateRepo",
            "UserRepo", "VisitRepo", "WebRepo"]

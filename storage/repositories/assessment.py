@@ -31,9 +31,9 @@ class AssessmentRepo:
         return list((await self.session.scalars(stmt)).all())
 
     async def visit_rows(self, start: date, end: date) -> list[tuple]:
-        """(commissioner, enterprise, evidence status, answer, rating) per live visit."""
+        """(commissioner, enterprise, evidence status, answer, rating, accepted by a reviewer) per live visit."""
         stmt = (select(Visit.commissioner_id, Visit.enterprise_id, Visit.evidence_status, VisitFeedback.status,
-                       VisitFeedback.rating)
+                       VisitFeedback.rating, Visit.reviewed_at.is_not(None))
                 .outerjoin(VisitFeedback, VisitFeedback.visit_id == Visit.id)
                 .where(Visit.voided_at.is_(None), Visit.visit_date >= start, Visit.visit_date <= end))
         return [tuple(r) for r in await self.session.execute(stmt)]

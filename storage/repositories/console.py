@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, distinct, exists, extract, func, or_, select
+from sqlalchemy import Select, and_, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -17,6 +17,7 @@ from storage.models import (
     Commissioner,
     Enterprise,
     Report,
+    RunningCount,
     Visit,
     VisitFeedback,
 )
@@ -31,22 +32,16 @@ class VisitFilter:
     year: int | None = None
     month: int | None = None
     county: str | None = None  # the enterprise's county
-    status: str | None = None  # evidence status: verified, noted, flagged
+    status: str | None = None  # evidence status: verified, noted, flagged (not accepted), or accepted
     answer: str | None = None  # the enterprise's answer: pending, confirmed, disputed, unanswered
     commissioner_id: int | None = None
     commissioner_code: str | None = None
+    enterprise_id: int | None = None
+    enterprise_code: str | None = None
     # The review queue (neither voided nor accepted): "all" flagged or disputed, "flagged" (not
     # disputed) or "disputed"; None: not the queue.
     review: str | None = None
     live: bool = True  # voided visits left out
-
-
-def _overlaps(start: date, end: date):  # noqa: ANN202 - a SQL condition
-    return and_(Agreement.start_date <= end, Agreement.end_date >= start)
-
-
-def _commissioner_scope(counties: Counties):  # noqa: ANN202
-    return Commissioner.county.in_(list(counties)) if counties is not None else True
 
 
 def visit_scope(counties: Counties):  # noqa: ANN202
@@ -71,72 +66,19 @@ class ConsoleRepo:
         self.session = session
 
     # --- the overview's figures -------------------------------------------------------------
-    async def cohort(self, counties: Counties, start: date, end: date) -> tuple[int, int]:
-        """Commissioners and enterprises with an agreement in the period."""
-        stmt = (select(func.count(distinct(Agreement.commissioner_id)), func.count(distinct(Agreement.enterprise_id)))
-                .join(Commissioner, Commissioner.id == Agreement.commissioner_id)
-                .where(_overlaps(start, end), _commissioner_scope(counties)))
-        people, firms = (await self.session.execute(stmt)).one()
-        return int(people), int(firms)
-
-    async def agreements_in_force(self, counties: Counties, on: date, ending_by: date) -> tuple[int, int]:
-        """Active agreements on a day, and how many of them end by `ending_by`."""
-        stmt = (select(func.count(Agreement.id), func.count(Agreement.id).filter(Agreement.end_date <= ending_by))
-                .join(Commissioner, Commissioner.id == Agreement.commissioner_id)
-                .where(Agreement.status == "active", Agreement.start_date <= on, Agreement.end_date >= on,
-                       _commissioner_scope(counties)))
-        in_force, ending = (await self.session.execute(stmt)).one()
-        return int(in_force), int(ending)
-
-    async def visits_by_month_and_county(self, counties: Counties, year: int) -> list[tuple[int, str | None, int]]:
-        """(month, enterprise's county, live visits). Grouped by the day as stored (no date function
-        on every row), then summed by month here: at most 366 x counties rows come back."""
-        stmt = _scoped_visits(select(Visit.visit_date, VisitEnterprise.county, func.count(Visit.id)), counties).where(
-            Visit.voided_at.is_(None), Visit.visit_date >= date(year, 1, 1), Visit.visit_date <= date(year, 12, 31),
-        ).group_by(Visit.visit_date, VisitEnterprise.county)
-        sums: dict[tuple[int, str | None], int] = {}
-        for day, county, n in await self.session.execute(stmt):
-            sums[(day.month, county)] = sums.get((day.month, county), 0) + int(n)
-        return [(month, county, n) for (month, county), n in sums.items()]
-
-    async def review_counts(self, counties: Counties, year: int) -> tuple[int, int, int]:
-        """Open flagged visits, open disputes, prompts still waiting for the enterprise. Three
-        statements, each led by an index on a status (a few per cent of the year's visits)
-        rather than one pass over them all."""
-        in_year = (Visit.visit_date >= date(year, 1, 1), Visit.visit_date <= date(year, 12, 31),
-                   Visit.voided_at.is_(None))
-        open_ = (*in_year, Visit.reviewed_at.is_(None))
-        flagged = _scoped_visits(select(func.count(Visit.id)), counties, lean=True).outerjoin(
-            VisitFeedback, VisitFeedback.visit_id == Visit.id).where(
-            Visit.evidence_status == "flagged", *open_,
-            or_(VisitFeedback.status.is_(None), VisitFeedback.status != "disputed"))
-        disputes = _scoped_visits(select(func.count(Visit.id)), counties, lean=True).join(
-            VisitFeedback, VisitFeedback.visit_id == Visit.id).where(VisitFeedback.status == "disputed", *open_)
-        pending = _scoped_visits(select(func.count(Visit.id)), counties, lean=True).join(
-            VisitFeedback, VisitFeedback.visit_id == Visit.id).where(VisitFeedback.status == "pending", *in_year)
-        return tuple([int(await self.session.scalar(stmt) or 0) for stmt in (flagged, disputes, pending)])
-
-    async def behind_pace(self, counties: Counties, year: int, today: date, expected: int) -> int:
-        """Commissioners with an agreement in force and fewer live visits this year than expected."""
-        done = (select(func.count(Visit.id)).where(
-            Visit.commissioner_id == Commissioner.id, Visit.voided_at.is_(None),
-            Visit.visit_date >= date(year, 1, 1), Visit.visit_date <= today).correlate(Commissioner).scalar_subquery())
-        in_force = exists().where(Agreement.commissioner_id == Commissioner.id, Agreement.status == "active",
-                                  Agreement.start_date <= today, Agreement.end_date >= today)
-        stmt = select(func.count(Commissioner.id)).where(in_force, _commissioner_scope(counties), done < expected)
-        return int(await self.session.scalar(stmt) or 0)
-
-    async def reports_owed(self, counties: Counties, start: date, end: date, cycle: str,
-                           period: str) -> tuple[int, int, int]:
-        """For one period: commissioners whose agreements cover it, reports in, of which late."""
-        covered = (select(Agreement.commissioner_id.label("cid")).distinct()
-                   .join(Commissioner, Commissioner.id == Agreement.commissioner_id)
-                   .where(_overlaps(start, end), _commissioner_scope(counties)).subquery())
-        stmt = (select(func.count(covered.c.cid), func.count(Report.id), func.count(Report.id).filter(Report.late))
-                .select_from(covered).outerjoin(Report, and_(Report.commissioner_id == covered.c.cid,
-                                                             Report.cycle == cycle, Report.period == period)))
-        owed, submitted, late = (await self.session.execute(stmt)).one()
-        return int(owed), int(submitted), int(late)
+    async def running_counts(self, counties: Counties, year: int, this_year: int) -> list[tuple[str, str, str, int]]:
+        """(figure, county, key, n) of the running counts (storage.running_counts) for a year's
+        overview, summed over the second county: a few hundred rows whatever the data's size. A
+        county admin's are those where either county is theirs (a visit: its enterprise's or its
+        commissioner's)."""
+        scope = (True if counties is None else
+                 or_(RunningCount.county.in_(list(counties)), RunningCount.county2.in_(list(counties))))
+        wanted = or_(and_(RunningCount.figure == "visits", RunningCount.year == year),
+                     and_(RunningCount.figure == "pace", RunningCount.year == this_year),
+                     RunningCount.figure.in_(("cohort", "firms", "agreements", "reports")))
+        stmt = (select(RunningCount.figure, RunningCount.county, RunningCount.key, func.sum(RunningCount.n))
+                .where(wanted, scope).group_by(RunningCount.figure, RunningCount.county, RunningCount.key))
+        return [(f, c, k, int(n)) for f, c, k, n in await self.session.execute(stmt)]
 
     # --- visit lists --------------------------------------------------------------------------
     def _visit_conditions(self, f: VisitFilter) -> list:
@@ -145,11 +87,18 @@ class ConsoleRepo:
             out.append(Visit.voided_at.is_(None))
         if f.year is not None:
             out += [Visit.visit_date >= date(f.year, 1, 1), Visit.visit_date <= date(f.year, 12, 31)]
-        if f.month is not None:
+        if f.month is not None and f.year is not None:  # a range the date index can serve
+            last = (date(f.year + f.month // 12, f.month % 12 + 1, 1) - timedelta(days=1))
+            out += [Visit.visit_date >= date(f.year, f.month, 1), Visit.visit_date <= last]
+        elif f.month is not None:
             out.append(extract("month", Visit.visit_date) == f.month)
         if f.county is not None:
             out.append(VisitEnterprise.county == f.county)
-        if f.status is not None:
+        if f.status == "flagged":  # still in doubt: an accepted visit is not (domain.evidence.counts_as_flagged)
+            out.append(Visit.flagged)
+        elif f.status == "accepted":
+            out.append(Visit.reviewed_at.is_not(None))
+        elif f.status is not None:
             out.append(Visit.evidence_status == f.status)
         if f.answer is not None:
             out.append(VisitFeedback.status == f.answer)
@@ -157,15 +106,19 @@ class ConsoleRepo:
             out.append(Visit.commissioner_id == f.commissioner_id)
         if f.commissioner_code is not None:
             out.append(VisitCommissioner.code == f.commissioner_code)
+        if f.enterprise_id is not None:
+            out.append(Visit.enterprise_id == f.enterprise_id)
+        if f.enterprise_code is not None:
+            out.append(VisitEnterprise.code == f.enterprise_code)
         if f.review is not None:
             out += [Visit.reviewed_at.is_(None), Visit.voided_at.is_(None)]
             disputed = VisitFeedback.status == "disputed"
             if f.review == "flagged":
-                out += [Visit.evidence_status == "flagged", or_(VisitFeedback.status.is_(None), ~disputed)]
+                out += [Visit.flagged, or_(VisitFeedback.status.is_(None), ~disputed)]
             elif f.review == "disputed":
                 out.append(disputed)
             else:
-                out.append(or_(Visit.evidence_status == "flagged", disputed))
+                out.append(or_(Visit.flagged, disputed))
         return out
 
     async def visits(self, counties: Counties, f: VisitFilter, offset: int, limit: int,
@@ -175,10 +128,29 @@ class ConsoleRepo:
             VisitFeedback, VisitFeedback.visit_id == Visit.id).where(*self._visit_conditions(f))
         order = (Visit.visit_date.asc(), Visit.id.asc()) if oldest_first else (Visit.visit_date.desc(), Visit.id.desc())
         rows = (await self.session.execute(base.order_by(*order).offset(offset).limit(limit))).unique().all()
-        total = await self.session.scalar(
-            _scoped_visits(select(func.count(Visit.id)), counties)
-            .outerjoin(VisitFeedback, VisitFeedback.visit_id == Visit.id).where(*self._visit_conditions(f)))
+        total = await self._counted_total(counties, f)
+        if total is None:  # narrowed by status, answer, commissioner or review: led by their indexes
+            total = await self.session.scalar(
+                _scoped_visits(select(func.count(Visit.id)), counties)
+                .outerjoin(VisitFeedback, VisitFeedback.visit_id == Visit.id).where(*self._visit_conditions(f)))
         return [(v, fb) for v, fb in rows], int(total or 0)
+
+    async def _counted_total(self, counties: Counties, f: VisitFilter) -> int | None:
+        """Live visits by year, month and county (the overview's links) from the running counts,
+        instead of counting a year's rows; None for a filter they do not cover."""
+        if not f.live or any(x is not None for x in (f.status, f.answer, f.commissioner_id, f.commissioner_code,
+                                                       f.enterprise_id, f.enterprise_code, f.review)):
+            return None
+        months = [f.month] if f.month is not None else range(1, 13)
+        stmt = select(func.sum(RunningCount.n)).where(RunningCount.figure == "visits",
+                                                      RunningCount.key.in_([f"m{m:02d}" for m in months]))
+        if f.year is not None:
+            stmt = stmt.where(RunningCount.year == f.year)
+        if f.county is not None:
+            stmt = stmt.where(RunningCount.county == f.county)
+        if counties is not None:
+            stmt = stmt.where(or_(RunningCount.county.in_(list(counties)), RunningCount.county2.in_(list(counties))))
+        return int(await self.session.scalar(stmt) or 0)
 
     async def visit(self, counties: Counties, visit_id: int) -> tuple[Visit, VisitFeedback | None] | None:
         stmt = _scoped_visits(select(Visit, VisitFeedback), counties).outerjoin(

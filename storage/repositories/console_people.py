@@ -54,7 +54,7 @@ class ConsolePeopleRepo:
         if name == "progress":
             stmt = select(func.count(Visit.id)).where(self._year_visits(f))
         elif name == "flags":
-            stmt = select(func.count(Visit.id)).where(self._year_visits(f), Visit.evidence_status == "flagged")
+            stmt = select(func.count(Visit.id)).where(self._year_visits(f), Visit.flagged)
         elif name == "rating":
             stmt = (select(func.avg(VisitFeedback.rating)).join(Visit, Visit.id == VisitFeedback.visit_id)
                     .where(self._year_visits(f)))
@@ -116,7 +116,7 @@ class ConsolePeopleRepo:
                        Visit.visit_date >= date(year, 1, 1), Visit.visit_date <= date(year, 12, 31))
         visits = {cid: (n, flagged, rating) for cid, n, flagged, rating in await self.session.execute(
             select(Visit.commissioner_id, func.count(Visit.id),
-                   func.count(Visit.id).filter(Visit.evidence_status == "flagged"), func.avg(VisitFeedback.rating))
+                   func.count(Visit.id).filter(Visit.flagged), func.avg(VisitFeedback.rating))
             .outerjoin(VisitFeedback, VisitFeedback.visit_id == Visit.id).where(in_year)
             .group_by(Visit.commissioner_id))}
         reports = dict((await self.session.execute(

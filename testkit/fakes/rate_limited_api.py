@@ -17,6 +17,7 @@ class RateLimitedBotApi:
         self.forbidden = set(forbidden)
         self.server_errors = server_errors  # answer this many sendMessage calls with 502 first
         self.fail_calls: set[int] = set()  # answer these send calls (1 = the first) with 502
+        self.busy_calls: set[int] = set()  # answer these send calls with 429, however slow the sender is
         self.calls = 0
         self.received: Counter[int] = Counter()
         self.delivered: list[tuple[str, int, str]] = []  # (method, chat, text or file name) taken
@@ -66,7 +67,7 @@ class RateLimitedBotApi:
         if chat in self.forbidden:
             return web.json_response({"ok": False, "error_code": 403,
                                       "description": "Forbidden: bot was blocked by the user"}, status=403)
-        if self._over_limit():
+        if self.calls in self.busy_calls or self._over_limit():
             self.too_many += 1
             return web.json_response({"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
                                       "parameters": {"retry_after": 1}}, status=429)

@@ -52,7 +52,7 @@ async def listing(request: web.Request) -> web.Response:
     proposed = (await console_people.proposed_grades(c.kept, v.repos, c.policy, f.year, f.today)
                 if f.sort == "grade" else None)
     rows, total = await console_people.commissioner_page(v.repos, v.scope, f, number, PAGE_SIZE, proposed)
-    counties, units = await console_people.filter_choices(v.repos, v.scope)
+    counties, units = await console_people.filter_choices(v.repos, console(request).policy, v.scope)
     grades = {g.key: g.text(v.t.lang) for g in console(request).policy.grades}
     return page(request, "commissioners.html", rows=rows, total=total, f=f, number=number, size=PAGE_SIZE,
                 counties=counties, units=units, statuses=STATUSES, sorts=SORTS, grades=grades,

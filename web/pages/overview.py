@@ -5,7 +5,7 @@ from aiohttp import web
 
 from domain.clock import local_today
 from services.charts import monthly_bars
-from services.console.overview import kept_overview
+from services.console.overview import overview
 from web.context import console, visitor
 from web.forms import year_of
 from web.render import page
@@ -15,7 +15,7 @@ async def show(request: web.Request) -> web.Response:
     c, v = console(request), visitor(request)
     today = local_today(c.clock, c.zone)
     year = year_of(request, today)
-    o = await kept_overview(c.kept, v.repos, c.policy, v.scope, year, today)
+    o = await overview(v.repos, c.policy, v.scope, year, today)
     months = [v.t("dossier.month", m=m) for m in range(1, 13)]
     counties = sorted(o.by_county.items(), key=lambda kv: -kv[1])
     return page(request, "overview.html", o=o, year=year, years=range(today.year, today.year - 5, -1),

@@ -22,7 +22,8 @@ async def queue(request: web.Request) -> web.Response:
     rows, total = await console_visits.visit_page(v.repos, v.scope, f, number, PAGE_SIZE, oldest_first=True)
     kinds = {k.key: k.text(v.t.lang) for k in console(request).policy.service_kinds}
     return page(request, "review.html", rows=rows, total=total, kind=kind, kinds_filter=KINDS, f=f, number=number,
-                size=PAGE_SIZE, kinds=kinds, done=request.query.get("done"))
+                size=PAGE_SIZE, kinds=kinds, done=request.query.get("done"),
+                notes=console_visits.informative_flags(console(request).policy))
 
 
 def routes() -> list[web.RouteDef]:

@@ -12,7 +12,7 @@ from web.context import console, visitor
 from web.forms import PAGE_SIZE, page_number, text, whole
 from web.render import not_found, page
 
-STATUSES = ("verified", "noted", "flagged")
+STATUSES = ("verified", "noted", "flagged", "accepted")
 ANSWERS = ("pending", "confirmed", "disputed", "unanswered")
 
 
@@ -21,6 +21,7 @@ def visit_filter(request: web.Request, **fixed: object) -> VisitFilter:
     return VisitFilter(year=whole(request, "year", None, 2000, 2100), month=whole(request, "month", None, 1, 12),
                        county=text(request, "county"), status=status if status in STATUSES else None,
                        answer=answer if answer in ANSWERS else None, commissioner_code=text(request, "commissioner"),
+                       enterprise_code=text(request, "enterprise"),
                        **fixed)
 
 
@@ -30,7 +31,8 @@ async def listing(request: web.Request) -> web.Response:
     number = page_number(request)
     rows, total = await console_visits.visit_page(v.repos, v.scope, f, number, PAGE_SIZE)
     return page(request, "visits.html", rows=rows, total=total, f=f, number=number, size=PAGE_SIZE,
-                kinds=_kinds(request), statuses=STATUSES, answers=ANSWERS)
+                kinds=_kinds(request), statuses=STATUSES, answers=ANSWERS,
+                notes=console_visits.informative_flags(console(request).policy))
 
 
 async def detail(request: web.Request) -> web.Response:
