@@ -88,13 +88,17 @@ async def _seeded(folder: Path, people: int) -> None:
         await engine.dispose()
 
 
-class PeakMemory:
+class Sampler:
     """The largest sum of resident sizes of a process and all its descendants (the fork server and
-    the workers), sampled every SAMPLE_S seconds while it runs; and the largest single process."""
+    the workers), sampled every SAMPLE_S seconds while it runs; the largest single process; and the
+    CPU seconds they used (each process's latest reading), which, over the wall time, tells how many
+    cores the command actually got: on a shared machine with the kernel's autogroup scheduling, a
+    session's processes share one fair slice however many they are."""
 
     def __init__(self, pid: int) -> None:
         self.root = psutil.Process(pid)
         self.total = self.single = 0
+        self._cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -109,14 +113,20 @@ class PeakMemory:
             for process in processes:
                 try:
                     sizes.append(process.memory_info().rss)
+                    used = process.cpu_times()
                 except psutil.NoSuchProcess:  # a worker replaced between listing and reading
                     continue
+                self._cpu[process.pid] = used.user + used.system
             self.total = max(self.total, sum(sizes))
             self.single = max(self.single, max(sizes, default=0))
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self._cpu.values())
 
 
 def dossiers(folder: Path, jobs: int) -> dict[str, float]:
@@ -126,14 +136,15 @@ def dossiers(folder: Path, jobs: int) -> dict[str, float]:
     start = time.perf_counter()
     command = subprocess.Popen([sys.executable, "-m", "bot", "dossier", "--year", str(YEAR), "--jobs", str(jobs),
                                 "--out", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = PeakMemory(command.pid)
+    peak = Sampler(command.pid)
     stdout, stderr = command.communicate()
     seconds = time.perf_counter() - start
     peak.stop()
     if command.returncode != 0:
         raise SystemExit(f"tepai dossier --jobs {jobs} failed ({command.returncode}):\n{stdout}\n{stderr}")
     made = len(list(out.glob("*.pdf")))
-    return {"seconds": seconds, "peak_mb": peak.total / 1e6, "largest_mb": peak.single / 1e6, "pdfs": made}
+    return {"seconds": seconds, "peak_mb": peak.total / 1e6, "largest_mb": peak.single / 1e6, "pdfs": made,
+            "cores": peak.cpu_seconds / seconds}
 
 
 def run(sizes: list[int], jobs: int) -> dict[int, dict[int, dict[str, float]]]:
@@ -145,7 +156,8 @@ def run(sizes: list[int], jobs: int) -> dict[int, dict[int, dict[str, float]]]:
             results[people] = {n: dossiers(folder, n) for n in (1, jobs)}
             for n, r in results[people].items():
                 print(f"  {people:>5} dossiers, --jobs {n}: {r['seconds']:7.1f} s, peak {r['peak_mb']:5.0f} MB "
-                      f"(largest process {r['largest_mb']:.0f} MB), {r['pdfs']} PDFs", flush=True)
+                      f"(largest process {r['largest_mb']:.0f} MB), {r['pdfs']} PDFs, {r['cores']:.2f} cores used on "
+                      f"average (load {os.getloadavg()[0]:.1f})", flush=True)
     return results
 
 

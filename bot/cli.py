@@ -77,10 +77,11 @@ def _dispatch(args: argparse.Namespace, settings, policy, t: Translator) -> int:
         return commands_evidence.migrate(settings, t, args.to, args.source)
     from bot import commands_cli, commands_records, commands_year
 
-    if args.command == "run":
-        return commands_cli.run(settings, policy, t)
-    if args.command == "scheduler":
-        return commands_cli.scheduler(settings, policy, t)
+    if args.command in ("run", "scheduler"):
+        chosen = {key: value for key, value in (("metrics_port", args.metrics_port), ("metrics_host", args.metrics_host))
+                  if value is not None}
+        settings = settings.model_copy(update=chosen)
+        return (commands_cli.run if args.command == "run" else commands_cli.scheduler)(settings, policy, t)
     if args.command == "webhook":
         return commands_cli.webhook(settings, policy, t, args.host, args.port, args.set_webhook)
     if args.command == "db":

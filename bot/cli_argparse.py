@@ -75,6 +75,17 @@ class CatalogueHelpFormatter(argparse.HelpFormatter):
     """Shows each option's default ("（默认：10）") and wraps by display width."""
 
     default_text = " (default: %(default)s)"  # replaced by the catalogue's in `formatter(t)`
+    heading_colon = ":"  # likewise ("选项：" in Chinese, where argparse writes "选项:")
+
+    def start_section(self, heading: str | None) -> None:
+        self._headings = [*getattr(self, "_headings", []), heading]
+        super().start_section(heading)
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        for heading in filter(None, getattr(self, "_headings", [])):
+            text = text.replace(f"\n{heading}:\n", f"\n{heading}{self.heading_colon}\n")
+        return text
 
     def _get_help_string(self, action: argparse.Action) -> str:
         help_text = action.help or ""
@@ -130,4 +141,5 @@ def _shows_default(action: argparse.Action) -> bool:
 
 def formatter(t: Translator) -> type[CatalogueHelpFormatter]:
     """The help formatter class for `t`'s language (argparse instantiates it itself)."""
-    return type("HelpFormatter", (CatalogueHelpFormatter,), {"default_text": t("argparse.default")})
+    return type("HelpFormatter", (CatalogueHelpFormatter,), {"default_text": t("argparse.default"),
+                                                             "heading_colon": t("argparse.heading_colon")})

@@ -32,6 +32,12 @@ def _jobs(t: Translator, text: str) -> int:
     return jobs
 
 
+def _port(t: Translator, text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(t("cli.help.port_range", value=text))
+    return int(text)
+
+
 def version() -> str:
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as installed
@@ -54,12 +60,15 @@ def build_parser(t: Translator) -> argparse.ArgumentParser:
         text = h(name.replace("-", "_"))
         return sub.add_parser(name, help=text, description=text, formatter_class=fmt, **kwargs)
 
-    command("run")
+    run = command("run")
     hook = command("webhook")
     hook.add_argument("--host", default="0.0.0.0", help=h("host"))  # noqa: S104 - a worker behind a proxy
     hook.add_argument("--port", type=int, default=8081, help=h("port"))
     hook.add_argument("--no-set-webhook", dest="set_webhook", action="store_false", help=h("no_set_webhook"))
-    command("scheduler")
+    scheduler = command("scheduler")
+    for serving in (run, scheduler):
+        serving.add_argument("--metrics-port", type=partial(_port, t), metavar="PORT", help=h("metrics_port"))
+        serving.add_argument("--metrics-host", metavar="HOST", help=h("metrics_host"))
     db = command("db")
     db_sub = db.add_subparsers(dest="db_command", required=True, title=h("commands"), metavar=h("command_metavar"))
     for action in ("upgrade", "downgrade", "current", "counts", "recount"):

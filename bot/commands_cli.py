@@ -4,13 +4,13 @@ The records are in commands_records.py, the year's figures in commands_year.py."
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.cli_database import has_data
+from bot.logs import configure_logging
 from bot.settings import Settings
 from domain.clock import SystemClock, local_today
 from domain.policy import Policy
@@ -64,43 +64,6 @@ def _serve(settings: Settings, policy: Policy, t: Translator, serve) -> int:  # 
         print(t("cli.wrong_token"), file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK
-
-
-class _HideToken(logging.Filter):
-    """Replaces the bot token wherever a record would show it (a URL in a library's debug line, an
-    exception's text): whoever reads the logs must not be able to act as the bot."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self._token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self._token:
-            text = record.getMessage()
-            if self._token in text:
-                record.msg, record.args = text.replace(self._token, "<bot token>"), ()
-            if record.exc_info and self._token in logging.Formatter().formatException(record.exc_info):
-                record.msg = f"{record.msg} ({record.exc_info[0].__name__}; traceback hidden: it named the token)"
-                record.exc_info, record.exc_text = None, None
-        return True
-
-
-def configure_logging(settings: Settings) -> None:
-    """TEPAI_LOG_LEVEL for everything; APScheduler's line per job run only when debugging;
-    TEPAI_LOG_FORMAT=json: one JSON object per line (python-json-logger), for log collectors."""
-    level = getattr(logging, settings.log_level)
-    fields = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-    handler = logging.StreamHandler()
-    if settings.log_format == "json":
-        from pythonjsonlogger.json import JsonFormatter
-
-        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", json_ensure_ascii=False))
-    else:
-        handler.setFormatter(logging.Formatter(fields))
-    token = settings.bot_token.get_secret_value().strip() if settings.bot_token else ""
-    handler.addFilter(_HideToken(token))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
-    logging.getLogger("apscheduler").setLevel(level if level == logging.DEBUG else max(level, logging.WARNING))
 
 
 def run(settings: Settings, policy: Policy, t: Translator) -> int:
@@ -215,10 +178,12 @@ async def web_link(settings: Settings, t: Translator, county: str | None, name: 
 
 
 async def demo(settings: Settings, policy: Policy, t: Translator, folder: Path) -> int:
-    from services.demo import build_demo
+    from bot.progress import Progress
+    from services.demo import build_demo, demo_steps
 
-    result = await build_demo(folder.resolve(), settings.bot_username or "tepai_demo_bot", t, policy, settings.zone,
-                              settings.web_url)
+    with Progress(demo_steps(), t("cli.demo_progress")) as bar:
+        result = await build_demo(folder.resolve(), settings.bot_username or "tepai_demo_bot", t, policy,
+                                  settings.zone, settings.web_url, step=bar.advance)
     for line in result.lines:
         print(line)
     # The demo lives in its own folder: the next commands read it only when pointed at it.
@@ -244,8 +209,11 @@ def backup(settings: Settings, t: Translator, archive: Path) -> int:
         return EXIT_USAGE
     if settings.evidence_url and settings.evidence_url.startswith("s3://"):  # not in the archive: say so
         print(t("cli.backup_evidence_in_bucket", url=settings.evidence_url), file=sys.stderr)
+    from bot.progress import ProgressReport
+
     try:
-        files = write_backup(database, settings.evidence_dir, archive)
+        with ProgressReport(t("cli.backup_progress")) as progress:
+            files = write_backup(database, settings.evidence_dir, archive, progress)
     except BackupError as exc:
         print(t(f"cli.backup_{exc.key}", **exc.values), file=sys.stderr)
         return EXIT_FAILED
@@ -261,8 +229,11 @@ def restore(settings: Settings, t: Translator, archive: Path, force: bool) -> in
     if database is None:
         print(t("cli.backup_postgres", url=_safe_url(settings.db_url), evidence=settings.evidence_dir), file=sys.stderr)
         return EXIT_USAGE
+    from bot.progress import ProgressReport
+
     try:
-        files = put_back(archive, database, settings.evidence_dir, force=force)
+        with ProgressReport(t("cli.restore_progress")) as progress:
+            files = put_back(archive, database, settings.evidence_dir, force=force, progress=progress)
     except BackupError as exc:
         print(t(f"cli.backup_{exc.key}", **exc.values), file=sys.stderr)
         return EXIT_FAILED

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from bot.commands_cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, database, valid_token
+from bot.progress import ProgressReport
 from bot.settings import Settings
 from domain.clock import SystemClock
 from domain.invites import deep_link
@@ -24,8 +25,9 @@ async def import_(settings: Settings, policy: Policy, t: Translator, path: Path,
         async with create_sessionmaker(engine)() as session:
             repos = Repos(session)
             try:
-                report = await import_file(repos, SystemClock(), path, kind, actor="cli", zone=settings.zone,
-                                           counties=policy.counties)
+                with ProgressReport(t("cli.import_progress")) as progress:
+                    report = await import_file(repos, SystemClock(), path, kind, actor="cli", zone=settings.zone,
+                                               counties=policy.counties, progress=progress)
             except ImportFileError as exc:
                 print(import_file_error(t, exc), file=sys.stderr)
                 return EXIT_FAILED

@@ -54,6 +54,7 @@ def create_dispatcher(
     web_url: str = DEFAULT_WEB_URL,
     map_tiles: str | None = None,
     update_metrics: BaseMiddleware | None = None,
+    in_flight: BaseMiddleware | None = None,
     user_locks: UserLocks | None = None,
     redelivered: bool = False,
 ) -> Dispatcher:
@@ -75,6 +76,8 @@ def create_dispatcher(
     # handler's and every write share one transaction (aiogram's own FSM middleware is moved
     # behind ours through the public register/unregister API).
     dp.update.outer_middleware.unregister(dp.fsm)
+    if in_flight is not None:  # counts the updates under way, for a stop that lets them finish
+        dp.update.outer_middleware(in_flight)
     if update_metrics is not None:  # counts and times each update around all that follows
         dp.update.outer_middleware(update_metrics)
     # One update per person at a time, in update order, around everything that awaits (the

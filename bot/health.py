@@ -1,4 +1,5 @@
-"""What an operator asks a running bot: /healthz, /readyz and /metrics on the webhook listener.
+"""What an operator asks a running bot: /healthz, /readyz and /metrics on the webhook listener,
+or on a listener of their own beside polling (`tepai run --metrics-port N`).
 
 The metrics are Prometheus series (`prometheus-client`, in a registry of this process's own, so two
 Dispatchers in one test process do not mix): updates handled by type and outcome with the
@@ -9,8 +10,9 @@ the scheduler lease.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -132,3 +134,26 @@ def add_health_routes(app: web.Application, metrics: Metrics, sessionmaker: asyn
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_page)
+
+
+def instrument(bot: Bot) -> tuple[Metrics, UpdateMetricsMiddleware]:
+    """This process's series: the Bot's calls counted from now on, and the middleware that counts
+    and times the updates (for the dispatcher)."""
+    metrics = Metrics()
+    bot.session.middleware(BotApiMetrics(metrics))
+    return metrics, UpdateMetricsMiddleware(metrics)
+
+
+@contextlib.asynccontextmanager
+async def health_listener(host: str, port: int, *routes: Any) -> AsyncIterator[None]:
+    """/healthz, /readyz and /metrics on a listener of their own (`routes`: add_health_routes's
+    arguments after the app), for as long as the block runs."""
+    app = web.Application()
+    add_health_routes(app, *routes)
+    runner = web.AppRunner(app, access_log=None)  # a scrape every few seconds is no event
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        yield
+    finally:
+        await runner.cleanup()

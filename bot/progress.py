@@ -12,7 +12,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "ProgressReport"]
 
 
 class Progress:
@@ -46,6 +46,35 @@ class Progress:
         self._bar.close()
 
     def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+
+class ProgressReport:
+    """A `Progress` for a service that learns its total as it goes and reports `(done, total)`
+    (the importer, once it has read and checked the file): the bar appears at the first report.
+
+    `with ProgressReport(label) as report: await import_file(..., progress=report)`."""
+
+    def __init__(self, label: str = "", stream: TextIO | None = None) -> None:
+        self._label, self._stream = label, stream
+        self._bar: Progress | None = None
+        self._done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = Progress(total, self._label, self._stream)
+        self._bar.advance(done - self._done)
+        self._done = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+    def __enter__(self) -> ProgressReport:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

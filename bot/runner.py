@@ -13,14 +13,16 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.commands import set_default_menus
 from bot.coordination import coordination
 from bot.factory import create_bot, create_dispatcher
+from bot.health import Metrics, health_listener, instrument
 from bot.settings import Settings
+from bot.shutdown import InFlight, Shutdown, first_of
 from bot.telegram_reach import wait_for_telegram
 from domain import uploads
 from domain.clock import SystemClock
 from domain.policy import Policy
 from locales import Translator
 from scheduler import runtime
-from scheduler.lease import Lease
+from scheduler.lease import FINISH_S, Lease
 from scheduler.sender import OutboxSender
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker, reach
@@ -35,17 +37,19 @@ REMEMBER_UPDATES = timedelta(days=7)
 PRUNE_EVERY_S = 6 * 3600
 
 
-async def _prune_processed_updates(sessionmaker, clock) -> None:  # noqa: ANN001
-    while True:
+async def _prune_processed_updates(sessionmaker, clock, until: asyncio.Event) -> None:  # noqa: ANN001
+    while not until.is_set():
         try:
             async with sessionmaker() as session, session.begin():
                 removed = await UpdateRepo(session).forget_before(clock.now() - REMEMBER_UPDATES)
         except Exception:  # the database away for a while: the loop must outlive it
             log.exception("forgetting old update ids failed; trying again in a minute")
-            await asyncio.sleep(60)
-            continue
-        log.info("forgot %d old update ids", removed)
-        await asyncio.sleep(PRUNE_EVERY_S)
+            pause = 60
+        else:
+            log.info("forgot %d old update ids", removed)
+            pause = PRUNE_EVERY_S
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(until.wait(), pause)
 
 
 def sender_for(settings: Settings, sessionmaker, bot, clock, policy, owner: str | None = None,  # noqa: ANN001
@@ -88,24 +92,64 @@ async def started(settings: Settings, token: str, *,
 
 async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Translator) -> None:
     """`tepai scheduler`: schedule and send, answer no updates. While another process holds the
-    lease this one stands by and takes over when that lease lapses."""
+    lease this one stands by and takes over when that lease lapses. SIGTERM: the sender's batch
+    goes out, the lease is released."""
+    shutdown = Shutdown.on_signals()
     async with started(settings, token) as (sessionmaker, clock, bot):
-        log.info(t("cli.scheduler_running"))
-        await runtime.serve(*scheduling(settings, sessionmaker, bot, clock, policy))
+        metrics = instrument(bot)[0] if settings.metrics_port else None
+        evidence = settings.evidence_store(on_error=metrics.evidence_error if metrics else None)
+        rt, lease, sender = scheduling(settings, sessionmaker, bot, clock, policy, evidence)
+        async with metrics_listener(settings, metrics, sessionmaker, clock, evidence, lease, t):
+            log.info(t("cli.scheduler_running"))
+            with shutdown.serving():
+                await runtime.serve(rt, lease, sender, until=shutdown.requested)
+
+
+@contextlib.asynccontextmanager
+async def metrics_listener(settings: Settings, metrics: Metrics | None, sessionmaker, clock,  # noqa: ANN001
+                           evidence: EvidenceStore, lease: Lease | None, t: Translator) -> AsyncIterator[None]:
+    """With TEPAI_METRICS_PORT (or --metrics-port): /healthz, /readyz and /metrics beside polling."""
+    if metrics is None or not settings.metrics_port:
+        yield
+        return
+    async with health_listener(settings.metrics_host, settings.metrics_port, metrics, sessionmaker, clock,
+                               evidence, lease):
+        log.info(t("cli.metrics_listening", host=settings.metrics_host, port=settings.metrics_port))
+        yield
 
 
 async def run_polling(settings: Settings, policy: Policy, token: str, t: Translator) -> None:
+    """`tepai run`. SIGTERM: no more getUpdates, the updates in flight and the sender's batch
+    finish, the lease is released (bot/shutdown.py)."""
+    shutdown = Shutdown.on_signals()
     async with started(settings, token) as (sessionmaker, clock, bot), \
             coordination(settings, workers=False) as shared:
-        evidence = settings.evidence_store()  # one for the chat and the sender: one client, one pool
-        dp = dispatcher_for(settings, sessionmaker, clock, policy, evidence, storage=shared.storage)
+        in_flight = InFlight()
+        metrics, update_metrics = instrument(bot) if settings.metrics_port else (None, None)
+        evidence = settings.evidence_store(on_error=metrics.evidence_error if metrics else None)
+        dp = dispatcher_for(settings, sessionmaker, clock, policy, evidence, in_flight=in_flight.middleware(),
+                            update_metrics=update_metrics, storage=shared.storage)
         # Telegram first: a refused token then stops before any background transaction is under
         # way (cancelling one mid-commit made SQLAlchemy log a traceback on the way out).
         me = await wait_for_telegram(bot, settings.api_server, t)
-        async with background_work(settings, sessionmaker, bot, clock, policy, evidence):
+        async with (background_work(settings, sessionmaker, bot, clock, policy, evidence, shutdown.requested) as lease,
+                    metrics_listener(settings, metrics, sessionmaker, clock, evidence, lease, t)):
             await set_default_menus(bot)
             log.info(t("cli.starting", username=me.username, policy=policy.key, url=settings.db_url.split("@")[-1]))
-            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+            # aiogram's own signal handling would stop polling but not wait for the updates it started.
+            polling = asyncio.create_task(dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types(),
+                                                           handle_signals=False, close_bot_session=False))
+            with shutdown.serving():
+                await first_of(polling, shutdown.wait())
+                if not polling.done():
+                    try:
+                        await dp.stop_polling()
+                    except RuntimeError:  # asked to stop before polling had started
+                        polling.cancel()
+                await asyncio.wait({polling})
+                if not polling.cancelled():
+                    polling.result()  # its failure, if it failed
+                await in_flight.drain()
 
 
 def dispatcher_for(settings: Settings, sessionmaker, clock, policy: Policy,  # noqa: ANN001
@@ -118,16 +162,21 @@ def dispatcher_for(settings: Settings, sessionmaker, clock, policy: Policy,  # n
 
 @contextlib.asynccontextmanager
 async def background_work(settings: Settings, sessionmaker, bot, clock, policy: Policy,  # noqa: ANN001
-                          evidence: EvidenceStore | None = None) -> AsyncIterator[Lease | None]:
+                          evidence: EvidenceStore | None = None,
+                          until: asyncio.Event | None = None) -> AsyncIterator[Lease | None]:
     """Forgetting old update ids, and (TEPAI_SCHEDULER=inline) the scheduler and the sender
-    whenever this process holds the lease (yielded, or None); cancelled on the way out."""
-    background = [asyncio.create_task(_prune_processed_updates(sessionmaker, clock))]
+    whenever this process holds the lease (yielded, or None). On the way out, once `until` is set,
+    they finish what they do (the sender its batch) and end; otherwise they are cancelled."""
+    until = until or asyncio.Event()
+    background = [asyncio.create_task(_prune_processed_updates(sessionmaker, clock, until))]
     lease = None
     if settings.scheduler == "inline":
         rt, lease, sender = scheduling(settings, sessionmaker, bot, clock, policy, evidence)
-        background.append(asyncio.create_task(runtime.serve(rt, lease, sender)))
+        background.append(asyncio.create_task(runtime.serve(rt, lease, sender, until)))
     try:
         yield lease
+        if until.is_set():
+            await asyncio.wait(background, timeout=FINISH_S + 5)  # the lease's own bound comes first
     finally:
         for task in background:
             task.cancel()

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     s3_secret_key: SecretStr | None = None
     s3_region: str = "us-east-1"
     s3_virtual_hosted: bool = False  # bucket.host addressing (Aliyun OSS, Tencent COS); default path-style
+    # `tepai run` and `tepai scheduler`: /healthz, /readyz and /metrics on this port (none: not
+    # served; `tepai webhook` serves them on its own listener), on this address.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
     # redis://[:password@]host:port/db: conversation state in Redis, and (`tepai webhook`) one
     # person's updates one at a time across workers through Redis locks; none: both in the database
     # (across workers, a PostgreSQL advisory lock per person).

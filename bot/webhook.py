@@ -18,10 +18,11 @@ from aiohttp import web
 
 from bot.commands import set_default_menus
 from bot.coordination import coordination
-from bot.health import BotApiMetrics, Metrics, UpdateMetricsMiddleware, add_health_routes
+from bot.health import add_health_routes, instrument
 from bot.middlewares import UpdateNotHandled
 from bot.runner import background_work, dispatcher_for, started
 from bot.settings import Settings
+from bot.shutdown import InFlight, Shutdown
 from bot.telegram_reach import wait_for_telegram
 from domain.policy import Policy
 from locales import Translator
@@ -30,18 +31,24 @@ log = logging.getLogger(__name__)
 
 
 class SecretRequestHandler(SimpleRequestHandler):
-    """aiogram's handler with the secret always required: no secret configured lets nothing in."""
+    """aiogram's handler with the secret always required: no secret configured lets nothing in.
+    Posts are counted in `in_flight`; once it is closed (the process stops) they are answered 503,
+    unhandled, and Telegram sends them again (to another worker, or to this one restarted)."""
 
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str, in_flight: InFlight | None = None) -> None:
         if not secret:
             raise ValueError("a webhook needs a secret")
         super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret)
+        self.in_flight = in_flight or InFlight()
 
     async def handle(self, request: web.Request) -> web.Response:
-        try:
-            return await super().handle(request)
-        except UpdateNotHandled:  # logged where it gave up; Telegram delivers it again later
-            return web.Response(status=500, text="not handled yet; deliver again")
+        if self.in_flight.closed:
+            return web.Response(status=503, text="stopping\n")
+        async with self.in_flight.track():
+            try:
+                return await super().handle(request)
+            except UpdateNotHandled:  # logged where it gave up; Telegram delivers it again later
+                return web.Response(status=500, text="not handled yet; deliver again")
 
     def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:  # noqa: ARG002
         # Constant time, so the secret cannot be guessed byte by byte from response times; as
@@ -53,39 +60,41 @@ def webhook_path(url: str) -> str:
     return urlsplit(url).path or "/"
 
 
-def webhook_app(dp: Dispatcher, bot: Bot, *, path: str, secret: str) -> web.Application:
+def webhook_app(dp: Dispatcher, bot: Bot, *, path: str, secret: str, in_flight: InFlight | None = None) -> web.Application:
     """The listener: POST `path` feeds the dispatcher; the bot's session closes with the app."""
     app = web.Application()
-    SecretRequestHandler(dp, bot, secret).register(app, path=path)
+    SecretRequestHandler(dp, bot, secret, in_flight).register(app, path=path)
     setup_application(app, dp, bot=bot)
     return app
 
 
 async def run_webhook(settings: Settings, policy: Policy, token: str, t: Translator, *, host: str, port: int,
                       set_webhook: bool) -> None:
-    """Serve until cancelled (Ctrl+C). `set_webhook=False` for the second and later workers."""
+    """Serve until SIGTERM or SIGINT: then posts are refused (503), those in flight finish, the
+    sender's batch goes out and the lease is released. `set_webhook=False` for the second and
+    later workers."""
     assert settings.webhook_url and settings.webhook_secret  # checked by the command line
     secret = settings.webhook_secret.get_secret_value()
     path = webhook_path(settings.webhook_url)
+    shutdown = Shutdown.on_signals()
     # No ping before each pooled connection's use (storage.db.create_engine): a connection the
     # database dropped fails its update, which is tried again on a fresh one (or answered 500).
     async with started(settings, token, pre_ping=False) as (sessionmaker, clock, bot), \
             coordination(settings, workers=True) as shared:
-        metrics = Metrics()
+        metrics, update_metrics = instrument(bot)
+        in_flight = InFlight()
         evidence = settings.evidence_store(on_error=metrics.evidence_error)
-        dp = dispatcher_for(settings, sessionmaker, clock, policy, evidence,
-                            update_metrics=UpdateMetricsMiddleware(metrics),
+        dp = dispatcher_for(settings, sessionmaker, clock, policy, evidence, update_metrics=update_metrics,
                             storage=shared.storage, user_locks=shared.user_locks, redelivered=True)
-        bot.session.middleware(BotApiMetrics(metrics))
         # Telegram first, as `tepai run` does: a refused token then stops before any background
         # transaction is under way.
         me = await wait_for_telegram(bot, settings.api_server, t)
-        async with background_work(settings, sessionmaker, bot, clock, policy, evidence) as lease:
+        async with background_work(settings, sessionmaker, bot, clock, policy, evidence, shutdown.requested) as lease:
             await set_default_menus(bot)
             if set_webhook:
                 await bot.set_webhook(settings.webhook_url, secret_token=secret,
                                       allowed_updates=dp.resolve_used_update_types())
-            app = webhook_app(dp, bot, path=path, secret=secret)
+            app = webhook_app(dp, bot, path=path, secret=secret, in_flight=in_flight)
             add_health_routes(app, metrics, sessionmaker, clock, evidence, lease)
             runner = web.AppRunner(app)
             await runner.setup()
@@ -94,6 +103,8 @@ async def run_webhook(settings: Settings, policy: Policy, token: str, t: Transla
                 log.info(t("cli.starting", username=me.username, policy=policy.key,
                            url=settings.db_url.split("@")[-1]))
                 log.info(t("cli.webhook_listening", host=host, port=port, path=path, webhook=settings.webhook_url))
-                await asyncio.Event().wait()
+                with shutdown.serving():
+                    await shutdown.wait()
+                    await in_flight.drain()
             finally:
                 await runner.cleanup()

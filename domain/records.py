@@ -246,6 +246,11 @@ class Sheet:
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     codes: set[str] = field(default_factory=set)  # every row's code, bad rows' too (see import_checks)
+    # Bad rows with the cells that did read, so the file's other checks see them too.
+    bad_rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+    def all_rows(self) -> list[tuple[int, dict[str, Any]]]:
+        return sorted(self.records + self.bad_rows, key=lambda pair: pair[0])
 
 
 def norm_header(header: object) -> str:
@@ -294,8 +299,7 @@ def read_sheet(kind: Kind, label: str, rows: list[list[object]]) -> Sheet:
             else:
                 seen_keys[key] = offset
         sheet.problems.extend(problems)
-        if not problems:
-            sheet.records.append((offset, record))
+        (sheet.bad_rows if problems else sheet.records).append((offset, record))
     if not sheet.records and not sheet.problems:
         sheet.problems.append(Problem(None, "empty"))
     return sheet

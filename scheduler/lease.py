@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 SCHEDULER_LEASE = "scheduler"
 LEASE_TTL = timedelta(seconds=90)
+FINISH_S = 25.0  # on a stop: how long the sender may take to finish its batch before it is cancelled
 
 
 def process_name() -> str:
@@ -84,15 +85,21 @@ class Lease:
         live = expires_at >= self.clock.now()
         return LeaseStatus(self.name, row.holder, expires_at, live=live, mine=live and row.holder == self.holder)
 
-    async def keep(self, while_held: Callable[[], Awaitable[None]]) -> None:
-        """Forever: take or renew the lease every `renew_every`; while it is held, run `while_held()`
-        as a task, and cancel that task as soon as the lease is lost. Cancelling `keep` cancels the
-        task and releases the lease, so a restart can take over at once."""
+    async def keep(self, while_held: Callable[[], Awaitable[None]], until: asyncio.Event | None = None,
+                   finish_s: float = FINISH_S) -> None:
+        """Until `until` is set (forever without it): take or renew the lease every `renew_every`;
+        while it is held, run `while_held()` as a task, and cancel that task as soon as the lease is
+        lost. Once `until` is set the task is given `finish_s` to end by itself (it watches `until`
+        too), then cancelled. Either way, and when `keep` is cancelled, the lease is released, so
+        another process (or a restart) can take over at once."""
         work: asyncio.Task | None = None
         seen: str | None = None  # what was logged last, to log changes only
+        until = until or asyncio.Event()
         try:
-            while True:
+            while not until.is_set():
                 held = await self._renewed()
+                if until.is_set():
+                    break
                 if held and (work is None or work.done()):
                     if work is not None and not work.cancelled() and work.exception() is not None:
                         log.error("work under the %s lease failed; starting it again", self.name,
@@ -106,7 +113,10 @@ class Lease:
                 if now_seen != seen:
                     seen = now_seen
                     log.info("%s lease %s", self.name, "taken by this process" if held else f"held by {now_seen}")
-                await asyncio.sleep(self.renew_every.total_seconds())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(until.wait(), self.renew_every.total_seconds())
+            if work is not None and not (await asyncio.wait({work}, timeout=finish_s))[0]:
+                log.warning("work under the %s lease did not finish within %.0f s; stopping it", self.name, finish_s)
         finally:
             if work is not None:
                 await _cancel(work, stopping=True)

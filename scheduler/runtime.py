@@ -104,14 +104,16 @@ async def stop(rt: Runtime) -> None:
         _current = None
 
 
-async def serve(rt: Runtime, lease: Lease, sender: OutboxSender) -> None:
-    """Forever: schedule and send while this process holds the lease, stand by while another does."""
+async def serve(rt: Runtime, lease: Lease, sender: OutboxSender, until: asyncio.Event | None = None) -> None:
+    """Until `until` is set (forever without it): schedule and send while this process holds the
+    lease, stand by while another does. Once set, the sender finishes its batch and the lease is
+    released."""
 
     async def while_held() -> None:
         await start(rt)
         try:
-            await sender.run_forever()
+            await sender.run_forever(until=until)
         finally:
             await stop(rt)
 
-    await lease.keep(while_held)
+    await lease.keep(while_held, until)

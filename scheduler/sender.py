@@ -77,12 +77,14 @@ class OutboxSender:
         return in_quiet_hours(self.clock.now().astimezone(self.zone), parse_hhmm(rules.quiet_start),
                               parse_hhmm(rules.quiet_end))
 
-    async def run_once(self) -> int:
+    async def run_once(self, until: asyncio.Event | None = None) -> int:
         """Deliver everything due now (in rate); returns how many were sent.
 
         Up to `in_flight` messages are on their way at once, their starts spaced by the limiter,
-        so a slow round trip does not cost throughput.
+        so a slow round trip does not cost throughput. Once `until` is set (the process stops) no
+        more rows are taken: the batch at hand goes out and the rows fetched ahead are let go.
         """
+        stopping = until.is_set if until is not None else (lambda: False)
         if self._quiet_now():
             return 0
         handled: set[int] = set()  # picked up in this run: never fetched and sent again
@@ -114,6 +116,11 @@ class OutboxSender:
 
         try:
             while True:
+                if not queue and stopping():
+                    let_go = True  # rows fetched ahead are claimed: hand them back
+                    if tasks:
+                        await asyncio.wait(tasks)
+                    break
                 if not queue:
                     fresh = await prefetch if prefetch is not None else []
                     prefetch = None
@@ -168,15 +175,18 @@ class OutboxSender:
                 return row
         return min(queue, key=lambda r: (self.limiter.ready_at(r.chat_id), r.id))
 
-    async def run_forever(self, idle_seconds: float = 1.0) -> None:
-        while True:
+    async def run_forever(self, idle_seconds: float = 1.0, until: asyncio.Event | None = None) -> None:
+        """Round after round until cancelled, or until `until` is set and the batch at hand is out."""
+        until = until or asyncio.Event()
+        while not until.is_set():
             try:
-                await self.run_once()
+                await self.run_once(until)
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database may be briefly away; try again
                 log.exception("outbox sender round failed")
-            await asyncio.sleep(idle_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(until.wait(), idle_seconds)
 
     async def _deliver(self, row: OutboxMessage) -> str:
         try:

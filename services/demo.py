@@ -1,6 +1,7 @@
 """`tepai demo`: a realistic demo database in its own folder, built offline with the real importer."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -40,11 +41,20 @@ def write_workbook(path: Path, sheets: dict[str, list[list]]) -> None:
 
 
 DEMO_DOSSIERS = 3  # sample dossiers written; `tepai dossier` makes the rest
+DEMO_COMMISSIONERS = 30  # each with at least one agreement, so each has a year of activity
+
+
+def demo_steps() -> int:
+    """How many times `build_demo` calls its `step`: the import, each commissioner's year, the
+    roster, the digests and each sample dossier."""
+    return 1 + DEMO_COMMISSIONERS + 2 + DEMO_DOSSIERS
 
 
 async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Policy, zone: ZoneInfo,
-                     web_url: str = "http://127.0.0.1:8080", clock: Clock | None = None) -> DemoResult:
-    """A year up to today (`clock`'s, the system's by default) under the policy's city and rules."""
+                     web_url: str = "http://127.0.0.1:8080", clock: Clock | None = None,
+                     step: Callable[[], object] = lambda: None) -> DemoResult:
+    """A year up to today (`clock`'s, the system's by default) under the policy's city and rules;
+    `step` is called `demo_steps()` times along the way (the command line's progress bar)."""
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "tepai.db"
     for stale in (database, folder / "tepai.db-wal", folder / "tepai.db-shm"):
@@ -52,7 +62,7 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
     clock = clock or SystemClock()
     workbook = folder / "demo-data.xlsx"
     counties = demo_counties(policy.key)
-    write_workbook(workbook, demo_records(clock.now().year, policy.city_zh, counties))
+    write_workbook(workbook, demo_records(clock.now().year, policy.city_zh, counties, DEMO_COMMISSIONERS))
     result = DemoResult(database, workbook)
     engine = create_engine(sqlite_url(database))
     try:
@@ -62,6 +72,7 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
             report = await import_file(repos, clock, workbook, None, actor="demo", counties=policy.counties)
             if not report.ok:  # pragma: no cover - the generator makes valid data
                 raise RuntimeError(f"demo data failed its own checks: {report.problems[:3]}")
+            step()
             links, county = [], next(iter(counties))
             for role, code, name in ((Role.COMMISSIONER, "C001", None), (Role.ENTERPRISE, "E001", None),
                                      (Role.COUNTY, county, f"{county}管理员"), (Role.BUREAU, "市科技局管理员", None)):
@@ -73,11 +84,12 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
             await repos.commit()
             today = local_today(clock, zone)
             store = EvidenceStore(folder / "evidence")
-            activity = await seed_activity(repos, store, policy, zone, today)
+            activity = await seed_activity(repos, store, policy, zone, today, step=step)
             await repos.commit()
             assessment = await assess(repos, policy, today.year, today)
             roster = folder / f"roster-{today.year}.xlsx"
             write_roster(roster, policy, t, assessment)
+            step()
             outputs = [roster]
             since, until = last_week(today)
             weekly = folder / f"digest-week-{since.isoformat()}.txt"
@@ -87,9 +99,11 @@ async def build_demo(folder: Path, bot_username: str, t: Translator, policy: Pol
             month_digest = await collect(repos, policy, t, month_start, month_end)
             monthly.write_bytes(to_pdf(monthly_html(t, policy, month_digest)))
             outputs += [weekly, monthly]
+            step()
             for graded in assessment.graded[:DEMO_DOSSIERS]:
                 dossier = await build(repos, policy, store, t, assessment, graded.scored.inputs.code, clock.now())
                 outputs += write_dossier(folder / "dossiers", dossier)
+                step()
     finally:
         await engine.dispose()
     for sheet in report.sheets:

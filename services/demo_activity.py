@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -67,7 +68,8 @@ def _photo(rng: random.Random, taken: datetime, where: tuple[float, float] | Non
 
 
 async def seed_activity(repos: Repos, store: EvidenceStore, policy: Policy, zone: ZoneInfo, today: date,
-                        seed: int = 7) -> dict[str, int]:
+                        seed: int = 7, step: Callable[[], object] = lambda: None) -> dict[str, int]:
+    """`step` is called after each commissioner's year (the command line's progress bar)."""
     rng = random.Random(seed)
     now = datetime.combine(today, time(10), zone).astimezone(timezone.utc)
     year_start = date(today.year, 1, 1)
@@ -185,4 +187,5 @@ async def seed_activity(repos: Repos, store: EvidenceStore, policy: Policy, zone
                 counts["reviews"] += 1
         if index % 10 == 9:
             await repos.session.flush()
+        step()
     return counts

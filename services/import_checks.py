@@ -43,7 +43,8 @@ REFERENCES: dict[Kind, tuple[Reference, ...]] = {
 
 
 async def check_file(repos: Repos, sheets: list[Sheet], counties: Sequence[str], today: date) -> None:
-    """Add to the sheets' problems: counties not in the policy, unknown codes, barred applicants."""
+    """Add to the sheets' problems: counties not in the policy, unknown codes, barred applicants;
+    on bad rows too (a row without a name may also name an unknown unit)."""
     for sheet in sheets:
         check_counties(sheet, counties)
         await _check_references(repos, sheet, sheets)
@@ -55,7 +56,7 @@ def check_counties(sheet: Sheet, counties: Sequence[str]) -> None:
     if sheet.kind not in COUNTY_KINDS or not counties:
         return
     valid = "、".join(counties)
-    for row_number, record in sheet.records:
+    for row_number, record in sheet.all_rows():
         county = record.get("county")
         if county and not is_known_county(counties, county):
             sheet.problems.append(Problem(row_number, "unknown_county", "county", f"“{county}” — {valid}"))
@@ -63,19 +64,19 @@ def check_counties(sheet: Sheet, counties: Sequence[str]) -> None:
 
 async def _check_references(repos: Repos, sheet: Sheet, sheets: list[Sheet]) -> None:
     for ref in REFERENCES.get(sheet.kind, ()):
-        named = {record[ref.column] for _, record in sheet.records if record[ref.column]}
+        named = {record[ref.column] for _, record in sheet.all_rows() if record.get(ref.column)}
         known = set(await repos.people.by_codes(ref.model, named)) if named else set()
         known |= {code for other in sheets if other.kind in ref.defined_by for code in other.codes}
-        for row_number, record in sheet.records:
-            code = record[ref.column]
+        for row_number, record in sheet.all_rows():
+            code = record.get(ref.column)
             if code and code not in known:
                 sheet.problems.append(Problem(row_number, ref.problem, ref.column, code))
 
 
 async def _check_bars(repos: Repos, sheet: Sheet, today: date) -> None:
     """A disqualified commissioner may not apply again until their bar has run out."""
-    stored = await repos.people.by_codes(Commissioner, (record["code"] for _, record in sheet.records))
-    for row_number, record in sheet.records:
-        row = stored.get(record["code"])
+    stored = await repos.people.by_codes(Commissioner, sheet.codes)
+    for row_number, record in sheet.all_rows():
+        row = stored.get(record.get("code"))
         if row is not None and row.barred_until is not None and row.barred_until >= today:
             sheet.problems.append(Problem(row_number, "barred", value=row.barred_until.isoformat()))

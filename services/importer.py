@@ -8,7 +8,7 @@ file is bad, nothing from the file is stored.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from operator import itemgetter
@@ -35,6 +35,8 @@ _MODELS: dict[Kind, type] = {
     Kind.OPINIONS: Opinion,
 }
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+STORE_CHUNK = 500  # rows added between two flushes: the flush is most of an import's time, so
+# flushing as it goes lets a progress bar move with the work (still one transaction)
 
 
 @dataclass
@@ -57,20 +59,26 @@ class ImportReport:
 
 
 async def import_file(repos: Repos, clock: Clock, path: Path, kind: Kind | None, actor: str,
-                      zone: tzinfo = SHANGHAI, counties: Sequence[str] = ()) -> ImportReport:
+                      zone: tzinfo = SHANGHAI, counties: Sequence[str] = (),
+                      progress: Callable[[int, int], object] = lambda done, total: None) -> ImportReport:
     """Check and store a file. The caller commits when `report.ok`, and rolls back otherwise.
 
     `zone` gives the local date an applicant's bar (barred_until) is compared with; `counties`
-    (the policy's) are the county names a row may give, if any are set."""
+    (the policy's) are the county names a row may give, if any are set. `progress(done, total)`
+    is told the rows stored so far once the file is checked (the command line's progress bar)."""
     sheets, skipped = read_tables(path, kind)
     now = clock.now()
     await check_file(repos, sheets, counties, now.astimezone(zone).date())
     report = ImportReport(sheets=sheets, skipped_sheets=skipped)
     if report.problems:
         return report
+    total, done = sum(len(sheet.records) for sheet in sheets), 0
+    progress(done, total)
     for sheet in sheets:
-        await _store(repos, sheet, report, now)
-        await repos.people.flush()
+        async for stored in _store(repos, sheet, report, now):
+            await repos.people.flush()
+            done += stored
+            progress(done, total)
     if report.ok:
         repos.audit.record(
             now, actor, "import", "file", path.name,
@@ -90,17 +98,22 @@ def _on_create(kind: Kind, now: datetime) -> dict[str, Any]:
     return {}
 
 
-async def _store(repos: Repos, sheet: Sheet, report: ImportReport, now: datetime) -> None:
+async def _store(repos: Repos, sheet: Sheet, report: ImportReport, now: datetime) -> AsyncIterator[int]:
+    """Adds or updates the sheet's rows, yielding after each STORE_CHUNK rows (and the last) how
+    many it handled since, for the caller to flush."""
     resolved = await _resolve(repos, sheet)
     existing, key_of = await _existing(repos, sheet.kind, [values for _, values in resolved])
     model = _MODELS[sheet.kind]
-    for _, values in resolved:
-        row = existing.get(key_of(values))
-        if row is None:
-            repos.people.add(model(**values, **_on_create(sheet.kind, now)))
-            _count(report, sheet.kind, created=True, changed=True)
-        else:
-            _count(report, sheet.kind, created=False, changed=_apply(row, values))
+    for start in range(0, len(resolved), STORE_CHUNK):
+        chunk = resolved[start:start + STORE_CHUNK]
+        for _, values in chunk:
+            row = existing.get(key_of(values))
+            if row is None:
+                repos.people.add(model(**values, **_on_create(sheet.kind, now)))
+                _count(report, sheet.kind, created=True, changed=True)
+            else:
+                _count(report, sheet.kind, created=False, changed=_apply(row, values))
+        yield len(chunk)
 
 
 async def _resolve(repos: Repos, sheet: Sheet) -> list[tuple[int, dict[str, Any]]]:

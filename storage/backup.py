@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import tarfile
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 DATABASE_NAME = "tepai.db"
@@ -19,8 +20,21 @@ class BackupError(Exception):
         self.key, self.values = key, values
 
 
-def backup(database: Path, evidence: Path, archive: Path) -> int:
-    """Write the archive; returns how many evidence files it holds."""
+Report = Callable[[int, int], object]  # (done, total): the command line's progress bar
+
+
+def _reporting(items: list, progress: Report) -> Iterator:
+    """Each item in turn, reporting how many went before (a tar member is written or extracted
+    when the next one is asked for, so the count follows the work)."""
+    progress(0, len(items))
+    for done, item in enumerate(items):
+        yield item
+        progress(done + 1, len(items))
+
+
+def backup(database: Path, evidence: Path, archive: Path, progress: Report = lambda done, total: None) -> int:
+    """Write the archive; returns how many evidence files it holds. `progress` is told the
+    evidence files archived so far."""
     if not database.is_file():
         raise BackupError("no_database", path=database)
     archive.parent.mkdir(parents=True, exist_ok=True)
@@ -35,16 +49,17 @@ def backup(database: Path, evidence: Path, archive: Path) -> int:
             source.close()
         with tarfile.open(archive, "w:gz") as tar:
             tar.add(copy, arcname=DATABASE_NAME)
-            if evidence.is_dir():
-                for path in sorted(evidence.rglob("*")):
-                    if path.is_file():
-                        tar.add(path, arcname=f"{EVIDENCE_NAME}/{path.relative_to(evidence).as_posix()}")
-                        files += 1
+            paths = sorted(p for p in evidence.rglob("*") if p.is_file()) if evidence.is_dir() else []
+            for path in _reporting(paths, progress):
+                tar.add(path, arcname=f"{EVIDENCE_NAME}/{path.relative_to(evidence).as_posix()}")
+                files += 1
     return files
 
 
-def restore(archive: Path, database: Path, evidence: Path, *, force: bool) -> int:
-    """Put the archive's database and evidence in place; refuses to overwrite without `force`."""
+def restore(archive: Path, database: Path, evidence: Path, *, force: bool,
+            progress: Report = lambda done, total: None) -> int:
+    """Put the archive's database and evidence in place; refuses to overwrite without `force`.
+    `progress` is told the archive's files extracted so far."""
     if not archive.is_file():
         raise BackupError("no_archive", path=archive)
     if database.exists() and not force:
@@ -57,7 +72,8 @@ def restore(archive: Path, database: Path, evidence: Path, *, force: bool) -> in
             members = [m for m in tar.getmembers()
                        if m.name == DATABASE_NAME or m.name.startswith(f"{EVIDENCE_NAME}/")]
             with tempfile.TemporaryDirectory(dir=database.parent if database.parent.exists() else None) as work:
-                tar.extractall(work, members=members, filter="data")  # no paths outside the folder
+                # filter="data": no paths outside the folder
+                tar.extractall(work, members=_reporting(members, progress), filter="data")
                 database.parent.mkdir(parents=True, exist_ok=True)
                 for suffix in ("-wal", "-shm"):  # a stale journal must not be replayed onto the copy
                     Path(f"{database}{suffix}").unlink(missing_ok=True)

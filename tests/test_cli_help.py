@@ -57,13 +57,14 @@ def test_help_in_english_when_asked(run):
     code, out, _ = run("match", "-h", lang="en")
     assert code == 0 and out.startswith("usage: tepai match")
     assert "show this help message and exit" in out and "how many to list at most (default: 10)" in out
+    assert "\noptions:\n" in out
     assert "用法" not in out
 
 
 def test_a_bare_tepai_lists_the_commands_in_chinese(run):
     code, out, err = run()
     assert code == 0 and err == ""
-    assert out.startswith("用法：tepai") and "命令:" in out and "  disqualify  按考核办法" in out
+    assert out.startswith("用法：tepai") and "\n命令：\n" in out and "\n选项：\n" in out and "  disqualify  按考核办法" in out
 
 
 @pytest.mark.parametrize(("args", "zh", "en"), [

@@ -313,3 +313,17 @@ async def test_utf16_tab_separated_csv_as_excel_unicode_text_writes_it(repos, cl
     assert dict(report.created) == {"units": 1}
     assert (await repos.people.by_code(DispatchingUnit, "U01")).name == "太原理工大学"
 
+
+
+async def test_a_big_file_reports_its_rows_stored_as_it_goes(repos, clock, tmp_path):
+    """`tepai import` draws its bar from these reports: rows stored so far of the file's total,
+    flushed in chunks (the flush is the slow part), ending at the total."""
+    from services.importer import STORE_CHUNK
+
+    rows = STORE_CHUNK * 2 + 7
+    text = "编号,名称,县区\n" + "".join(f"E{i:05d},企业{i},城区\n" for i in range(rows))
+    seen: list[tuple[int, int]] = []
+    report = await import_file(repos, clock, write_csv(tmp_path / "enterprises.csv", text), None, actor="test",
+                               progress=lambda done, total: seen.append((done, total)))
+    assert report.ok and report.created["enterprises"] == rows
+    assert seen == [(0, rows), (STORE_CHUNK, rows), (STORE_CHUNK * 2, rows), (rows, rows)]

@@ -190,7 +190,7 @@ async def test_unknown_codes_and_bad_cells_are_reported_together_row_by_row(repo
     text = ("编号,姓名,派出单位,电话,县区\n"
             "C101,赵六,U77,13800000009,城区\n"  # unknown unit
             "C102,钱七,U01,1380000000,城区\n"  # bad phone
-            "C103,,U99,13800000010,城区\n"  # no name, and an unknown unit
+            "C103,,U99,13800000010,城 区\n"  # no name, an unknown unit and a mistyped county
             "C104,孙八,U01,13800000011,不存在县\n"  # not one of the counties
             "C105,周九,U02,13800000012,矿区\n")  # good
     path = write_csv(tmp_path / "people.csv", text)
@@ -198,7 +198,8 @@ async def test_unknown_codes_and_bad_cells_are_reported_together_row_by_row(repo
     assert not report.ok
     await repos.rollback()
     assert [(p.row, p.key) for _, p in report.problems] == [
-        (2, "unknown_unit"), (3, "bad_phone"), (4, "missing_value"), (5, "unknown_county")]
+        (2, "unknown_unit"), (3, "bad_phone"), (4, "missing_value"), (4, "unknown_county"), (4, "unknown_unit"),
+        (5, "unknown_county")]
     printed = _printed("zh", path, report)
     assert printed.index("第 2 行") < printed.index("第 3 行") < printed.index("第 4 行") < printed.index("第 5 行")
     assert "没有编号为「U77」的派出单位" in printed

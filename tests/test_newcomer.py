@@ -20,6 +20,14 @@ def test_env_example_names_every_setting_with_its_default():
             assert named[name.upper()] == str(default), name
 
 
+def test_readme_settings_table_lists_every_setting():
+    text = (ROOT / "README.md").read_text("utf-8")
+    table = text.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    first_cells = re.findall(r"^\| ([^|]*TEPAI_[^|]*) \|", table, re.M)
+    listed = [name for cell in first_cells for name in re.findall(r"`TEPAI_([A-Z0-9_]+)`", cell)]
+    assert sorted(listed) == sorted(name.upper() for name in Settings.model_fields)
+
+
 def test_license_file_is_mit_as_pyproject_says():
     assert (ROOT / "LICENSE").read_text("utf-8").startswith("MIT License")
     assert re.search(r'^license = "MIT"$', (ROOT / "pyproject.toml").read_text("utf-8"), re.M)
@@ -72,3 +80,25 @@ def test_backup_and_restore_round_trip(tmp_path):
     (tmp_path / "junk.tar.gz").write_bytes(b"not a tar")
     junk = _tepai(tmp_path, "restore", "junk.tar.gz", TEPAI_DATA_DIR=str(tmp_path / "third"))
     assert junk.returncode == 1 and "不是 tepai backup" in junk.stderr
+
+
+def test_backup_and_restore_report_their_progress(tmp_path):
+    """What `tepai backup` / `restore` draw their progress bar from: files done of the total."""
+    import sqlite3
+
+    from storage.backup import backup, restore
+
+    with sqlite3.connect(tmp_path / "tepai.db") as db:
+        db.execute("create table t (x)")
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        (tmp_path / "evidence" / "originals").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "evidence" / "originals" / name).write_bytes(name.encode())
+    saved: list[tuple[int, int]] = []
+    assert backup(tmp_path / "tepai.db", tmp_path / "evidence", tmp_path / "b.tar.gz",
+                  lambda done, total: saved.append((done, total))) == 3
+    assert saved == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    restored: list[tuple[int, int]] = []
+    assert restore(tmp_path / "b.tar.gz", tmp_path / "again" / "tepai.db", tmp_path / "again" / "evidence", force=False,
+                   progress=lambda done, total: restored.append((done, total))) == 3
+    assert restored[0] == (0, 4) and restored[-1] == (4, 4)  # the database and the three files
+    assert (tmp_path / "again" / "evidence" / "originals" / "b.jpg").read_bytes() == b"b.jpg"

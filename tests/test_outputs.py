@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from domain.clock import FrozenClock
 from domain.policy import PRESETS, Policy, load_policy
 from locales import Translator
-from services.demo import build_demo
+from services.demo import build_demo, demo_steps
 from testkit.policy_words import foreign_words, found_words
 
 DEMO_NOW = datetime(2026, 12, 3, 2, 0, tzinfo=timezone.utc)  # Thursday 3 December, 10:00 in Shanghai
@@ -27,6 +27,7 @@ class DemoOutputs:
     policy: Policy
     folder: Path
     files: list[Path]
+    steps: int  # how often it reported a step done (tepai demo's progress bar)
 
 
 @pytest.fixture(scope="module", params=PRESETS)
@@ -34,10 +35,11 @@ def demo(request, tmp_path_factory) -> DemoOutputs:  # noqa: ANN001
     """The demo, built once per preset for this module (it seeds a year: tens of seconds)."""
     policy = load_policy(request.param)
     folder = tmp_path_factory.mktemp(f"demo-{policy.key}")
+    steps: list[None] = []
     result = asyncio.run(build_demo(folder, "tepai_demo_bot", Translator("zh"), policy, ZoneInfo("Asia/Shanghai"),
-                                    clock=FrozenClock(DEMO_NOW)))
+                                    clock=FrozenClock(DEMO_NOW), step=lambda: steps.append(None)))
     files = [Path(line.strip()) for line in result.lines if line.strip().startswith(str(folder))]
-    return DemoOutputs(policy, folder, files)
+    return DemoOutputs(policy, folder, files, len(steps))
 
 
 def text_of(path: Path) -> str:
@@ -64,3 +66,8 @@ def test_each_output_speaks_of_its_own_city_and_grades(demo: DemoOutputs) -> Non
     roster = text_of(next(p for p in demo.files if p.suffix == ".xlsx"))
     assert demo.policy.city_zh.removesuffix("市") in roster  # the demo's enterprises are the city's
     assert {g.zh for g in demo.policy.grades[:2]} <= set(roster.split())
+
+
+def test_the_demo_reports_every_step_its_progress_bar_counts(demo: DemoOutputs) -> None:
+    """`tepai demo` draws a bar of demo_steps() steps (on a terminal): it must reach the end."""
+    assert demo.steps == demo_steps()

@@ -33,6 +33,8 @@ def test_a_terminal_gets_a_bar_with_the_count_and_the_time_left() -> None:
             with Progress(3, "档案", stream=terminal) as bar:
                 assert bar.drawn
                 for code in ("C001", "C002", "C003"):
+                    if code == "C002":
+                        bar.say("C002：未能生成")
                     bar.advance(item=code)
             terminal.flush()
             seen = _read_all(main)
@@ -41,18 +43,47 @@ def test_a_terminal_gets_a_bar_with_the_count_and_the_time_left() -> None:
         os.close(main)
     assert "档案" in seen and "3/3" in seen and "C003" in seen
     assert "<" in seen and "it/s" in seen  # elapsed<remaining and the rate: tqdm's ETA
+    assert "C002：未能生成" in seen
 
 
-def test_a_pipe_or_a_file_gets_nothing() -> None:
+def test_a_pipe_or_a_file_gets_no_bar() -> None:
     log = io.StringIO()
     with Progress(3, "档案", stream=log) as bar:
         assert not bar.drawn
         for code in ("C001", "C002", "C003"):
             bar.advance(item=code)
     assert log.getvalue() == ""
+    with Progress(1, stream=log) as bar:
+        bar.say("C002：未能生成")  # what the reader must see still arrives, as a plain line
+    assert log.getvalue() == "C002：未能生成\n"
     read, write = os.pipe()
     with os.fdopen(write, "w") as pipe:
         with Progress(2, stream=pipe) as bar:
             bar.advance(2)
     with os.fdopen(read) as result:
         assert result.read() == ""
+
+
+def test_a_report_of_done_and_total_draws_the_bar_once_the_total_is_known() -> None:
+    from bot.progress import ProgressReport
+
+    main, other = pty.openpty()
+    fcntl.ioctl(other, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    try:
+        with os.fdopen(other, "w", encoding="utf-8", closefd=False) as terminal:
+            with ProgressReport("导入", stream=terminal) as report:
+                for done in (0, 500, 1000, 1207):
+                    report(done, 1207)
+            terminal.flush()
+            seen = _read_all(main)
+    finally:
+        os.close(other)
+        os.close(main)
+    assert "导入" in seen and "1207/1207" in seen and "<" in seen
+    log = io.StringIO()
+    with ProgressReport("导入", stream=log) as report:
+        report(0, 3)
+        report(3, 3)
+    assert log.getvalue() == ""
+    with ProgressReport("导入"):  # nothing to store (a failed check): no bar at all
+        pass

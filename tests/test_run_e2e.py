@@ -8,7 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
-from testkit import images
+from testkit.apiflow import ApiPerson, finish_online_visit, online_visit_until_upload, polled
+from testkit.apiflow import wait_for as _wait_for
 from testkit.cli import cli_env
 from testkit.databases import EXAMPLES
 from testkit.fakes.bot_api import FakeBotApi
@@ -21,37 +22,6 @@ async def _tepai(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, 
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await proc.communicate()
     return proc.returncode, out.decode(), err.decode()
-
-
-async def _wait_for(predicate, timeout: float = 30) -> None:  # noqa: ANN001
-    async def poll() -> None:
-        while not predicate():
-            await asyncio.sleep(0.05)
-    await asyncio.wait_for(poll(), timeout)
-
-
-async def _log_a_visit(api: FakeBotApi, user: int) -> None:
-    next_id = iter(range(100, 200))
-
-    async def step(update: dict, expect: str) -> None:
-        before = len(api.calls)
-        api.pending.append(update)
-        await _wait_for(lambda: any(expect in (p.get("text") or "") for _, p in api.calls[before:]))
-
-    await step(FakeBotApi.text_update(next(next_id), user, "/visit"), "哪家企业")
-    await step(FakeBotApi.callback_update(next(next_id), user, api.button("阳泉华鑫")), "类型")
-    await step(FakeBotApi.callback_update(next(next_id), user, api.button("技术指导")), "现场服务还是线上服务")
-    await step(FakeBotApi.callback_update(next(next_id), user, api.button("线上服务")), "服务日期")
-    await step(FakeBotApi.callback_update(next(next_id), user, api.button("今天")), "做了什么")
-    await step(FakeBotApi.message_update(next(next_id), user, text="远程视频指导窑炉温控参数设置，解决了升温曲线不稳定的问题。"),
-               "截图")
-    api.files["shot1"] = images.png(3)
-    await step(FakeBotApi.message_update(next(next_id), user, document={
-        "file_id": "shot1", "file_unique_id": "u-shot1", "file_name": "screenshot.png", "mime_type": "image/png"}),
-        "已收到 1 个")
-    await step(FakeBotApi.callback_update(next(next_id), user, api.button("✅ 完成")), "请核对服务记录")
-    card = api.last_message_id  # the card is the newest message; confirm is pressed on it
-    await step(FakeBotApi.callback_update(next(next_id), user, api.button("✅ 确认提交"), card), "本年度第 1 次服务")
 
 
 async def test_invite_link_binds_user_through_self_hosted_api_server(tmp_path: Path) -> None:
@@ -82,7 +52,9 @@ async def test_invite_link_binds_user_through_self_hosted_api_server(tmp_path: P
             api.pending.append(FakeBotApi.text_update(3, 777, "/me"))
             await _wait_for(lambda: any("已经被使用" in text for text in api.sent_texts())
                             and any("服务协议" in text for text in api.sent_texts()))
-            await _log_a_visit(api, 777)
+            zhang = ApiPerson(api, polled(api), 777, update_ids=iter(range(100, 200)))
+            await online_visit_until_upload(zhang)
+            await finish_online_visit(zhang)
         finally:
             if run.returncode is None:
                 run.send_signal(signal.SIGINT)

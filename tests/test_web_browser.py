@@ -93,6 +93,18 @@ async def test_sign_in_follow_a_flag_void_it_and_switch_to_english(web_world) ->
             await page.locator("#map .leaflet-interactive").first.wait_for()  # Leaflet drew the points
             await _shot(page, "05-commissioner")
 
+            await page.goto(base + "/")
+            enterprises = _figure(await page.inner_text("#n-enterprises"))
+            await page.click("#n-enterprises")
+            await page.wait_for_url(re.compile(r"/enterprises\?year=\d+&in_year=1"))
+            assert f"（{enterprises} 家）" in await page.inner_text("h1")
+            await _shot(page, "08-enterprises")
+            await page.click("td a[href^='/enterprises/E'] >> nth=0")
+            await page.wait_for_url(re.compile(r"/enterprises/E\d+"))
+            assert await page.locator("a.visit-link").count() > 0
+            await _shot(page, "09-enterprise")
+            await page.goto(base + "/commissioners/C001")
+
             await page.click("text=English")
             await page.wait_for_url(re.compile(r"/commissioners/C001"))
             await page.goto(base + "/")

@@ -21,6 +21,8 @@ class FakeBotApi:
         self.got_message = asyncio.Event()
         self.files: dict[str, bytes] = {}  # file_id -> bytes, served through getFile + /file/
         self.refuse_token = False  # answer every method 401 Unauthorized, as for a revoked token
+        # Seconds to take over a method (or "file", a download): a slow Telegram, for work in flight.
+        self.delay: dict[str, float] = {}
 
     async def start(self) -> str:
         app = web.Application()
@@ -46,12 +48,16 @@ class FakeBotApi:
         form = await request.post()
         params = {k: v for k, v in form.items()}
         self.calls.append((method, params))
+        await asyncio.sleep(self.delay.get(method, 0))
         if self.refuse_token:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         return web.json_response({"ok": True, "result": await self._result(method, params)})
 
     async def _file(self, request: web.Request) -> web.Response:
-        data = self.files.get(request.match_info["path"].rsplit("/", 1)[-1])
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        self.calls.append(("file", {"file_id": file_id}))
+        await asyncio.sleep(self.delay.get("file", 0))
+        data = self.files.get(file_id)
         return web.Response(body=data) if data is not None else web.Response(status=404)
 
     async def _result(self, method: str, params: dict[str, Any]) -> Any:
