@@ -58,7 +58,7 @@ def _serve(settings: Settings, policy: Policy, t: Translator, serve) -> int:  # 
 
     try:
         asyncio.run(serve(settings, policy, token, t))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):  # a signal while starting cancels the main task
         return EXIT_OK
     except WrongToken:
         print(t("cli.wrong_token"), file=sys.stderr)
