@@ -38,7 +38,7 @@ test: install-dev
 bench: install-dev
 	bash scripts/setup-system.sh test
 	url=$$(bash scripts/start-postgres.sh) && TEPAI_BENCH_PG_ADMIN_URL=$$url $(BIN)/python -m bench
-	@echo "Webhook workers under load: visit conversations over HTTP, 1 and 2 workers (about four minutes; LOAD_ARGS=--short for a quick look)"
+	@echo "Webhook workers under load: visit conversations over HTTP, 1 and 2 workers (about ten minutes; LOAD_ARGS=--short for a quick look)"
 	url=$$(bash scripts/start-postgres.sh) && TEPAI_BENCH_PG_ADMIN_URL=$$url $(BIN)/python -m bench.load $(LOAD_ARGS)
 	@echo "Web console pages for 100 and 10,000 commissioners (a few minutes)"
 	$(BIN)/python -m bench.web

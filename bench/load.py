@@ -2,13 +2,14 @@
 `tepai webhook` workers on PostgreSQL, the Bot API answered by a local stand-in (bench/load_api.py),
 the posts made by a generator in its own process (bench/load_users.py).
 
-For 1 and then 2 workers: the capacity (updates a second, enough commissioners talking without
-pause), then latency per step kind at half and at 90 % of the one-worker capacity. Then it counts
+For 1 and then 2 workers, once the commissioners have each told a visit (warming the workers
+up): the capacity (updates a second, enough commissioners talking without pause), then latency
+per step kind at half and at 90 % of the one-worker capacity. Then it counts
 what was stored: lost updates (answered 200 but not recorded as handled), lost and duplicate visits
 (stored visits against visits confirmed with a 200), and errors (non-200 answers, answers the
 conversation did not expect, ERROR lines in the workers' logs).
 
-    .venv/bin/python -m bench.load            # about four minutes
+    .venv/bin/python -m bench.load            # 1 and 2 workers: about ten minutes on a busy machine
     .venv/bin/python -m bench.load --short    # a quick look: 1 worker, a few seconds a phase
 
 PostgreSQL: TEPAI_BENCH_PG_ADMIN_URL (as `make bench` sets it) or TEPAI_TEST_PG_ADMIN_URL.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -48,15 +50,13 @@ def _plan(args: argparse.Namespace, people: list[tuple[int, str]], api: str, run
               {"name": "90%", "seconds": args.seconds, "load": 0.9, "concurrency": args.concurrency}]
     return {"workers": workers.urls, "cpu_pids": cpu_pids | {"workers": workers.pids}, "database": database,
             "path": PATH, "secret": SECRET, "api": api, "base_rate": base_rate,
-            "first_photo": run * RUN_SPAN, "phases": phases,
+            "first_photo": run * RUN_SPAN, "phases": phases, "warm_up": args.concurrency,
             "commissioners": [{"telegram_id": tg, "invite": token if run == 0 else None,
                                "first_update": i * UPDATE_SPAN + run * RUN_SPAN}
                               for i, (tg, token) in enumerate(people)]}
 
 
 async def _generate(plan: dict[str, Any]) -> dict[str, Any]:
-    import json
-
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.load_users", stdin=asyncio.subprocess.PIPE,
                                                 stdout=asyncio.subprocess.PIPE)
     out, _ = await proc.communicate(json.dumps(plan).encode())

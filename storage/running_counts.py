@@ -273,7 +273,8 @@ def add(session: Session, delta: dict[Key, int]) -> None:
                                       set_={"n": RunningCount.n + stmt.excluded.n})
     session.execute(stmt, [dict(figure=k[0], year=k[1], county=k[2], county2=k[3], key=k[4], n=n)
                            for k, n in sorted(delta.items())])
-    session.execute(delete(RunningCount).where(RunningCount.n == 0))
+    if any(n < 0 for n in delta.values()):  # only a decrease can leave a count at zero
+        session.execute(delete(RunningCount).where(RunningCount.n == 0))
 
 
 class CountingSession(Session):

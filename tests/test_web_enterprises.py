@@ -49,7 +49,10 @@ async def test_the_bureau_lists_every_enterprise_with_figures_that_link(web_worl
     assert _total(page) == counted
 
 
-async def test_county_admins_see_only_their_enterprises(web_world) -> None:  # noqa: ANN001
+async def test_county_admins_see_only_their_enterprises_and_a_stranger_none(web_world) -> None:  # noqa: ANN001
+    for path in ("/enterprises", "/enterprises/E001"):
+        response = await web_world.client.get(path)
+        assert response.status == 401 and "E001" not in await response.text()
     await web_world.sign_in("county_a")
     listing = await (await web_world.client.get("/enterprises")).text()
     assert "E001" in _codes(listing) and "E002" not in _codes(listing)
@@ -59,12 +62,6 @@ async def test_county_admins_see_only_their_enterprises(web_world) -> None:  # n
     await web_world.sign_in("county_b")
     assert (await web_world.client.get("/enterprises/E001")).status == 404
     assert (await web_world.client.get("/enterprises/E002")).status == 200
-
-
-async def test_a_stranger_sees_no_enterprise(web_world) -> None:  # noqa: ANN001
-    for path in ("/enterprises", "/enterprises/E001"):
-        response = await web_world.client.get(path)
-        assert response.status == 401 and "E001" not in await response.text()
 
 
 async def test_lists_do_not_scan_whole_tables(web_world, policy) -> None:  # noqa: ANN001
