@@ -58,7 +58,7 @@ def _serve(settings: Settings, policy: Policy, t: Translator, serve) -> int:  # 
 
     try:
         asyncio.run(serve(settings, policy, token, t))
-    except (KeyboardInterrupt, asyncio.CancelledError):  # a signal while starting cancels the main task
+    except (KeyboardInterrupt, asyncio.CancelledError):  # stopped while starting, or a second signal (bot/shutdown.py)
         return EXIT_OK
     except WrongToken:
         print(t("cli.wrong_token"), file=sys.stderr)

@@ -108,3 +108,23 @@ async def test_sigterm_finishes_the_update_and_the_batch_in_flight_then_exits_0(
     assert list((tmp_path / "data" / "evidence" / "originals").rglob("*.png"))
     assert status == "sent"
     assert not (await Lease(sessionmaker, SystemClock()).status()).live
+
+
+async def test_sigterm_while_waiting_for_telegram_ends_at_once_and_quietly(tmp_path: Path) -> None:
+    """Nothing was taken yet: the start-up is simply cancelled, exit 0, no traceback."""
+    nobody = free_port()  # nothing listens there: the bot waits for the Bot API with backoff
+    env = cli_env(TEPAI_DATA_DIR=str(tmp_path / "data"), TEPAI_BOT_TOKEN=TOKEN,
+                  TEPAI_API_SERVER=f"http://127.0.0.1:{nobody}", TEPAI_LANGUAGE="en")
+    log = tmp_path / "tepai.log"
+    with log.open("wb") as err:
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+                                                    stdout=asyncio.subprocess.DEVNULL, stderr=err)
+    try:
+        await wait_for(lambda: "127.0.0.1" in log.read_text(errors="replace") or proc.returncode is not None, 120)
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), 30) == 0, log.read_text(errors="replace")[-3000:]
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert "Traceback" not in log.read_text(errors="replace")
