@@ -32,7 +32,8 @@ PYTEST_ARGS ?= -n auto --dist loadfile
 
 test: install-dev
 	bash scripts/setup-system.sh test
-	url=$$(bash scripts/start-postgres.sh) && TEPAI_TEST_PG_ADMIN_URL=$$url $(BIN)/pytest $(PYTEST_ARGS)
+	url=$$(bash scripts/start-postgres.sh) && redis=$$(bash scripts/start-redis.sh) && \
+	  TEPAI_TEST_PG_ADMIN_URL=$$url TEPAI_TEST_REDIS_URL=$$redis $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install-dev
 	bash scripts/setup-system.sh test

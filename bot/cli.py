@@ -66,7 +66,7 @@ def _main(argv: list[str] | None) -> int:
     try:
         return _dispatch(args, settings, policy, t)
     except DatabaseUnreachable as exc:
-        print(t("cli.db_unreachable", url=exc.url, reason=exc.reason), file=sys.stderr)
+        print(t("cli.db_unreachable", url=exc.url, reason=exc.reason, setting=exc.setting), file=sys.stderr)
         return EXIT_NO_DATABASE
 
 

@@ -24,6 +24,7 @@ from handlers import build_root_router
 from storage.evidence_store import EvidenceStore
 from storage.failed_updates import FailedUpdates
 from storage.fsm import DatabaseStorage
+from storage.user_locks import UserLocks
 
 
 def create_bot(token: str, api_server: str = DEFAULT_API_SERVER, session: BaseSession | None = None,
@@ -54,10 +55,14 @@ def create_dispatcher(
     map_tiles: str | None = None,
     update_metrics: BaseMiddleware | None = None,
     in_flight: BaseMiddleware | None = None,
+    user_locks: UserLocks | None = None,
+    redelivered: bool = False,
 ) -> Dispatcher:
     """`failed_updates`: where updates that could not be handled are kept (default: beside the
     evidence directory); `retry`: how an update failing on a lock is tried again. Its replies
-    leave after the commit, so the per-person order below also covers them."""
+    leave after the commit, so the per-person order below also covers them. `user_locks`: one
+    person at a time across processes too (bot/coordination.py); `redelivered`: webhook mode,
+    where an update not acknowledged comes again (bot/middlewares/session.py)."""
     dp = Dispatcher(
         storage=storage or DatabaseStorage(sessionmaker, clock),
         policy=policy,
@@ -79,9 +84,10 @@ def create_dispatcher(
     # session, the dedupe claim, the state): two quick taps must not race on the same draft, and
     # a backlog must be answered in the order it was sent. aiogram's own isolation stays off: it
     # would lock only inside its FSM middleware, after the database was already touched.
-    dp.update.outer_middleware(UpdateOrderMiddleware())
+    dp.update.outer_middleware(UpdateOrderMiddleware(user_locks))
     dp.update.outer_middleware(DbSessionMiddleware(
-        sessionmaker, clock, failed_updates or FailedUpdates(_beside(evidence_store)), default_language, retry))
+        sessionmaker, clock, failed_updates or FailedUpdates(_beside(evidence_store)), default_language, retry,
+        redelivered=redelivered))
     dp.update.outer_middleware(DedupeMiddleware(clock))
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(UserMiddleware(clock, default_language))

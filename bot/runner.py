@@ -11,6 +11,7 @@ from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.commands import set_default_menus
+from bot.coordination import coordination
 from bot.factory import create_bot, create_dispatcher
 from bot.health import Metrics, health_listener, instrument
 from bot.settings import Settings
@@ -121,12 +122,13 @@ async def run_polling(settings: Settings, policy: Policy, token: str, t: Transla
     """`tepai run`. SIGTERM: no more getUpdates, the updates in flight and the sender's batch
     finish, the lease is released (bot/shutdown.py)."""
     shutdown = Shutdown.on_signals()
-    async with started(settings, token) as (sessionmaker, clock, bot):
+    async with started(settings, token) as (sessionmaker, clock, bot), \
+            coordination(settings, workers=False) as shared:
         in_flight = InFlight()
         metrics, update_metrics = instrument(bot) if settings.metrics_port else (None, None)
         evidence = settings.evidence_store(on_error=metrics.evidence_error if metrics else None)
         dp = dispatcher_for(settings, sessionmaker, clock, policy, evidence, in_flight=in_flight.middleware(),
-                            update_metrics=update_metrics)
+                            update_metrics=update_metrics, storage=shared.storage)
         # Telegram first: a refused token then stops before any background transaction is under
         # way (cancelling one mid-commit made SQLAlchemy log a traceback on the way out).
         me = await wait_for_telegram(bot, settings.api_server, t)

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # served; `tepai webhook` serves them on its own listener), on this address.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_host: str = "127.0.0.1"
+    # redis://[:password@]host:port/db: conversation state in Redis, and (`tepai webhook`) one
+    # person's updates one at a time across workers through Redis locks; none: both in the database
+    # (across workers, a PostgreSQL advisory lock per person).
+    redis_url: SecretStr | None = None
 
     @field_validator("scheduler")
     @classmethod
@@ -129,6 +133,14 @@ class Settings(BaseSettings):
         if value and value.startswith("s3://") and not value[len("s3://"):].split("/")[0]:
             raise ValueError("evidence_url s3://bucket/prefix needs a bucket")
         return value or None
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not value.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("redis_url must start with redis://, rediss:// or unix://")
+        return value
 
     @field_validator("bot_username")
     @classmethod

@@ -17,7 +17,9 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.commands import set_default_menus
+from bot.coordination import coordination
 from bot.health import add_health_routes, instrument
+from bot.middlewares import UpdateNotHandled
 from bot.runner import background_work, dispatcher_for, started
 from bot.settings import Settings
 from bot.shutdown import InFlight, Shutdown
@@ -43,7 +45,10 @@ class SecretRequestHandler(SimpleRequestHandler):
         if self.in_flight.closed:
             return web.Response(status=503, text="stopping\n")
         async with self.in_flight.track():
-            return await super().handle(request)
+            try:
+                return await super().handle(request)
+            except UpdateNotHandled:  # logged where it gave up; Telegram delivers it again later
+                return web.Response(status=500, text="not handled yet; deliver again")
 
     def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:  # noqa: ARG002
         # Constant time, so the secret cannot be guessed byte by byte from response times; as
@@ -74,13 +79,17 @@ async def run_webhook(settings: Settings, policy: Policy, token: str, t: Transla
     shutdown = Shutdown.on_signals()
     # No ping before each pooled connection's use (storage.db.create_engine): a connection the
     # database dropped fails its update, which is tried again on a fresh one (or answered 500).
-    async with started(settings, token, pre_ping=False) as (sessionmaker, clock, bot):
+    async with started(settings, token, pre_ping=False) as (sessionmaker, clock, bot), \
+            coordination(settings, workers=True) as shared:
         metrics, update_metrics = instrument(bot)
         in_flight = InFlight()
         evidence = settings.evidence_store(on_error=metrics.evidence_error)
-        dp = dispatcher_for(settings, sessionmaker, clock, policy, evidence, update_metrics=update_metrics)
+        dp = dispatcher_for(settings, sessionmaker, clock, policy, evidence, update_metrics=update_metrics,
+                            storage=shared.storage, user_locks=shared.user_locks, redelivered=True)
+        # Telegram first, as `tepai run` does: a refused token then stops before any background
+        # transaction is under way.
+        me = await wait_for_telegram(bot, settings.api_server, t)
         async with background_work(settings, sessionmaker, bot, clock, policy, evidence, shutdown.requested) as lease:
-            me = await wait_for_telegram(bot, settings.api_server, t)
             await set_default_menus(bot)
             if set_webhook:
                 await bot.set_webhook(settings.webhook_url, secret_token=secret,

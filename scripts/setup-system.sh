@@ -8,7 +8,7 @@ purpose=${1:-run}
 packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-wqy-microhei)
 if [ "$purpose" = test ]; then
   # LibreOffice renders the XLSX roster's print preview to PDF for the visual check (tests/rendering.py).
-  packages+=(postgresql poppler-utils libreoffice-calc-nogui chromium)  # chromium: the console's browser tests
+  packages+=(postgresql redis-server poppler-utils libreoffice-calc-nogui chromium)  # chromium: the console's browser tests; redis-server: the webhook workers' shared lock and state
   # systemd: `systemd-analyze verify` checks deploy/systemd (nothing starts: no init in a container).
   # nginx is not installed: its package starts a server on port 80; its test skips without it.
   packages+=(systemd)

@@ -104,10 +104,11 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 class DatabaseUnreachable(Exception):
     """The database could not be reached at all (at start): where, and why in one line."""
 
-    def __init__(self, url: str, reason: str) -> None:
+    def __init__(self, url: str, reason: str, setting: str = "TEPAI_DATABASE_URL") -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
+        self.setting = setting  # where the operator fixes it
 
 
 async def reach(engine: AsyncEngine) -> None:

@@ -10,7 +10,7 @@ not from its first `set_state` through every reply.
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -33,12 +33,22 @@ class UpdateScope:
         self.clock = clock
         self.records: dict[str, tuple[str | None, dict[str, Any]] | None] = {}
         self.pending: dict[str, dict[str, Any]] = {}
+        # A storage outside the database (storage/fsm_after_commit.py) keeps its records here and
+        # writes them once the update has committed.
+        self.outside: dict[Any, Any] = {}
+        self.after_commit: list[Callable[[], Awaitable[None]]] = []
 
     async def flush(self) -> None:
         """Write the conversation state changed during the update (call just before committing)."""
         pending, self.pending = self.pending, {}
         for key, values in pending.items():
             await _upsert_row(self.session, key, {**values, "updated_at": self.clock.now()})
+
+    async def committed(self) -> None:
+        """Call once the update's transaction has committed."""
+        steps, self.after_commit = self.after_commit, []
+        for step in steps:
+            await step()
 
 
 _update_scope: ContextVar[UpdateScope | None] = ContextVar("tepai_update_scope", default=None)

@@ -20,6 +20,7 @@ from storage.db import create_engine, sqlite_url
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 PG_ADMIN_URL = os.environ.get("TEPAI_TEST_PG_ADMIN_URL")
+REDIS_URL = os.environ.get("TEPAI_TEST_REDIS_URL")  # scripts/start-redis.sh, started by `make test`
 
 
 async def pg_admin(sql: str, admin_url: str | None = None) -> None:

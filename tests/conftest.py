@@ -17,7 +17,7 @@ from domain.clock import FrozenClock
 from domain.policy import Policy, load_policy
 from storage.db import create_engine, create_sessionmaker, sqlite_url
 from storage.repositories import Repos
-from testkit.databases import PG_ADMIN_URL, create_database, drop_database, pg_url, template
+from testkit.databases import PG_ADMIN_URL, REDIS_URL, create_database, drop_database, pg_url, template
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -88,6 +88,14 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def repos(sessionmaker) -> AsyncIterator[Repos]:  # noqa: ANN001
     async with sessionmaker() as session:
         yield Repos(session)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis (shared by every run on the machine: tests use keys of their own)."""
+    if not REDIS_URL:
+        pytest.skip("Redis not configured: TEPAI_TEST_REDIS_URL is unset (make test starts it)")
+    return REDIS_URL
 
 
 @pytest.fixture

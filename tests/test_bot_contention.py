@@ -175,6 +175,32 @@ async def test_an_update_that_cannot_be_handled_is_kept_and_answered(database_ur
     assert "/" in texts(await h.feed(h.message(OTHERS[1], "/help")))[0]
 
 
+async def test_in_webhook_mode_an_update_out_of_retries_answers_500_for_telegram_to_retry(  # noqa: ANN001
+        database_url, short_locks, world, policy, clock, tmp_path):
+    """Telegram delivers an update again until it gets a 200: no record, no apology, and the same
+    update handled when it comes again."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.webhook import webhook_app
+
+    failed = FailedUpdates(tmp_path / "failed")
+    h = harness_on(world, policy, clock, RecordingSession(), retry=Retry(attempts=2, first_pause_s=0.1),
+                   failed_updates=failed, redelivered=True)
+    update = h.message(OTHERS[2], "/help").model_dump(mode="json", exclude_none=True)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s"}
+    async with TestClient(TestServer(webhook_app(h.dp, h.bot, path="/hook", secret="s"))) as client:
+        holder = asyncio.create_task(hold_write_lock(database_url, 4))
+        await asyncio.sleep(0.1)
+        async with client.post("/hook", json=update, headers=headers) as response:
+            assert response.status == 500
+        await holder
+        assert texts(h.session.requests) == [] and failed.read() == []
+        async with client.post("/hook", json=update, headers=headers) as response:  # Telegram again
+            assert response.status == 200
+    said = texts(h.session.requests)
+    assert len(said) == 1 and "/" in said[0]
+
+
 async def test_a_changed_name_is_stored_at_the_end_of_the_update(world, policy, clock):  # noqa: ANN001
     """The account's name follows Telegram's, written with the update's other writes at its end."""
     h = harness_on(world, policy, clock, RecordingSession())

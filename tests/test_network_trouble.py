@@ -10,6 +10,8 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.commands_cli import configure_logging
 from bot.factory import create_bot
 from bot.settings import Settings
@@ -53,13 +55,20 @@ async def test_unreachable_api_is_retried_with_one_line_per_attempt(tmp_path) ->
     assert run.returncode == 0
 
 
-async def test_a_refused_token_exits_2_with_one_clear_line(tmp_path) -> None:
+WEBHOOK = {"TEPAI_WEBHOOK_URL": "https://bot.example.cn/hook", "TEPAI_WEBHOOK_SECRET": "s"}
+
+
+@pytest.mark.parametrize("command", ["run", "webhook"])
+async def test_a_refused_token_exits_2_with_one_clear_line(tmp_path, command) -> None:  # noqa: ANN001
+    """Telegram is reached before any background work starts, in both modes."""
     api = FakeBotApi()
     api.refuse_token = True
     base = await api.start()
+    extra = WEBHOOK if command == "webhook" else {}
+    args = [command, "--port", "21499"] if command == "webhook" else [command]
     try:
         run = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=_env(tmp_path, TEPAI_API_SERVER=base),
+            sys.executable, "-m", "bot", *args, cwd=tmp_path, env=_env(tmp_path, TEPAI_API_SERVER=base, **extra),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         _, err = await asyncio.wait_for(run.communicate(), 60)
     finally:

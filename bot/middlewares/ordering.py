@@ -5,6 +5,12 @@ inside the FSM middleware, after our session and dedupe middlewares have already
 database: a backlog of "/start <token>", "/me" from one person could then be answered out of
 order. This middleware runs first, before anything awaits, so the tasks queue on a FIFO lock in
 the order polling started them (getUpdates returns updates by update_id).
+
+Several webhook workers also need a lock the other processes see (`shared`,
+storage/user_locks.py: Redis, or a PostgreSQL advisory lock). It is taken inside this process's
+turn, so one process asks for a person's shared lock once at a time and its own backlog keeps
+its order (the update_id is its ticket in the order across processes); it is held until the
+update's commit and replies are done, retries included.
 """
 from __future__ import annotations
 
@@ -14,7 +20,10 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY, EventContext
-from aiogram.types import TelegramObject
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.types import TelegramObject, Update
+
+from storage.user_locks import UserLocks
 
 
 class _Turns:
@@ -38,10 +47,12 @@ class _Turns:
 
 
 class UpdateOrderMiddleware(BaseMiddleware):
-    """Serialises the updates of one person in one chat (the same key aiogram's FSM uses)."""
+    """Serialises the updates of one person in one chat (the same key aiogram's FSM uses), in this
+    process and, with `shared`, across processes."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: UserLocks | None = None) -> None:
         self._turns = _Turns()
+        self._shared = shared
 
     async def __call__(
         self,
@@ -54,4 +65,12 @@ class UpdateOrderMiddleware(BaseMiddleware):
             return await handler(event, data)
         bot: Bot = data["bot"]
         key = (bot.id, context.chat_id or context.user_id, context.user_id)
-        return await self._turns.run(key, lambda: handler(event, data))
+        if self._shared is None:
+            return await self._turns.run(key, lambda: handler(event, data))
+        return await self._turns.run(key, lambda: self._across_processes(StorageKey(*key), handler, event, data))
+
+    async def _across_processes(self, key: StorageKey, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                                event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert self._shared is not None
+        async with self._shared.hold(key, event.update_id if isinstance(event, Update) else None):
+            return await handler(event, data)

@@ -11,7 +11,9 @@ deadlock, the database gone for a moment: `storage.db.is_transient`) runs again 
 after a growing pause, in a fresh transaction; what it queued to say is dropped with the rollback.
 An update that still fails, or fails on a bug, is written to `failed-updates.jsonl`
 (storage/failed_updates.py) and its sender gets an apology, since polling has already confirmed
-it to Telegram and would not deliver it again.
+it to Telegram and would not deliver it again. In webhook mode an update whose transient failures
+outlast the retries is handed back instead (UpdateNotHandled, answered 500): Telegram delivers it
+again later.
 """
 from __future__ import annotations
 
@@ -50,6 +52,12 @@ class Retry:
         return self.first_pause_s * self.factor ** (failed_attempts - 1)
 
 
+class UpdateNotHandled(Exception):
+    """Webhook mode: the update's transient failures outlasted the retries. Not recorded and not
+    apologised for: answering 500 makes Telegram deliver it again later, and the person gets the
+    answer then."""
+
+
 class DeliveredTwice(Exception):
     """Another handling of the same update committed first: this one rolls back, says nothing."""
 
@@ -71,11 +79,17 @@ class UnitOfWork:
         if scope is not None:
             await scope.flush()
         await db.commit(self.session)
+        if scope is not None:
+            await scope.committed()
 
 
 class DbSessionMiddleware(BaseMiddleware):
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, failed: FailedUpdates,
-                 default_language: str, retry: Retry | None = None) -> None:
+                 default_language: str, retry: Retry | None = None, *, redelivered: bool = False) -> None:
+        """`redelivered`: Telegram delivers an update again until it is acknowledged (webhook
+        mode), so one that keeps failing on something passing is handed back (UpdateNotHandled)
+        instead of recorded as lost."""
+        self._redelivered = redelivered
         self._sessionmaker = sessionmaker
         self._clock = clock
         self._failed = failed
@@ -98,6 +112,10 @@ class DbSessionMiddleware(BaseMiddleware):
                 if not db.is_transient(exc):
                     await self._give_up(event, data, exc)
                     raise
+                if attempt == self._retry.attempts and self._redelivered:
+                    log.error("update %s failed %d times (%s); left for Telegram to deliver again",
+                              _update_id(event), attempt, type(exc).__name__)
+                    raise UpdateNotHandled(_update_id(event)) from exc
                 if attempt == self._retry.attempts:
                     log.error("update %s failed %d times; recorded", _update_id(event), attempt, exc_info=exc)
                     await self._give_up(event, data, exc)

@@ -1,0 +1,107 @@
+"""One person's lock across processes (storage/user_locks.py), each side with its own engine or
+Redis client as two workers would have: exclusive, and in ticket (update_id) order among waiters;
+conversation state in Redis written only after the commit."""
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.redis import RedisStorage
+from redis.asyncio import Redis
+
+from bot.coordination import REDIS_KEYS
+from storage.fsm import bind_update_session, current_scope, unbind_update_session
+from storage.fsm_after_commit import AfterCommitStorage
+from storage.user_locks import AdvisoryUserLocks, RedisUserLocks
+
+
+def _person() -> StorageKey:
+    uid = secrets.randbelow(10**9) + 10**9  # the test Redis is shared: keys of this test's own
+    return StorageKey(bot_id=42, chat_id=uid, user_id=uid)
+
+
+@pytest.fixture(params=["advisory", "redis"])
+async def two_workers(request, database_url):  # noqa: ANN001 - the lock sides of two processes
+    if request.param == "advisory":
+        if database_url.startswith("sqlite"):
+            pytest.skip("SQLite is one process: no cross-process lock")
+        sides = [AdvisoryUserLocks.from_url(database_url, wait_s=5) for _ in range(2)]
+    else:
+        if not database_url.startswith("sqlite"):
+            pytest.skip("Redis does not depend on the database: run once")
+        url = request.getfixturevalue("redis_url")
+        sides = [RedisUserLocks(Redis.from_url(url), keys=REDIS_KEYS, wait_s=5) for _ in range(2)]
+    yield sides
+    for side in sides:
+        await side.close()
+
+
+async def test_one_holder_at_a_time_and_waiters_go_in_update_order(two_workers) -> None:
+    a, b = two_workers
+    person = _person()
+    order: list[int] = []
+    inside = 0
+
+    async def update(side, update_id: int, start_after: float) -> None:  # noqa: ANN001
+        nonlocal inside
+        await asyncio.sleep(start_after)
+        async with side.hold(person, update_id):
+            inside += 1
+            assert inside == 1, "two of one person's updates at once"
+            order.append(update_id)
+            await asyncio.sleep(0.05)
+            inside -= 1
+
+    # 10 holds the lock; 13 and 12 reach it in that order on the other worker, 11 last on this one.
+    await asyncio.wait_for(asyncio.gather(update(a, 10, 0), update(b, 13, 0.02), update(b, 12, 0.03),
+                                          update(a, 11, 0.04)), 30)
+    assert order == [10, 11, 12, 13]
+
+
+async def test_redis_state_is_written_after_the_commit_only(redis_url, sessionmaker) -> None:  # noqa: ANN001
+    redis = Redis.from_url(redis_url)
+    storage = AfterCommitStorage(RedisStorage(redis, key_builder=REDIS_KEYS))
+    person = _person()
+    try:
+        await storage.set_state(person, "draft:photos")  # outside an update: at once
+        async with sessionmaker() as session:
+            token = bind_update_session(session)
+            try:
+                await storage.set_state(person, "draft:confirm")
+                await storage.set_data(person, {"n": 1})
+                assert await storage.get_state(person) == "draft:confirm"  # the update sees its own change
+                assert await RedisStorage(redis, key_builder=REDIS_KEYS).get_state(person) == "draft:photos"
+                # the transaction fails here: nothing was written, the retry starts from draft:photos
+            finally:
+                unbind_update_session(token)
+        assert await storage.get_state(person) == "draft:photos"
+        async with sessionmaker() as session:
+            token = bind_update_session(session)
+            try:
+                await storage.set_state(person, "draft:confirm")
+                await storage.set_data(person, {"n": 1})
+                await session.commit()
+                await current_scope().committed()
+            finally:
+                unbind_update_session(token)
+        assert await storage.get_state(person) == "draft:confirm"
+        assert await storage.get_data(person) == {"n": 1}
+    finally:
+        await storage.set_state(person, None)
+        await storage.set_data(person, {})
+        await redis.aclose()
+
+
+async def test_coordination_unreachable_redis_is_one_line(tmp_path) -> None:  # noqa: ANN001
+    from bot.coordination import coordination
+    from bot.settings import Settings
+    from storage.db import DatabaseUnreachable
+
+    settings = Settings(_env_file=None, data_dir=tmp_path, redis_url="redis://:pw@127.0.0.1:21401/0")
+    with pytest.raises(DatabaseUnreachable) as caught:
+        async with coordination(settings, workers=True):
+            pass
+    assert caught.value.setting == "TEPAI_REDIS_URL" and "pw" not in caught.value.url
+

@@ -1,0 +1,162 @@
+"""Two real `tepai webhook` workers on one PostgreSQL (`--no-set-webhook`, the Bot API answered by
+the local stand-in), once with the PostgreSQL advisory lock and once with Redis: one person's two
+taps of "confirm" posted to both at the same moment store one visit and get consistent answers,
+and that person's backlog posted across both is answered in update_id order."""
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiogram.fsm.storage.redis import RedisStorage
+from aiohttp import ClientSession
+from redis.asyncio import Redis
+from sqlalchemy import func, select
+
+from bot.coordination import REDIS_KEYS
+from domain.clock import FrozenClock
+from domain.roles import Role
+from storage.fsm_after_commit import AfterCommitStorage
+from storage.models import Visit
+from testkit import images
+from testkit.botkit import BOT_TOKEN, Harness, Person
+from testkit.cli import cli_env
+from testkit.fakes.bot_api import FakeBotApi
+from testkit.visitflow import Walk, to_card
+from testkit.worlds import NEAR_E001, invite, world  # noqa: F401 - the fixture
+
+SECRET = "workers-secret"
+PATH = "/tg/hook"
+START_TIMEOUT_S = 120  # two processes importing everything on a loaded machine
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """Now: the workers run on the real clock, and the draft is made here for today."""
+    return FrozenClock(datetime.now(timezone.utc))
+
+
+def _free_ports(n: int) -> list[int]:
+    """Free ports in this test's range (21400-21499)."""
+    found = []
+    for port in range(21400, 21500):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        found.append(port)
+        if len(found) == n:
+            return found
+    raise RuntimeError("no free ports in 21400-21499")
+
+
+async def _start_workers(tmp_path: Path, database_url: str, api: str, redis_url: str | None) -> tuple[list, list[int]]:
+    ports = _free_ports(2)
+    env = cli_env(TEPAI_DATABASE_URL=database_url, TEPAI_DATA_DIR=str(tmp_path), TEPAI_BOT_TOKEN=BOT_TOKEN,
+                  TEPAI_API_SERVER=api, TEPAI_WEBHOOK_URL=f"https://bot.example.cn{PATH}",
+                  TEPAI_WEBHOOK_SECRET=SECRET, TEPAI_SCHEDULER="off", **({"TEPAI_REDIS_URL": redis_url} if redis_url else {}))
+    procs = []
+    for i, port in enumerate(ports):
+        with (tmp_path / f"worker{i}.log").open("wb") as log:
+            procs.append(await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "webhook", "--host", "127.0.0.1", "--port", str(port), "--no-set-webhook",
+                cwd=tmp_path, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + START_TIMEOUT_S
+    async with ClientSession() as http:
+        for i, port in enumerate(ports):
+            while True:
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                if procs[i].returncode is not None or loop.time() > deadline:
+                    raise AssertionError((tmp_path / f"worker{i}.log").read_text(errors="replace")[-3000:])
+                await asyncio.sleep(0.1)
+    return procs, ports
+
+
+async def _stop(procs: list) -> None:
+    for proc in procs:
+        if proc.returncode is None:
+            proc.terminate()
+    for proc in procs:
+        await asyncio.wait_for(proc.wait(), 30)
+
+
+async def _post(http: ClientSession, port: int, update: dict, after: float = 0) -> int:
+    await asyncio.sleep(after)
+    async with http.post(f"http://127.0.0.1:{port}{PATH}", json=update,
+                         headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
+        return response.status
+
+
+def _to(api: FakeBotApi, person: Person, method: str) -> list[dict]:
+    return [p for m, p in api.calls if m == method and str(p.get("chat_id")) == str(person.id)]
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize("shared", ["advisory lock", "redis"])
+async def test_two_workers_serve_one_person_once_and_in_order(shared, engine, world, policy, clock, tmp_path,  # noqa: F811
+                                                              request) -> None:  # noqa: ANN001
+    redis_url = request.getfixturevalue("redis_url") if shared == "redis" else None
+    redis = Redis.from_url(redis_url) if redis_url else None
+    storage = AfterCommitStorage(RedisStorage(redis, key_builder=REDIS_KEYS)) if redis else None
+    # Unique people: the test Redis is shared by every run on the machine.
+    zhang = Person(secrets.randbelow(10**9) + 10**9, "伟", "张")
+    wang = Person(zhang.id + 1, "芳", "王")
+    sessionmaker, evidence = world
+    harness = Harness.build(sessionmaker=sessionmaker, policy=policy, clock=clock, zone=ZoneInfo("Asia/Shanghai"),
+                            evidence_store=evidence, **({"storage": storage} if storage else {}))
+    await harness.send(zhang, f"/start {await invite(sessionmaker, clock, Role.COMMISSIONER, 'C001')}")
+    walk = Walk(harness, zhang)
+    await to_card(walk, "阳泉华鑫耐火材料有限公司", images.jpeg(80), NEAR_E001)
+    tap = walk.tap("✅ 确认提交").model_dump(mode="json", exclude_none=True)
+    wang_token = await invite(sessionmaker, clock, Role.COMMISSIONER, "C002")
+
+    api = FakeBotApi()
+    procs, ports = await _start_workers(tmp_path, engine.url.render_as_string(hide_password=False),
+                                        await api.start(), redis_url)
+    try:
+        async with ClientSession() as http:
+            # Two taps of one button, one to each worker at the same moment.
+            statuses = await asyncio.gather(*(_post(http, port, {**tap, "update_id": 900 + i})
+                                              for i, port in enumerate(ports)))
+            assert statuses == [200, 200]
+            async with sessionmaker() as session:
+                assert await session.scalar(select(func.count()).select_from(Visit)) == 1
+            saved = [p["text"] for p in _to(api, zhang, "sendMessage") if "已记录" in p["text"]]
+            assert len(saved) == 1, api.calls
+            alerts = [p.get("text") for m, p in api.calls if m == "answerCallbackQuery" and p.get("text")]
+            assert sorted(alerts) == ["已保存", "这条服务记录已经提交过了，无需重复提交。"], alerts
+            assert not any("没能处理成功" in p["text"] for p in _to(api, zhang, "sendMessage"))
+
+            # A backlog Telegram posts across both workers, in update_id order and all at once.
+            backlog = [f"/start {wang_token}", "/me", "/visits", "/help"]
+            statuses = await asyncio.gather(*(
+                _post(http, ports[i % 2], FakeBotApi.text_update(1000 + i, wang.id, text, wang.first_name), i * 0.02)
+                for i, text in enumerate(backlog)))
+            assert statuses == [200] * 4
+        replies = [p["text"] for p in _to(api, wang, "sendMessage")]
+        assert len(replies) == 4, replies
+        assert "邀请已确认" in replies[0], replies
+        assert "C002" in replies[1], replies
+        assert "尚未绑定" not in replies[2] and "仅限" not in replies[2], replies
+        assert "/visit" in replies[3], replies
+    finally:
+        await _stop(procs)
+        await api.stop()
+        if storage is not None:
+            for person in (zhang, wang):
+                key = harness.state_key(person)
+                await storage.set_state(key, None)
+                await storage.set_data(key, {})
+            await redis.aclose()
