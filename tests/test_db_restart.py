@@ -5,14 +5,12 @@ is ready again by itself, and the update sent again is handled as if nothing had
 from __future__ import annotations
 
 import asyncio
-import inspect
 from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.factory import create_dispatcher
 from bot.health import Metrics, UpdateMetricsMiddleware, add_health_routes
 from bot.middlewares import Retry
 from bot.webhook import webhook_app
@@ -30,12 +28,7 @@ from testkit.ports import free_port
 SECRET = "db-restart-secret"
 PATH = "/hook"
 
-pytestmark = [
-    pytest.mark.skipif(BIN is None, reason="PostgreSQL's server programs (initdb, pg_ctl) are not installed"),
-    # TODO(i17-ops): drop once webhook mode's redelivered dispatcher (i17-workers) is on main.
-    pytest.mark.skipif("redelivered" not in inspect.signature(create_dispatcher).parameters,
-                       reason="webhook mode's 500 for an update the database failed lands with the workers' change"),
-]
+pytestmark = pytest.mark.skipif(BIN is None, reason="PostgreSQL's server programs (initdb, pg_ctl) are not installed")
 
 
 @pytest.fixture
