@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from urllib.parse import unquote, urlsplit
 
 from bot.settings import Settings
 
@@ -64,7 +63,7 @@ class RedactingFormatter(logging.Formatter):
 def known_secrets(settings: Settings) -> dict[str, str]:
     """The secrets in this process's own settings, each with what to say instead: the bot token
     (and its secret half, which a library might print alone), the webhook secret, the object
-    storage's secret key and the database password."""
+    storage's secret key and the passwords of the database and Redis."""
     found = {}
     if settings.bot_token:
         token = settings.bot_token.get_secret_value().strip()
@@ -73,12 +72,11 @@ def known_secrets(settings: Settings) -> dict[str, str]:
         found[settings.webhook_secret.get_secret_value()] = "<webhook secret>"
     if settings.s3_secret_key:
         found[settings.s3_secret_key.get_secret_value()] = "<s3 secret key>"
-    try:
-        password = make_url(settings.db_url).password
-    except ArgumentError:
-        password = None
-    if password:
-        found[str(password)] = "<password>"
+    for url in (settings.db_url, settings.redis_url.get_secret_value() if settings.redis_url else None):
+        password = urlsplit(url).password if url else None
+        if password:
+            found[unquote(password)] = "<password>"
+            found[password] = "<password>"
     return found
 
 

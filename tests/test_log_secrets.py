@@ -63,7 +63,8 @@ def restored_logging():  # noqa: ANN201
 def test_every_kind_of_secret_is_replaced_in_lines_tracebacks_and_fields(log_format, capsys, restored_logging) -> None:  # noqa: ANN001, ARG001
     configure_logging(Settings(_env_file=None, bot_token=BOT_TOKEN, log_format=log_format, log_level="DEBUG",
                                webhook_secret="hook-secret-value", s3_secret_key="s3-secret-value",
-                               database_url="postgresql+asyncpg://tepai:pg-password-1@db/tepai"))
+                               database_url="postgresql+asyncpg://tepai:pg-password-1@db/tepai",
+                               redis_url="redis://:redis-password-1@10.0.0.5:6379/0"))
     log = logging.getLogger("tepai.test")
     for line, args in _lines_with_every_secret():
         log.debug(line, *args)
@@ -72,9 +73,11 @@ def test_every_kind_of_secret_is_replaced_in_lines_tracebacks_and_fields(log_for
     except RuntimeError:
         log.exception("sending failed")
     log.info("with extra fields", extra={"phone": "13912345678", "link": f"/signin/{SIGN_IN}"})
-    log.warning("secrets from the settings: %s %s %s", "hook-secret-value", "pg-password-1", "s3-secret-value")
+    log.warning("secrets from the settings: %s %s %s %s", "hook-secret-value", "pg-password-1", "s3-secret-value",
+                "redis-password-1")
     err = capsys.readouterr().err
     for secret in [BOT_TOKEN, BOT_TOKEN.split(":")[1], INVITE, SIGN_IN, "hook-secret-value", "pg-password-1", "s3-secret-value",
+                   "redis-password-1",
                    *PHONES, "1234 5678", "2345678", "7946 0958"]:
         assert secret not in err, (secret, err)
     assert "bot<bot token>/getMe" in err and "/start <invite>" in err and "?start=<invite>" in err
