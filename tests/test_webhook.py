@@ -3,7 +3,6 @@ on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 from aiohttp import ClientSession
@@ -21,6 +20,7 @@ from testkit.botkit import BOT_TOKEN, texts
 from testkit.cli import tepai
 from testkit.databases import pg_admin
 from testkit.fakes.bot_api import FakeBotApi
+from testkit.ports import free_port
 from testkit.worlds import build, invite, world  # noqa: F401 - the fixture
 
 SECRET = "s3cret-token_for-tests"
@@ -99,21 +99,9 @@ def test_webhook_mode_without_url_or_secret_says_so(tmp_path) -> None:  # noqa: 
     assert "Traceback" not in result.stderr
 
 
-def _free_port() -> int:
-    """A free port in this worktree's range (18900-18999)."""
-    for port in range(18900, 19000):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18900-18999")
-
-
 async def test_webhook_sets_the_webhook_and_serves_updates(tmp_path, database_url) -> None:  # noqa: ANN001
     api = FakeBotApi()
-    port = _free_port()
+    port = free_port(18900, 18999)  # that work's range
     settings = Settings(_env_file=None, data_dir=tmp_path, database_url=database_url, api_server=await api.start(),
                         webhook_url=f"https://bot.example.cn{PATH}", webhook_secret=SECRET, scheduler="off")
     from domain.policy import load_policy
