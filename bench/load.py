@@ -30,8 +30,9 @@ from sqlalchemy.engine import make_url
 from bench._fake_api_process import FakeApiProcess
 from bench.load_api import LoadBotApi
 from bench.load_seed import seed, stored_counts
-from bench.load_workers import Workers, free_ports
+from bench.load_workers import Workers
 from testkit.databases import scratch_database
+from testkit.ports import free_ports
 
 SECRET = "load-bench-secret"
 PATH = "/telegram/hook"

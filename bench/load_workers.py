@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,20 +16,6 @@ from testkit.botkit import BOT_TOKEN
 
 TEPAI = Path(sys.executable).with_name("tepai")
 READY_WITHIN_S = 180  # a busy shared machine takes its time to import and migrate
-
-
-def free_ports(ports: range, count: int) -> list[int]:
-    found = []
-    for port in ports:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        found.append(port)
-        if len(found) == count:
-            return found
-    raise RuntimeError(f"fewer than {count} free ports in {ports}")
 
 
 class Workers:

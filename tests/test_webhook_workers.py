@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import socket
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +26,7 @@ from testkit import images
 from testkit.botkit import BOT_TOKEN, Harness, Person
 from testkit.cli import cli_env
 from testkit.fakes.bot_api import FakeBotApi
+from testkit.ports import free_ports
 from testkit.visitflow import Walk, to_card
 from testkit.worlds import NEAR_E001, invite, world  # noqa: F401 - the fixture
 
@@ -41,23 +41,8 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime.now(timezone.utc))
 
 
-def _free_ports(n: int) -> list[int]:
-    """Free ports in this test's range (21400-21499)."""
-    found = []
-    for port in range(21400, 21500):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        found.append(port)
-        if len(found) == n:
-            return found
-    raise RuntimeError("no free ports in 21400-21499")
-
-
 async def _start_workers(tmp_path: Path, database_url: str, api: str, redis_url: str | None) -> tuple[list, list[int]]:
-    ports = _free_ports(2)
+    ports = free_ports(range(21400, 21500), 2)
     env = cli_env(TEPAI_DATABASE_URL=database_url, TEPAI_DATA_DIR=str(tmp_path), TEPAI_BOT_TOKEN=BOT_TOKEN,
                   TEPAI_API_SERVER=api, TEPAI_WEBHOOK_URL=f"https://bot.example.cn{PATH}",
                   TEPAI_WEBHOOK_SECRET=SECRET, TEPAI_SCHEDULER="off", **({"TEPAI_REDIS_URL": redis_url} if redis_url else {}))
