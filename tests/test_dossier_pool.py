@@ -20,7 +20,8 @@ from storage.models import Commissioner
 from testkit.rendering import pdf_text
 from testkit.years import CODES, imported  # noqa: F401
 
-STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")  # when it was made: the one thing two runs differ in
+# When it was made ("2026年12月3日 23:05", "3 Dec 2026 23:05"): the one thing two runs differ in.
+STAMP = re.compile(r"(?:\d{4}年\d{1,2}月\d{1,2}日|\d{1,2} [A-Z][a-z]{2} \d{4}|\d{4}-\d\d-\d\d) \d\d:\d\d")
 
 
 def _made(folder: Path) -> dict[str, str]:
