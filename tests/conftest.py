@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import uuid
@@ -35,6 +36,22 @@ def pytest_collection_modifyitems(config, items):  # noqa: ANN001, ARG001
     for item in items:
         if "postgres" in item.keywords or "[postgres" in item.nodeid:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def root_logger_handed_back():
+    """A command run in-process (`configure_logging`) points the root logger at the sys.stderr of
+    that moment: pytest's capture of that one test. Left in place, a later test in the same worker
+    logs into the closed capture and reads "--- Logging error ---" on its own stderr."""
+    root, scheduler = logging.getLogger(), logging.getLogger("apscheduler")
+    handlers, levels = root.handlers[:], (root.level, scheduler.level)
+    yield
+    for handler in root.handlers:
+        if handler not in handlers:
+            handler.close()
+    root.handlers[:] = handlers
+    root.setLevel(levels[0])
+    scheduler.setLevel(levels[1])
 
 
 @pytest.fixture(scope="session")

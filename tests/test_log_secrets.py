@@ -48,19 +48,8 @@ def _lines_with_every_secret() -> list[tuple[str, tuple]]:
     ]
 
 
-@pytest.fixture
-def restored_logging():  # noqa: ANN201
-    """configure_logging changes the root logger: hand it back to pytest as it was."""
-    root, scheduler = logging.getLogger(), logging.getLogger("apscheduler")
-    saved = root.level, root.handlers[:], scheduler.level
-    yield
-    root.handlers[:] = saved[1]
-    root.setLevel(saved[0])
-    scheduler.setLevel(saved[2])
-
-
 @pytest.mark.parametrize("log_format", ["text", "json"])
-def test_every_kind_of_secret_is_replaced_in_lines_tracebacks_and_fields(log_format, capsys, restored_logging) -> None:  # noqa: ANN001, ARG001
+def test_every_kind_of_secret_is_replaced_in_lines_tracebacks_and_fields(log_format, capsys) -> None:  # noqa: ANN001
     configure_logging(Settings(_env_file=None, bot_token=BOT_TOKEN, log_format=log_format, log_level="DEBUG",
                                webhook_secret="hook-secret-value", s3_secret_key="s3-secret-value",
                                database_url="postgresql+asyncpg://tepai:pg-password-1@db/tepai",

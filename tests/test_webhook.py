@@ -157,7 +157,6 @@ def test_json_logs_are_one_object_a_line_and_never_show_the_token(capsys) -> Non
         raise RuntimeError(f"bad url /bot{BOT_TOKEN}/sendMessage")
     except RuntimeError:
         log.exception("sending failed")
-    logging.basicConfig(force=True)  # hand logging back to pytest
     err = capsys.readouterr().err
     lines = err.strip().splitlines()
     assert len(lines) == 2
