@@ -34,6 +34,7 @@ from aiogram.fsm.storage.redis import RedisEventIsolation
 from redis.asyncio import Redis
 from redis.exceptions import LockNotOwnedError
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.db import create_engine
@@ -72,14 +73,29 @@ def ticket_class(key: StorageKey) -> int:
     return int.from_bytes(_digest("tepai:turn:" + DefaultKeyBuilder().build(key), 4), "big") & 0x7FFFFFFF
 
 
-LOWER_TICKET = text(
-    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2"
-    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-    " AND classid = CAST(:person AS oid) AND objid < CAST(:ticket AS oid))")
+_LOWER_TICKET = ("EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2"
+                 " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                 " AND classid = CAST(:person AS oid) AND objid < CAST(:ticket AS oid))")
+# One round trip each: show the ticket, then take the person's lock, then look for a lower ticket.
+# Each MATERIALIZED step is evaluated before the query reads its row, so the order holds.
+TAKE_IN_TURN = text(
+    "WITH ticket AS MATERIALIZED (SELECT pg_advisory_lock_shared(:person, :ticket)),"
+    " locked AS MATERIALIZED (SELECT pg_advisory_lock(:k) FROM ticket)"
+    f" SELECT {_LOWER_TICKET} FROM locked")
+RETAKE_IN_TURN = text(
+    f"WITH locked AS MATERIALIZED (SELECT pg_advisory_lock(:k)) SELECT {_LOWER_TICKET} FROM locked")
+TAKE = text("SELECT pg_advisory_lock(:k)")
+UNLOCK = text("SELECT pg_advisory_unlock(:k)")
+RELEASE = text("SELECT pg_advisory_unlock_all()")  # the lock and the ticket
 
 
 class AdvisoryUserLocks:
-    """`engine`: PostgreSQL, used for these locks alone (each lock holds one of its connections)."""
+    """`engine`: PostgreSQL, used for these locks alone (each lock holds one of its connections).
+
+    Two round trips an update when nobody waits: take (ticket, lock and order check in one
+    statement) and release. The pool does not ping a connection before lending it (that was three
+    more round trips); a connection the server dropped fails the first statement, and the take is
+    tried once more on a fresh one."""
 
     def __init__(self, engine: AsyncEngine, order_wait_s: float = ORDER_WAIT_S) -> None:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -90,21 +106,14 @@ class AdvisoryUserLocks:
     def from_url(cls, url: str, wait_s: float = WAIT_S) -> "AdvisoryUserLocks":
         """Its own pool: were the locks taken from the updates' pool, updates holding their
         person's lock could find every connection taken by updates waiting for theirs."""
-        return cls(create_engine(url, lock_timeout_ms=int(wait_s * 1000)))
+        return cls(create_engine(url, lock_timeout_ms=int(wait_s * 1000), pre_ping=False))
 
     @contextlib.asynccontextmanager
     async def hold(self, key: StorageKey, ticket: int | None = None) -> AsyncIterator[None]:
         lock_id, person = advisory_key(key), ticket_class(key)
         ticket = None if ticket is None else ticket & 0x7FFFFFFF
-        conn = await self._engine.connect()
+        conn = await self._take(lock_id, person, ticket)
         try:
-            try:
-                if ticket is not None:
-                    await conn.execute(text("SELECT pg_advisory_lock_shared(:p, :t)"), {"p": person, "t": ticket})
-                await self._take_in_turn(conn, lock_id, person, ticket)
-            except BaseException:  # cancelled or failed while waiting: a lock may have been granted
-                await _discard(conn)
-                raise
             try:
                 yield
             finally:
@@ -112,21 +121,41 @@ class AdvisoryUserLocks:
         finally:
             await conn.close()
 
+    async def _take(self, lock_id: int, person: int, ticket: int | None) -> AsyncConnection:
+        for attempt in (1, 2):
+            conn = await self._engine.connect()
+            try:
+                await self._take_in_turn(conn, lock_id, person, ticket)
+                return conn
+            except DBAPIError as exc:
+                await _discard(conn)
+                await conn.close()
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+            except BaseException:  # cancelled or failed while waiting: a lock may have been granted
+                await _discard(conn)
+                await conn.close()
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
     async def _take_in_turn(self, conn: AsyncConnection, lock_id: int, person: int, ticket: int | None) -> None:
+        if ticket is None:
+            await conn.execute(TAKE, {"k": lock_id})
+            return
         deadline = asyncio.get_running_loop().time() + self._order_wait_s
+        statement = TAKE_IN_TURN
         while True:
-            await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": lock_id})
-            if ticket is None or asyncio.get_running_loop().time() > deadline:
+            lower_waits = (await conn.execute(statement, {"k": lock_id, "person": person, "ticket": ticket})).scalar_one()
+            if not lower_waits or asyncio.get_running_loop().time() > deadline:
                 return
-            if not (await conn.execute(LOWER_TICKET, {"person": person, "ticket": ticket})).scalar_one():
-                return
-            await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_id})
+            await conn.execute(UNLOCK, {"k": lock_id})
             await asyncio.sleep(ORDER_POLL_S)
+            statement = RETAKE_IN_TURN
 
     @staticmethod
     async def _release(conn: AsyncConnection) -> None:
         try:
-            await conn.execute(text("SELECT pg_advisory_unlock_all()"))  # the lock and the ticket
+            await conn.execute(RELEASE)
         except BaseException:
             # Never return a connection that may still hold the lock to the pool: closing it makes
             # the server let go.

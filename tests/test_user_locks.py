@@ -10,11 +10,12 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
+from sqlalchemy import text
 
 from bot.coordination import REDIS_KEYS
 from storage.fsm import bind_update_session, current_scope, unbind_update_session
 from storage.fsm_after_commit import AfterCommitStorage
-from storage.user_locks import AdvisoryUserLocks, RedisUserLocks
+from storage.user_locks import AdvisoryUserLocks, RedisUserLocks, advisory_key
 
 
 def _person() -> StorageKey:
@@ -58,6 +59,29 @@ async def test_one_holder_at_a_time_and_waiters_go_in_update_order(two_workers) 
     await asyncio.wait_for(asyncio.gather(update(a, 10, 0), update(b, 13, 0.02), update(b, 12, 0.03),
                                           update(a, 11, 0.04)), 30)
     assert order == [10, 11, 12, 13]
+
+
+async def test_advisory_lock_survives_connections_the_server_dropped(database_url, engine) -> None:  # noqa: ANN001
+    """The lock pool does not ping before lending: a pooled connection the server dropped (a
+    database restart) fails the take once, and the take goes on with a fresh connection."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite is one process: no cross-process lock")
+    locks = AdvisoryUserLocks.from_url(database_url, wait_s=5)
+    person = _person()
+    try:
+        async with locks.hold(person, 1):
+            pass  # a connection is now in the pool
+        async with engine.connect() as admin:
+            await admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                                     " AND backend_type = 'client backend'"))
+        async with locks.hold(person, 2):
+            async with engine.connect() as admin:  # held for real: another side cannot take it
+                taken = (await admin.execute(text("SELECT pg_try_advisory_lock(:k)"),
+                                             {"k": advisory_key(person)})).scalar_one()
+                assert taken is False
+    finally:
+        await locks.close()
 
 
 async def test_redis_state_is_written_after_the_commit_only(redis_url, sessionmaker) -> None:  # noqa: ANN001
