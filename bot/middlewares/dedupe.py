@@ -19,10 +19,13 @@ class DedupeMiddleware(BaseMiddleware):
     """Skips an update id already stored in processed_updates, and stores this one's id in the
     update's own transaction just before it commits (after DbSessionMiddleware).
 
-    The claim comes last so that it does not take SQLite's write lock for the whole handler. Two
-    deliveries of one update handled at the same time both run; the second to commit finds the
-    claim taken and rolls back without a word (DeliveredTwice). If handling fails, the claim is
-    rolled back with everything else, so a re-delivery gets another chance.
+    On SQLite the claim comes last so that it does not take the write lock for the whole handler.
+    Two deliveries of one update handled at the same time both run; the second to commit finds the
+    claim taken and rolls back without a word (DeliveredTwice). On PostgreSQL the claim comes
+    first and stands for the read (one round trip less an update): a second delivery's claim waits
+    for the first's transaction and, once that commits, finds the row and skips. Either way, if
+    handling fails the claim is rolled back with everything else, so a re-delivery gets another
+    chance.
     """
 
     def __init__(self, clock: Clock) -> None:
@@ -37,6 +40,11 @@ class DedupeMiddleware(BaseMiddleware):
         if isinstance(event, Update):
             bot: Bot = data["bot"]
             repos: Repos = data["repos"]
+            if repos.updates.claims_first:
+                if not await repos.updates.claim(bot.id, event.update_id, self._clock.now()):
+                    log.info("update %s delivered again; skipped", event.update_id)
+                    return None
+                return await handler(event, data)
             if await repos.updates.handled(bot.id, event.update_id):
                 log.info("update %s delivered again; skipped", event.update_id)
                 return None

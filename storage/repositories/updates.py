@@ -13,6 +13,13 @@ class UpdateRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    @property
+    def claims_first(self) -> bool:
+        """Whether the claim can open the update's transaction, standing for the read too.
+        SQLite's write lock covers the whole database, so there the claim waits for the commit;
+        PostgreSQL locks one row, and a second delivery's insert waits for the first's outcome."""
+        return self.session.get_bind().dialect.name != "sqlite"
+
     async def handled(self, bot_id: int, update_id: int) -> bool:
         """Whether this update id was claimed already (a read: takes no write lock)."""
         stmt = select(ProcessedUpdate.update_id).where(ProcessedUpdate.bot_id == bot_id,
