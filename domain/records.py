@@ -75,7 +75,12 @@ def phone_cell(value: object) -> str | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         text = text_cell(value) or ""
         # Excel keeps 03531234567 typed into a number cell as 3531234567: the trunk 0 is implied.
-        return normalise_phone(text if text.startswith("1") else "0" + text)
+        # A number without it is a mobile (138…, 86138…) or a landline that lost it, Beijing's
+        # 010 among them (1062751234): what a leading digit cannot tell, the number's form does.
+        try:
+            return normalise_phone(text)
+        except ValueError:
+            return normalise_phone("0" + text)
     text = text_cell(value)
     return normalise_phone(text) if text else None
 

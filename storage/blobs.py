@@ -258,15 +258,24 @@ class BadEvidenceUrl(ValueError):
     pass
 
 
-def open_blobs(url: str, access: S3Access) -> Blobs:
-    """`s3://bucket/prefix` → a bucket; a path or `file:///path` → a directory."""
+def directory_of(url: str) -> Path | None:
+    """The directory a path or `file:///path` names; None for `s3://bucket/prefix`."""
     parts = urlsplit(url)
     if parts.scheme == "s3":
         if not parts.netloc:
             raise BadEvidenceUrl(url)
-        return S3Blobs(parts.netloc, parts.path.strip("/"), access)
+        return None
     if parts.scheme == "file":
-        return DirectoryBlobs(Path(parts.path))
+        return Path(parts.path)
     if parts.scheme and len(parts.scheme) > 1:  # not a Windows drive letter
         raise BadEvidenceUrl(url)
-    return DirectoryBlobs(Path(url))
+    return Path(url)
+
+
+def open_blobs(url: str, access: S3Access) -> Blobs:
+    """`s3://bucket/prefix` → a bucket; a path or `file:///path` → a directory."""
+    directory = directory_of(url)
+    if directory is not None:
+        return DirectoryBlobs(directory)
+    parts = urlsplit(url)
+    return S3Blobs(parts.netloc, parts.path.strip("/"), access)
