@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from storage.blobs import DirectoryBlobs
+
 DATABASE_NAME = "tepai.db"
 EVIDENCE_NAME = "evidence"
 
@@ -50,9 +52,11 @@ def backup(database: Path, evidence: Path | None, archive: Path, progress: Repor
             source.close()
         with tarfile.open(archive, "w:gz") as tar:
             tar.add(copy, arcname=DATABASE_NAME)
-            paths = sorted(p for p in evidence.rglob("*") if p.is_file()) if evidence and evidence.is_dir() else []
-            for path in _reporting(paths, progress):
-                tar.add(path, arcname=f"{EVIDENCE_NAME}/{path.relative_to(evidence).as_posix()}")
+            # The store's keys, not every file: uploads on their way (staging/, .tmp-…) and /readyz's
+            # probes come and go while the bot runs, and are no evidence.
+            keys = list(DirectoryBlobs(evidence).keys()) if evidence is not None else []
+            for key in _reporting(keys, progress):
+                tar.add(evidence / key, arcname=f"{EVIDENCE_NAME}/{key}")
                 files += 1
     return files
 

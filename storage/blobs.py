@@ -11,6 +11,7 @@ ACLs of its own making, so every object stays private (no public-read ACL, no UR
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -115,8 +116,13 @@ class DirectoryBlobs:
             return None
 
     def size(self, key: str) -> int | None:
-        path = self._path(key)
-        return path.stat().st_size if path.is_file() else None
+        # As `get`: only a missing file is None; a disk that cannot be read (a path through a
+        # file, no permission) raises, and is not taken for lost evidence.
+        try:
+            found = self._path(key).stat()
+        except FileNotFoundError:
+            return None
+        return found.st_size if stat.S_ISREG(found.st_mode) else None
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
