@@ -30,19 +30,20 @@ from sqlalchemy.engine import make_url
 from bench._fake_api_process import FakeApiProcess
 from bench.load_api import LoadBotApi
 from bench.load_seed import seed, stored_counts
-from bench.load_workers import Workers
 from testkit.databases import scratch_database
 from testkit.ports import free_ports
+from testkit.webhook_workers import WebhookWorkers
 
 SECRET = "load-bench-secret"
 PATH = "/telegram/hook"
 PORTS = range(21700, 21800)
+READY_WITHIN_S = 180  # a busy shared machine takes its time to import and migrate
 TELEGRAM_IDS = 7_000_000
 # Each run gets its own update ids: commissioner i counts from i * UPDATE_SPAN + run * RUN_SPAN.
 UPDATE_SPAN, RUN_SPAN = 1_000_000, 500_000
 
 
-def _plan(args: argparse.Namespace, people: list[tuple[int, str]], api: str, run: int, workers: Workers,
+def _plan(args: argparse.Namespace, people: list[tuple[int, str]], api: str, run: int, workers: WebhookWorkers,
           base_rate: float | None, cpu_pids: dict[str, list[int]], database: str) -> dict[str, Any]:
     # The same commissioners talk in every phase: they are spread over the conversation's steps,
     # so paced phases see the visit's own mix of steps, not a crowd of fresh /visit commands.
@@ -93,8 +94,12 @@ async def run(admin_url: str, args: argparse.Namespace) -> dict[str, Any]:
             try:
                 base_rate = None
                 for run_no, count in enumerate(args.workers):
-                    async with Workers(count, free_ports(PORTS, count), url=url, api=api_url, path=PATH, secret=SECRET,
-                                       folder=Path(tmp)) as workers:
+                    # Each worker in its own session, as a service of its own would be: Linux's
+                    # scheduler (autogroup) shares the CPU between sessions first, so workers in the
+                    # bench's session would split one share and a second worker could add none.
+                    async with WebhookWorkers(free_ports(PORTS, count), database_url=url, api=api_url, path=PATH,
+                                              secret=SECRET, folder=Path(tmp), env={"TEPAI_LANGUAGE": "zh"},
+                                              ready_within_s=READY_WITHIN_S, own_session=True) as workers:
                         plan = _plan(args, people, api_url, run_no, workers, base_rate,
                                      {"stand-in": [api.process.pid]}, make_url(url).database)
                         results[count] = await _generate(plan)

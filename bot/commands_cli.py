@@ -205,15 +205,17 @@ def backup(settings: Settings, t: Translator, archive: Path) -> int:
 
     database = _sqlite_database(settings)
     if database is None:
-        print(t("cli.backup_postgres", url=_safe_url(settings.db_url), evidence=settings.evidence_dir), file=sys.stderr)
+        print(t("cli.backup_postgres", url=_safe_url(settings.db_url), evidence=settings.evidence_location),
+              file=sys.stderr)
         return EXIT_USAGE
-    if settings.evidence_url and settings.evidence_url.startswith("s3://"):  # not in the archive: say so
+    folder = settings.evidence_folder  # the bot's, wherever TEPAI_EVIDENCE_URL puts it
+    if folder is None:  # in a bucket, not in the archive: say so
         print(t("cli.backup_evidence_in_bucket", url=settings.evidence_url), file=sys.stderr)
     from bot.progress import ProgressReport
 
     try:
         with ProgressReport(t("cli.backup_progress")) as progress:
-            files = write_backup(database, settings.evidence_dir, archive, progress)
+            files = write_backup(database, folder, archive, progress)
     except BackupError as exc:
         print(t(f"cli.backup_{exc.key}", **exc.values), file=sys.stderr)
         return EXIT_FAILED
@@ -227,16 +229,20 @@ def restore(settings: Settings, t: Translator, archive: Path, force: bool) -> in
 
     database = _sqlite_database(settings)
     if database is None:
-        print(t("cli.backup_postgres", url=_safe_url(settings.db_url), evidence=settings.evidence_dir), file=sys.stderr)
+        print(t("cli.backup_postgres", url=_safe_url(settings.db_url), evidence=settings.evidence_location),
+              file=sys.stderr)
         return EXIT_USAGE
     from bot.progress import ProgressReport
 
+    folder = settings.evidence_folder or settings.evidence_dir  # the bot's folder; beside the data for a bucket
     try:
         with ProgressReport(t("cli.restore_progress")) as progress:
-            files = put_back(archive, database, settings.evidence_dir, force=force, progress=progress)
+            files = put_back(archive, database, folder, force=force, progress=progress)
     except BackupError as exc:
         print(t(f"cli.backup_{exc.key}", **exc.values), file=sys.stderr)
         return EXIT_FAILED
     print(t("cli.restored", path=database, files=files))
+    if settings.evidence_folder is None:  # the bot will not look in that folder: say how to move it
+        print(t("cli.restore_evidence_in_bucket", folder=folder, url=settings.evidence_url), file=sys.stderr)
     return EXIT_OK
 

@@ -14,7 +14,7 @@ PROGRESS_EVERY = 500  # objects between two progress lines
 def migrate(settings: Settings, t: Translator, to: str, source: str | None) -> int:
     from storage.evidence_migrate import migrate as copy_all
 
-    origin = source or str(settings.evidence_dir)
+    origin = source or str(settings.evidence_folder or settings.evidence_dir)
     try:
         source_blobs, target = open_blobs(origin, settings.s3_access), open_blobs(to, settings.s3_access)
     except BadEvidenceUrl as exc:

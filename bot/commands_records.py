@@ -7,6 +7,7 @@ from pathlib import Path
 from bot.commands_cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, database, valid_token
 from bot.progress import ProgressReport
 from bot.settings import Settings
+from domain.cells import clean_code
 from domain.clock import SystemClock
 from domain.invites import deep_link
 from domain.policy import Policy, is_known_county
@@ -96,7 +97,8 @@ async def invite(settings: Settings, policy: Policy, t: Translator, kind: str, c
     from domain.roles import INVITE_KINDS
     from domain.words import role_of
 
-    role = role_of(kind)
+    role = role_of(clean_code(kind))
+    code = clean_code(code)  # as the import and the chat's /invite clean it: "Ｃ００１" is C001
     if role is None:
         valid = "、".join(f"{k}（{t(f'roles.{k}')}）" for k in INVITE_KINDS)
         print(t("cli.invite_unknown_kind", word=kind, valid=valid), file=sys.stderr)

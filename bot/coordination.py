@@ -33,6 +33,7 @@ REDIS_KEYS = DefaultKeyBuilder(prefix="tepai", with_bot_id=True)
 class Coordination:
     storage: BaseStorage | None  # None: the database (storage/fsm.py)
     user_locks: UserLocks | None  # None: this process's FIFO lock is enough
+    redis: Redis | None = None  # TEPAI_REDIS_URL's client, for /readyz to ask too (bot/health.py)
 
 
 @contextlib.asynccontextmanager
@@ -48,7 +49,7 @@ async def coordination(settings: Settings, *, workers: bool) -> AsyncIterator[Co
             except Exception as exc:
                 raise DatabaseUnreachable(_without_password(url), one_line(exc), "TEPAI_REDIS_URL") from exc
             yield Coordination(AfterCommitStorage(RedisStorage(redis, key_builder=REDIS_KEYS)),
-                               RedisUserLocks(redis, keys=REDIS_KEYS) if workers else None)
+                               RedisUserLocks(redis, keys=REDIS_KEYS) if workers else None, redis)
         finally:
             await redis.aclose(close_connection_pool=True)
         return

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -22,6 +23,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import TelegramObject, Update
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,6 +31,9 @@ from domain.clock import Clock, as_utc
 from scheduler.lease import Lease
 from storage.evidence_store import EvidenceStore
 from storage.repositories.outbox import OutboxRepo
+
+# /readyz waits this long for Redis's PONG: on a host that drops packets a PING would hang.
+REDIS_PING_S = 2.0
 
 
 class Metrics:
@@ -98,34 +103,71 @@ class BotApiMetrics(BaseRequestMiddleware):
         return response
 
 
-def add_health_routes(app: web.Application, metrics: Metrics, sessionmaker: async_sessionmaker[AsyncSession],
-                      clock: Clock, evidence: EvidenceStore, lease: Lease | None = None) -> None:
-    async def healthz(_: web.Request) -> web.Response:
-        return web.Response(text="ok\n")
+@dataclass
+class Health:
+    """What /readyz and /metrics look at. `lease` is set once the background work runs (it holds
+    the lease); `redis` is the shared Redis (TEPAI_REDIS_URL); `stopping` is set when a stop was
+    asked for (bot/shutdown.py)."""
 
-    async def readyz(_: web.Request) -> web.Response:
+    metrics: Metrics
+    sessionmaker: async_sessionmaker[AsyncSession]
+    clock: Clock
+    evidence: EvidenceStore
+    lease: Lease | None = None
+    redis: Redis | None = None
+    stopping: asyncio.Event | None = None
+    redis_timeout_s: float = REDIS_PING_S
+
+    async def problems(self) -> list[str]:
+        """What keeps this process from taking work, one line each; none: ready."""
+        if self.stopping is not None and self.stopping.is_set():
+            # Draining: a load balancer takes this worker out while what it took finishes.
+            return ["stopping: finishing the work in flight"]
         problems = []
         try:
-            async with sessionmaker() as session:
+            async with self.sessionmaker() as session:
                 await asyncio.wait_for(session.execute(text("SELECT 1")), timeout=5)
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             problems.append(f"database: {type(exc).__name__}")
         try:  # a small write, read and delete: the store the bot writes to, not just that it answers
-            await asyncio.wait_for(evidence.check(), timeout=10)
+            await asyncio.wait_for(self.evidence.check(), timeout=10)
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
-            problems.append(f"evidence store {evidence.where}: {type(exc.__cause__ or exc).__name__}")
+            problems.append(f"evidence store {self.evidence.where}: {type(exc.__cause__ or exc).__name__}")
+        if self.redis is not None:
+            try:  # conversation state and the per-person locks live there
+                await asyncio.wait_for(self.redis.ping(), timeout=self.redis_timeout_s)
+            except Exception as exc:  # noqa: BLE001 - any failure means not ready
+                problems.append(f"Redis {redis_where(self.redis)}: {type(exc).__name__}")
+        return problems
+
+
+def redis_where(redis: Redis) -> str:
+    """Where `redis` connects, without its password."""
+    where = redis.connection_pool.connection_kwargs
+    if "path" in where:
+        return f"unix://{where['path']}"
+    return f"redis://{where.get('host', 'localhost')}:{where.get('port', 6379)}/{where.get('db', 0)}"
+
+
+def add_health_routes(app: web.Application, health: Health) -> None:
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok\n")  # while the process stops too: it still answers
+
+    async def readyz(_: web.Request) -> web.Response:
+        problems = await health.problems()
         if problems:
             return web.Response(status=503, text="\n".join(problems) + "\n")
         return web.Response(text="ready\n")
 
     async def metrics_page(_: web.Request) -> web.Response:
+        metrics = health.metrics
         try:
-            async with sessionmaker() as session:
+            async with health.sessionmaker() as session:
                 depth, oldest = await OutboxRepo(session).backlog()
             metrics.outbox_depth.set(depth)
-            metrics.outbox_oldest.set(max(0.0, (clock.now() - as_utc(oldest)).total_seconds()) if oldest else 0)
-            if lease is not None:
-                metrics.lease_held.set(1 if (await lease.status()).mine else 0)
+            metrics.outbox_oldest.set(max(0.0, (health.clock.now() - as_utc(oldest)).total_seconds()) if oldest else 0)
+            if health.lease is not None:
+                metrics.lease_held.set(1 if (await health.lease.status()).mine else 0)
         except Exception:  # noqa: BLE001, S110 - the database away: the process's own series still count
             pass
         return web.Response(body=generate_latest(metrics.registry),
@@ -145,15 +187,19 @@ def instrument(bot: Bot) -> tuple[Metrics, UpdateMetricsMiddleware]:
 
 
 @contextlib.asynccontextmanager
-async def health_listener(host: str, port: int, *routes: Any) -> AsyncIterator[None]:
-    """/healthz, /readyz and /metrics on a listener of their own (`routes`: add_health_routes's
-    arguments after the app), for as long as the block runs."""
-    app = web.Application()
-    add_health_routes(app, *routes)
-    runner = web.AppRunner(app, access_log=None)  # a scrape every few seconds is no event
+async def listening(app: web.Application, host: str, port: int, **runner_options: Any) -> AsyncIterator[None]:
+    """`app` served on host:port for as long as the block runs."""
+    runner = web.AppRunner(app, **runner_options)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
         yield
     finally:
         await runner.cleanup()
+
+
+def health_app(health: Health) -> web.Application:
+    """/healthz, /readyz and /metrics on a listener of their own (beside polling, or the scheduler)."""
+    app = web.Application()
+    add_health_routes(app, health)
+    return app

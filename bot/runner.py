@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.commands import set_default_menus
 from bot.coordination import coordination
 from bot.factory import create_bot, create_dispatcher
-from bot.health import Metrics, health_listener, instrument
+from bot.health import Health, health_app, instrument, listening
 from bot.settings import Settings
 from bot.shutdown import InFlight, Shutdown, first_of
 from bot.telegram_reach import wait_for_telegram
@@ -99,21 +99,22 @@ async def run_scheduler(settings: Settings, policy: Policy, token: str, t: Trans
         metrics = instrument(bot)[0] if settings.metrics_port else None
         evidence = settings.evidence_store(on_error=metrics.evidence_error if metrics else None)
         rt, lease, sender = scheduling(settings, sessionmaker, bot, clock, policy, evidence)
-        async with metrics_listener(settings, metrics, sessionmaker, clock, evidence, lease, t):
+        health = Health(metrics, sessionmaker, clock, evidence, lease, stopping=shutdown.requested) if metrics else None
+        async with metrics_listener(settings, health, t):
             log.info(t("cli.scheduler_running"))
             with shutdown.serving():
                 await runtime.serve(rt, lease, sender, until=shutdown.requested)
 
 
 @contextlib.asynccontextmanager
-async def metrics_listener(settings: Settings, metrics: Metrics | None, sessionmaker, clock,  # noqa: ANN001
-                           evidence: EvidenceStore, lease: Lease | None, t: Translator) -> AsyncIterator[None]:
-    """With TEPAI_METRICS_PORT (or --metrics-port): /healthz, /readyz and /metrics beside polling."""
-    if metrics is None or not settings.metrics_port:
+async def metrics_listener(settings: Settings, health: Health | None, t: Translator) -> AsyncIterator[None]:
+    """With TEPAI_METRICS_PORT (or --metrics-port): /healthz, /readyz and /metrics beside polling
+    or the scheduler. Entered before the work and left after it, so /healthz answers until the end."""
+    if health is None or not settings.metrics_port:
         yield
         return
-    async with health_listener(settings.metrics_host, settings.metrics_port, metrics, sessionmaker, clock,
-                               evidence, lease):
+    async with listening(health_app(health), settings.metrics_host, settings.metrics_port,
+                         access_log=None):  # a scrape every few seconds is no event
         log.info(t("cli.metrics_listening", host=settings.metrics_host, port=settings.metrics_port))
         yield
 
@@ -132,8 +133,12 @@ async def run_polling(settings: Settings, policy: Policy, token: str, t: Transla
         # Telegram first: a refused token then stops before any background transaction is under
         # way (cancelling one mid-commit made SQLAlchemy log a traceback on the way out).
         me = await wait_for_telegram(bot, settings.api_server, t)
-        async with (background_work(settings, sessionmaker, bot, clock, policy, evidence, shutdown.requested) as lease,
-                    metrics_listener(settings, metrics, sessionmaker, clock, evidence, lease, t)):
+        health = Health(metrics, sessionmaker, clock, evidence, redis=shared.redis,
+                        stopping=shutdown.requested) if metrics else None
+        async with (metrics_listener(settings, health, t),
+                    background_work(settings, sessionmaker, bot, clock, policy, evidence, shutdown.requested) as lease):
+            if health is not None:
+                health.lease = lease
             await set_default_menus(bot)
             log.info(t("cli.starting", username=me.username, policy=policy.key, url=settings.db_url.split("@")[-1]))
             # aiogram's own signal handling would stop polling but not wait for the updates it started.

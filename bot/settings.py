@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from storage.blobs import S3Access, open_blobs
+from storage.blobs import S3Access, directory_of, open_blobs
 from storage.db import sqlite_url
 
 if TYPE_CHECKING:
@@ -165,12 +165,18 @@ class Settings(BaseSettings):
 
     @property
     def evidence_dir(self) -> Path:
-        """The default evidence store, and where `tepai backup` reads a directory store."""
+        """The default evidence store (without TEPAI_EVIDENCE_URL)."""
         return self.data_dir.resolve() / "evidence"
 
     @property
     def evidence_location(self) -> str:
         return self.evidence_url or str(self.evidence_dir)
+
+    @property
+    def evidence_folder(self) -> Path | None:
+        """The directory the bot keeps evidence in (TEPAI_EVIDENCE_URL's, or the default); None when
+        it is in a bucket. What `tepai backup` archives, `restore` fills and `evidence migrate` copies."""
+        return directory_of(self.evidence_location)
 
     def evidence_store(self, on_error: Callable[[str], None] | None = None) -> EvidenceStore:
         """The configured store; `on_error(operation)` counts its failures (for /metrics)."""

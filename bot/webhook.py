@@ -18,7 +18,7 @@ from aiohttp import web
 
 from bot.commands import set_default_menus
 from bot.coordination import coordination
-from bot.health import add_health_routes, instrument
+from bot.health import Health, add_health_routes, instrument, listening
 from bot.middlewares import UpdateNotHandled
 from bot.runner import background_work, dispatcher_for, started
 from bot.settings import Settings
@@ -70,9 +70,9 @@ def webhook_app(dp: Dispatcher, bot: Bot, *, path: str, secret: str, in_flight: 
 
 async def run_webhook(settings: Settings, policy: Policy, token: str, t: Translator, *, host: str, port: int,
                       set_webhook: bool) -> None:
-    """Serve until SIGTERM or SIGINT: then posts are refused (503), those in flight finish, the
-    sender's batch goes out and the lease is released. `set_webhook=False` for the second and
-    later workers."""
+    """Serve until SIGTERM or SIGINT: then posts are refused (503) and /readyz says "stopping",
+    those in flight finish, the sender's batch goes out and the lease is released (/healthz
+    answers all along). `set_webhook=False` for the second and later workers."""
     assert settings.webhook_url and settings.webhook_secret  # checked by the command line
     secret = settings.webhook_secret.get_secret_value()
     path = webhook_path(settings.webhook_url)
@@ -89,22 +89,21 @@ async def run_webhook(settings: Settings, policy: Policy, token: str, t: Transla
         # Telegram first, as `tepai run` does: a refused token then stops before any background
         # transaction is under way.
         me = await wait_for_telegram(bot, settings.api_server, t)
-        async with background_work(settings, sessionmaker, bot, clock, policy, evidence, shutdown.requested) as lease:
+        health = Health(metrics, sessionmaker, clock, evidence, redis=shared.redis, stopping=shutdown.requested)
+        app = webhook_app(dp, bot, path=path, secret=secret, in_flight=in_flight)
+        add_health_routes(app, health)
+        # The listener outlives the background work: /healthz answers while the sender's batch
+        # goes out, and the Bot's session (closed with the app) stays open for it.
+        async with listening(app, host, port), \
+                background_work(settings, sessionmaker, bot, clock, policy, evidence, shutdown.requested) as lease:
+            health.lease = lease
             await set_default_menus(bot)
             if set_webhook:
                 await bot.set_webhook(settings.webhook_url, secret_token=secret,
                                       allowed_updates=dp.resolve_used_update_types())
-            app = webhook_app(dp, bot, path=path, secret=secret, in_flight=in_flight)
-            add_health_routes(app, metrics, sessionmaker, clock, evidence, lease)
-            runner = web.AppRunner(app)
-            await runner.setup()
-            try:
-                await web.TCPSite(runner, host, port).start()
-                log.info(t("cli.starting", username=me.username, policy=policy.key,
-                           url=settings.db_url.split("@")[-1]))
-                log.info(t("cli.webhook_listening", host=host, port=port, path=path, webhook=settings.webhook_url))
-                with shutdown.serving():
-                    await shutdown.wait()
-                    await in_flight.drain()
-            finally:
-                await runner.cleanup()
+            log.info(t("cli.starting", username=me.username, policy=policy.key,
+                       url=settings.db_url.split("@")[-1]))
+            log.info(t("cli.webhook_listening", host=host, port=port, path=path, webhook=settings.webhook_url))
+            with shutdown.serving():
+                await shutdown.wait()
+                await in_flight.drain()

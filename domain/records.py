@@ -1,6 +1,7 @@
 """Import records: header aliases (English or Chinese), cell parsing and row checks. Pure.
 
-A sheet is a header row and data rows; row numbers are the spreadsheet's own (the header is row 1).
+A sheet is a header row and data rows; row numbers are the spreadsheet's own, as Excel shows them
+(the header is row 1, or lower under a title: see header_row).
 Checks that need the database (unknown enterprise in an agreement) live in services.importer.
 """
 from __future__ import annotations
@@ -75,7 +76,12 @@ def phone_cell(value: object) -> str | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         text = text_cell(value) or ""
         # Excel keeps 03531234567 typed into a number cell as 3531234567: the trunk 0 is implied.
-        return normalise_phone(text if text.startswith("1") else "0" + text)
+        # A number without it is a mobile (138…, 86138…) or a landline that lost it, Beijing's
+        # 010 among them (1062751234): what a leading digit cannot tell, the number's form does.
+        try:
+            return normalise_phone(text)
+        except ValueError:
+            return normalise_phone("0" + text)
     text = text_cell(value)
     return normalise_phone(text) if text else None
 
@@ -271,11 +277,29 @@ def map_headers(kind: Kind, headers: list[object]) -> tuple[dict[int, str], list
     return mapping, ignored
 
 
+# How far down a header row is looked for: a sheet often starts with its title (a merged cell
+# such as "2026年阳泉市科技特派员名单"), maybe a date or unit line and a blank row.
+HEADER_SEARCH_ROWS = 5
+
+
+def has_required_columns(kind: Kind, headers: list[object]) -> bool:
+    found = set(map_headers(kind, headers)[0].values())
+    return all(col.name in found for col in COLUMNS[kind] if col.required)
+
+
+def header_row(rows: list[list[object]], fits: Callable[[list[object]], bool]) -> int | None:
+    """The index of the header row: the first of the first HEADER_SEARCH_ROWS rows whose headers
+    `fits`; when none does, the first row that is not blank, whose headers the checks then find
+    wanting (a missing column, an unknown kind) as they always did; None in a blank table."""
+    found = (i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if not _blank(row) and fits(row))
+    return next(found, next((i for i, row in enumerate(rows) if not _blank(row)), None))
+
+
 def read_sheet(kind: Kind, label: str, rows: list[list[object]]) -> Sheet:
-    """Check a header row (the first that is not blank) and the data rows below it; good rows
-    become records, bad ones problems. A sheet without a header names every required column."""
+    """Check the header row (see header_row) and the data rows below it; good rows become
+    records, bad ones problems. A sheet without a header names every required column."""
     sheet = Sheet(kind=kind, label=label)
-    header_at = next((i for i, row in enumerate(rows) if not _blank(row)), None)
+    header_at = header_row(rows, lambda headers: has_required_columns(kind, headers))
     if header_at is None:
         sheet.problems.append(Problem(None, "no_header"))
     mapping, sheet.ignored_columns = map_headers(kind, rows[header_at] if header_at is not None else [])

@@ -8,7 +8,7 @@ An explicit kind always wins; the importer handles that before asking here.
 """
 from __future__ import annotations
 
-from domain.records import COLUMNS, KIND_ORDER, Kind, map_headers, norm_header
+from domain.records import KIND_ORDER, Kind, has_required_columns, header_row, map_headers, norm_header
 
 # File and sheet names that say a kind (a tie-break only).
 KIND_ALIASES: dict[Kind, tuple[str, ...]] = {
@@ -50,13 +50,16 @@ def kind_from_name(name: str) -> Kind | None:
 def kinds_from_headers(headers: list[object]) -> tuple[Kind, ...]:
     """The kinds whose required columns are all present and that recognise the most columns:
     several when they tie, none when no kind has its required columns."""
-    scores: dict[Kind, int] = {}
-    for kind in KIND_ORDER:
-        found = set(map_headers(kind, headers)[0].values())
-        if all(col.name in found for col in COLUMNS[kind] if col.required):
-            scores[kind] = len(found)
+    scores = {kind: len(map_headers(kind, headers)[0]) for kind in KIND_ORDER if has_required_columns(kind, headers)}
     top = max(scores.values(), default=0)
     return tuple(kind for kind, score in scores.items() if score == top)
+
+
+def table_headers(rows: list[list[object]]) -> list[object]:
+    """The header row of a table of unknown kind: the first of its first rows that some kind's
+    headers fit, below any title (see domain.records.header_row); [] for a blank table."""
+    at = header_row(rows, lambda headers: bool(kinds_from_headers(headers)))
+    return rows[at] if at is not None else []
 
 
 def kind_of_table(headers: list[object], name: str) -> Kind | None:

@@ -10,6 +10,7 @@ from aiogram.types import LinkPreviewOptions, Message
 
 from bot.commands import ADMINS
 from bot.filters import HasRole, admin_covers
+from domain.cells import clean_code, visible_text
 from domain.clock import Clock
 from domain.invites import deep_link
 from domain.policy import Policy, is_known_county
@@ -34,12 +35,13 @@ COUNTY_MAY_INVITE = frozenset({Role.COMMISSIONER, Role.ENTERPRISE})
 @router.message(Command("invite"))
 async def invite(message: Message, command: CommandObject, bot: Bot, repos: Repos, user: User,
                  grants: list[RoleGrant], clock: Clock, policy: Policy, t: Translator) -> None:
-    parts = (command.args or "").split(maxsplit=2)
-    role = role_of(parts[0]) if len(parts) >= 2 else None
+    # Typed or pasted as the import's cells are: the same cleaning, so "Ｃ００１" is C001.
+    parts = visible_text(command.args or "").split(maxsplit=2)
+    role = role_of(clean_code(parts[0])) if len(parts) >= 2 else None
     if role is None:
         await message.answer(t("invite.usage", kinds=" | ".join(f"{k}（{t(f'roles.{k}')}）" for k in INVITE_KINDS)))
         return
-    code = parts[1]
+    code = clean_code(parts[1])
     person_name = parts[2] if len(parts) > 2 else None
     if role is Role.COUNTY and not is_known_county(policy.counties, code):
         await message.answer(t("cli.invite_unknown_county", county=code, valid="、".join(policy.counties)))

@@ -18,6 +18,17 @@ class MissingAttachment(FileNotFoundError):
         super().__init__(2, "attachment missing", path)
 
 
+async def check_present(document: dict, evidence: EvidenceStore | None) -> None:
+    """Raises MissingAttachment if the file is gone, without reading it (a file on disk is
+    looked at, an object asked for its size); EvidenceUnavailable if the store cannot say now."""
+    if "sha256" not in document:
+        if not Path(document["path"]).is_file():
+            raise MissingAttachment(document["path"])
+        return
+    if evidence is None or not await evidence.has_original(document["sha256"], document["ext"]):
+        raise MissingAttachment(f"{document['sha256']}.{document['ext']}")
+
+
 async def input_file(document: dict, evidence: EvidenceStore | None) -> InputFile:
     """Raises MissingAttachment if the file is gone; EvidenceUnavailable (an OSError: retried)
     if the store cannot be read now."""

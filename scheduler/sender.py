@@ -36,7 +36,7 @@ from domain.policy import Policy
 from domain.quiet import in_quiet_hours, parse_hhmm
 from messages.notices import Notices
 from scheduler import undeliverable
-from scheduler.attachments import MissingAttachment, input_file
+from scheduler.attachments import MissingAttachment, check_present, input_file
 from scheduler.claims import CLAIM_TTL, ClaimLapsing, Claims
 from scheduler.lease import process_name
 from scheduler.rate_limit import RateLimiter
@@ -221,7 +221,8 @@ class OutboxSender:
         what is missing, never the text again."""
         documents = row.documents or []
         first = max(row.parts_sent - 1, 0)  # the first document not delivered yet
-        files = [await input_file(d, self.evidence) for d in documents[first:]]  # all there before anything is sent
+        for document in documents[first:]:  # all there before anything is sent
+            await check_present(document, self.evidence)
         for part in range(row.parts_sent, 1 + len(documents)):
             if not self.claims.cover(row):
                 raise ClaimLapsing
@@ -230,7 +231,10 @@ class OutboxSender:
                 await self.bot.send_message(row.chat_id, row.text, reply_markup=markup,
                                             request_timeout=self.request_timeout)
             else:
-                await self.bot.send_document(row.chat_id, files[part - 1 - first], request_timeout=self.request_timeout)
+                # Read now, not with the others up front: a report's files (up to 5 x 20 MB) for each
+                # of the messages under way would otherwise all sit in memory at once.
+                await self.bot.send_document(row.chat_id, await input_file(documents[part - 1], self.evidence),
+                                             request_timeout=self.request_timeout)
             row.parts_sent = part + 1
             if row.parts_sent <= len(documents):  # more to come: the last part is recorded with "sent"
                 await self._mark(row.id, parts_sent=row.parts_sent)

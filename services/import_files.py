@@ -12,8 +12,8 @@ from typing import Any
 
 import charset_normalizer
 
-from domain.records import KIND_ORDER, Kind, Sheet, read_sheet
-from domain.sheet_kinds import AmbiguousKind, kind_from_name, kind_of_table
+from domain.records import HEADER_SEARCH_ROWS, KIND_ORDER, Kind, Sheet, read_sheet
+from domain.sheet_kinds import AmbiguousKind, kind_from_name, kind_of_table, table_headers
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
@@ -65,9 +65,8 @@ def _kind_for(kind: Kind | None, label: str, name: str, rows: list[list[object]]
     if kind is not None:
         # With --kind, a lone table is that kind; in a workbook only the sheets named for it are.
         return kind if single or kind_from_name(name) is kind else None
-    header = next((row for row in rows if _filled(row)), [])
     try:
-        return kind_of_table(header, name)
+        return kind_of_table(table_headers(rows), name)
     except AmbiguousKind as exc:
         raise ImportFileError("ambiguous_kind", table=label, kinds=exc.candidates) from None
 
@@ -94,8 +93,11 @@ def _decode(raw: bytes, path: Path) -> str:
 
 def _csv_rows(path: Path) -> list[list[object]]:
     text = _decode(path.read_bytes(), path)
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","  # Excel's "Unicode text" uses tabs
+    # Excel's "Unicode text" uses tabs: the first line with a tab or comma says which (a title line
+    # above the header has neither).
+    top = text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
+    first = next((line for line in top if "\t" in line or "," in line), "")
+    delimiter = "\t" if "\t" in first and "," not in first else ","
     return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
@@ -125,7 +127,8 @@ def _xls_tables(path: Path) -> list[tuple[str, str, list[list[object]]]]:
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        return [(f"{path.name}:{name}", name, workbook.get_sheet_by_name(name).to_python())
+        # From A1 (calamine starts at the first cell in use), so row numbers are Excel's own.
+        return [(f"{path.name}:{name}", name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
                 for name in workbook.sheet_names]
     except (CalamineError, ValueError, OSError):
         raise ImportFileError("bad_xls", path=str(path)) from None

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from domain import invites, throttle
+from domain.cells import clean_code
 from domain.clock import Clock, as_utc
 from domain.invites import InviteProblem, InviteState
 from domain.policy import Policy
@@ -45,7 +46,8 @@ class Target:
 
 
 async def resolve_target(repos: Repos, role: Role, code: str, person_name: str | None = None) -> Target:
-    code = code.strip()
+    """What an invite for `code` is for; the code as typed is cleaned as the import cleans it."""
+    code = clean_code(code)
     if not code:
         raise UnknownTarget(role, code)
     if role is Role.COMMISSIONER:

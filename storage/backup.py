@@ -2,11 +2,14 @@
 running bot need not stop) and the evidence folder, in one .tar.gz."""
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from storage.blobs import DirectoryBlobs
 
 DATABASE_NAME = "tepai.db"
 EVIDENCE_NAME = "evidence"
@@ -32,9 +35,9 @@ def _reporting(items: list, progress: Report) -> Iterator:
         progress(done + 1, len(items))
 
 
-def backup(database: Path, evidence: Path, archive: Path, progress: Report = lambda done, total: None) -> int:
-    """Write the archive; returns how many evidence files it holds. `progress` is told the
-    evidence files archived so far."""
+def backup(database: Path, evidence: Path | None, archive: Path, progress: Report = lambda done, total: None) -> int:
+    """Write the archive; returns how many evidence files it holds (`evidence` None: the database
+    alone). `progress` is told the evidence files archived so far."""
     if not database.is_file():
         raise BackupError("no_database", path=database)
     archive.parent.mkdir(parents=True, exist_ok=True)
@@ -49,9 +52,11 @@ def backup(database: Path, evidence: Path, archive: Path, progress: Report = lam
             source.close()
         with tarfile.open(archive, "w:gz") as tar:
             tar.add(copy, arcname=DATABASE_NAME)
-            paths = sorted(p for p in evidence.rglob("*") if p.is_file()) if evidence.is_dir() else []
-            for path in _reporting(paths, progress):
-                tar.add(path, arcname=f"{EVIDENCE_NAME}/{path.relative_to(evidence).as_posix()}")
+            # The store's keys, not every file: uploads on their way (staging/, .tmp-…) and /readyz's
+            # probes come and go while the bot runs, and are no evidence.
+            keys = list(DirectoryBlobs(evidence).keys()) if evidence is not None else []
+            for key in _reporting(keys, progress):
+                tar.add(evidence / key, arcname=f"{EVIDENCE_NAME}/{key}")
                 files += 1
     return files
 
@@ -83,7 +88,7 @@ def restore(archive: Path, database: Path, evidence: Path, *, force: bool,
                     if path.is_file():
                         target = evidence / path.relative_to(Path(work, EVIDENCE_NAME))
                         target.parent.mkdir(parents=True, exist_ok=True)
-                        path.replace(target)
+                        shutil.move(path, target)  # the evidence folder may be on another file system
                         files += 1
     except (tarfile.TarError, EOFError) as exc:
         raise BackupError("not_a_backup", path=archive) from exc

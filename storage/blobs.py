@@ -11,6 +11,7 @@ ACLs of its own making, so every object stays private (no public-read ACL, no UR
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -115,8 +116,13 @@ class DirectoryBlobs:
             return None
 
     def size(self, key: str) -> int | None:
-        path = self._path(key)
-        return path.stat().st_size if path.is_file() else None
+        # As `get`: only a missing file is None; a disk that cannot be read (a path through a
+        # file, no permission) raises, and is not taken for lost evidence.
+        try:
+            found = self._path(key).stat()
+        except FileNotFoundError:
+            return None
+        return found.st_size if stat.S_ISREG(found.st_mode) else None
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -258,15 +264,24 @@ class BadEvidenceUrl(ValueError):
     pass
 
 
-def open_blobs(url: str, access: S3Access) -> Blobs:
-    """`s3://bucket/prefix` → a bucket; a path or `file:///path` → a directory."""
+def directory_of(url: str) -> Path | None:
+    """The directory a path or `file:///path` names; None for `s3://bucket/prefix`."""
     parts = urlsplit(url)
     if parts.scheme == "s3":
         if not parts.netloc:
             raise BadEvidenceUrl(url)
-        return S3Blobs(parts.netloc, parts.path.strip("/"), access)
+        return None
     if parts.scheme == "file":
-        return DirectoryBlobs(Path(parts.path))
+        return Path(parts.path)
     if parts.scheme and len(parts.scheme) > 1:  # not a Windows drive letter
         raise BadEvidenceUrl(url)
-    return DirectoryBlobs(Path(url))
+    return Path(url)
+
+
+def open_blobs(url: str, access: S3Access) -> Blobs:
+    """`s3://bucket/prefix` → a bucket; a path or `file:///path` → a directory."""
+    directory = directory_of(url)
+    if directory is not None:
+        return DirectoryBlobs(directory)
+    parts = urlsplit(url)
+    return S3Blobs(parts.netloc, parts.path.strip("/"), access)

@@ -13,7 +13,7 @@ from domain.roles import Role
 from services import onboarding
 from services.importer import import_file
 from storage.evidence_store import EvidenceStore
-from storage.models import Invite, RoleGrant, User
+from storage.models import Commissioner, DispatchingUnit, Enterprise, Invite, RoleGrant, User
 from storage.repositories import Repos
 from testkit.botkit import Harness, Person, alerts, texts
 from testkit.databases import EXAMPLES
@@ -197,6 +197,33 @@ async def test_chat_county_invite_is_checked_against_the_policys_counties(harnes
     assert "start=" in (await harness.send(ADMIN, "/invite 县区 盂县 赵六"))[0]
     async with seeded() as session:  # the bureau's own invite and the good one: no invite for a wrong name
         assert await session.scalar(select(func.count()).select_from(Invite)) == 2
+
+
+async def test_chat_invite_cleans_codes_as_the_import_does(harness, seeded, clock) -> None:
+    """Codes copied from a web page or typed with a Chinese input method (full-width letters and
+    digits, a full-width space, zero-width characters, a byte-order mark) name the record they look
+    like, for every kind of code /invite takes, and the kind word too."""
+    await harness.send(ADMIN, f"/start {await make_invite(seeded, clock, Role.BUREAU, '王敏')}")
+    typed = {"commissioner": "\u200bＣ００１\ufeff", "enterprise": "Ｅ００４\u200d", "unit": "\u2060Ｕ０１",
+             "county": "盂县\u200b", "bureau": "\u200b李四\u3000"}
+    for kind, code in typed.items():
+        made = (await harness.send(ADMIN, f"/invite {kind}\u200b\u3000{code} 赵六"))[0]
+        assert "start=" in made, (kind, made)
+    assert "start=" in (await harness.send(ADMIN, "/invite ｃｏｍｍｉｓｓｉｏｎｅｒ Ｃ００２"))[0]
+    async with seeded() as session:
+        keys = set(await session.scalars(select(Invite.subject_key)))
+        repos = Repos(session)
+        ids = {f"{kind}:{(await repos.people.by_code(model, code)).id}"
+               for kind, model, code in (("commissioner", Commissioner, "C001"), ("commissioner", Commissioner, "C002"),
+                                         ("enterprise", Enterprise, "E004"), ("unit", DispatchingUnit, "U01"))}
+    assert ids | {"county:盂县", "bureau:李四"} <= keys, keys
+
+
+async def test_invite_target_is_found_by_a_code_as_typed(seeded) -> None:
+    """`tepai invite` and the chat share resolve_target: it cleans the code as the import does."""
+    async with seeded() as session:
+        target = await onboarding.resolve_target(Repos(session), Role.COMMISSIONER, "\u200bＣ００１\u3000")
+    assert target.subject_name == "C001" and target.display_name == "张伟"
 
 
 async def test_enterprise_contact_sees_their_commissioners(harness, seeded, clock) -> None:

@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.health import Metrics, UpdateMetricsMiddleware, add_health_routes
+from bot.health import Health, Metrics, UpdateMetricsMiddleware, add_health_routes
 from bot.middlewares import Retry
 from bot.webhook import webhook_app
 from domain.clock import SystemClock
@@ -54,7 +54,7 @@ async def test_postgres_restarted_under_a_running_webhook(cluster, policy, tmp_p
                             zone=ZoneInfo("Asia/Shanghai"), evidence_store=store, redelivered=True,
                             retry=Retry(attempts=2, first_pause_s=0.1), update_metrics=UpdateMetricsMiddleware(metrics))
     app = webhook_app(harness.dp, harness.bot, path=PATH, secret=SECRET)
-    add_health_routes(app, metrics, sessionmaker, SystemClock(), store)
+    add_health_routes(app, Health(metrics, sessionmaker, SystemClock(), store))
 
     async def post(update: dict) -> int:
         async with client.post(PATH, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:

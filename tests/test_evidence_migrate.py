@@ -89,3 +89,45 @@ def test_backup_says_that_evidence_in_a_bucket_is_not_in_the_archive(monkeypatch
     monkeypatch.setenv("TEPAI_EVIDENCE_URL", "s3://tepai-evidence/prod")
     assert main(["backup", str(tmp_path / "backup.tar.gz")]) == 0
     assert "The evidence is in the bucket s3://tepai-evidence/prod and not in this backup" in capsys.readouterr().err
+
+
+def test_backup_and_restore_take_the_evidence_folder_tepai_evidence_url_names(monkeypatch, tmp_path, capsys) -> None:
+    """A folder of its own (TEPAI_EVIDENCE_URL=/srv/…): the bot keeps its photos there, so the
+    backup must archive that folder (not the empty default beside the database) and a restore
+    must put them back where the bot reads them."""
+    import sqlite3
+    import tarfile
+
+    (tmp_path / "data").mkdir()
+    sqlite3.connect(tmp_path / "data" / "tepai.db").close()
+    store = EvidenceStore(tmp_path / "srv" / "evidence")
+    photo = store.put_image(jpeg(1))
+    monkeypatch.setenv("TEPAI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TEPAI_LANGUAGE", "en")
+    monkeypatch.setenv("TEPAI_EVIDENCE_URL", str(store.root))
+    archive = tmp_path / "backup.tar.gz"
+    assert main(["backup", str(archive)]) == 0
+    with tarfile.open(archive) as tar:
+        assert f"evidence/{original_key(photo.sha256, 'jpg')}" in tar.getnames()
+
+    elsewhere = tmp_path / "restored"
+    monkeypatch.setenv("TEPAI_DATA_DIR", str(elsewhere / "data"))
+    monkeypatch.setenv("TEPAI_EVIDENCE_URL", f"file://{elsewhere / 'evidence'}")
+    assert main(["restore", str(archive)]) == 0, capsys.readouterr().err
+    assert EvidenceStore(elsewhere / "evidence").original(photo.sha256, "jpg") == store.original(photo.sha256, "jpg")
+    assert not (elsewhere / "data" / "evidence").exists()
+
+
+def test_restore_says_that_the_bot_reads_a_bucket(monkeypatch, tmp_path, capsys) -> None:
+    import sqlite3
+
+    from storage.backup import backup
+
+    sqlite3.connect(tmp_path / "tepai.db").close()
+    backup(tmp_path / "tepai.db", tmp_path / "none", tmp_path / "backup.tar.gz")
+    monkeypatch.setenv("TEPAI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TEPAI_LANGUAGE", "en")
+    monkeypatch.setenv("TEPAI_EVIDENCE_URL", "s3://tepai-evidence/prod")
+    assert main(["restore", str(tmp_path / "backup.tar.gz")]) == 0
+    err = capsys.readouterr().err
+    assert "the bot reads the bucket s3://tepai-evidence/prod" in err and "tepai evidence migrate --from" in err

@@ -1,7 +1,8 @@
 """SIGTERM lets the work in flight finish: a real `tepai webhook` process, a slow local Bot API.
 While an update waits on its screenshot's download and the sender waits on Telegram, SIGTERM
-arrives: new posts are answered 503 (Telegram sends them again), the update completes and is
-stored, the sender's message is marked sent, the lease is released, and the process exits 0.
+arrives: new posts are answered 503 (Telegram sends them again), /readyz says "stopping" while
+/healthz still answers, the update completes and is stored, the sender's message is marked sent,
+the lease is released, and the process exits 0.
 On PostgreSQL, as N webhook workers run; `tepai run` on SQLite stops the same way
 (tests/test_log_secrets.py). Also: a signal while starting ends the process quietly with 0, and
 `tepai scheduler` stops on SIGTERM and releases the lease."""
@@ -95,6 +96,11 @@ async def test_sigterm_finishes_the_update_and_the_batch_in_flight_then_exits_0(
             while await post(late) != 503:  # (until the process has seen the signal)
                 assert not upload.done(), "the upload finished before a post was refused"
                 late = FakeBotApi.text_update(late["update_id"] + 1, 4343, "/help")
+            # Draining: out of the load balancer's rotation, but alive.
+            async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
+                assert (response.status, await response.text()) == (503, "stopping: finishing the work in flight\n")
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                assert response.status == 200
             assert await upload == 200
         assert await asyncio.wait_for(proc.wait(), 30) == 0, log.read_text(errors="replace")[-3000:]
     finally:

@@ -1,9 +1,14 @@
-"""/healthz, /readyz and /metrics on the webhook listener, on SQLite and PostgreSQL."""
+"""/healthz, /readyz and /metrics on the webhook listener, on SQLite and PostgreSQL: /readyz
+names the database, the evidence store or Redis when unreachable, and says "stopping" while the
+process drains (tests/test_graceful_stop.py sees it in a real `tepai webhook`)."""
 from __future__ import annotations
 
-from aiohttp.test_utils import TestClient, TestServer
+import asyncio
 
-from bot.health import BotApiMetrics, Metrics, UpdateMetricsMiddleware, add_health_routes
+from aiohttp.test_utils import TestClient, TestServer
+from redis.asyncio import Redis
+
+from bot.health import BotApiMetrics, Health, Metrics, UpdateMetricsMiddleware, add_health_routes
 from bot.webhook import webhook_app
 from scheduler.lease import Lease
 from storage.blobs import S3Blobs
@@ -11,13 +16,16 @@ from storage.db import create_engine, create_sessionmaker
 from storage.evidence_store import EvidenceStore
 from testkit.botkit import Harness
 from testkit.fakes.bot_api import FakeBotApi
+from testkit.ports import free_port
 from testkit.worlds import world  # noqa: F401 - the fixture
 
 SECRET = "metrics-secret"
 
 
-def _client(world, policy, clock, tmp_path, evidence=None, lease=None, health_db=None):  # noqa: ANN001, ANN202, F811
-    """`evidence(metrics)`: the evidence store /readyz checks (default: the world's)."""
+def _client(world, policy, clock, tmp_path, evidence=None, lease=None, health_db=None,  # noqa: ANN001, ANN202, F811
+            **health):  # noqa: ANN003
+    """`evidence(metrics)`: the evidence store /readyz checks (default: the world's); `health`:
+    more of Health's fields (redis, stopping)."""
     from zoneinfo import ZoneInfo
 
     metrics = Metrics()
@@ -26,7 +34,8 @@ def _client(world, policy, clock, tmp_path, evidence=None, lease=None, health_db
                             evidence_store=store, update_metrics=UpdateMetricsMiddleware(metrics))
     harness.bot.session.middleware(BotApiMetrics(metrics))
     app = webhook_app(harness.dp, harness.bot, path="/hook", secret=SECRET)
-    add_health_routes(app, metrics, health_db or sessionmaker, clock, evidence(metrics) if evidence else store, lease)
+    add_health_routes(app, Health(metrics, health_db or sessionmaker, clock, evidence(metrics) if evidence else store,
+                                  lease, **health))
     return TestClient(TestServer(app))
 
 
@@ -70,6 +79,35 @@ async def test_readyz_is_503_when_the_database_is_gone(world, policy, clock, tmp
         assert "database" in await response.text()
         assert (await client.get("/healthz")).status == 200  # the process itself still answers
     await gone.dispose()
+
+
+async def test_readyz_pings_redis_and_names_it_when_nothing_answers(world, policy, clock, tmp_path,  # noqa: F811
+                                                                   redis_url) -> None:
+    shared = Redis.from_url(redis_url)
+    nobody = free_port(22000, 22099)  # this work's range; nothing listens there
+    gone = Redis.from_url(f"redis://:a-password@127.0.0.1:{nobody}/3")
+    try:
+        async with _client(world, policy, clock, tmp_path, redis=shared) as client:
+            assert await (await client.get("/readyz")).text() == "ready\n"
+        async with _client(world, policy, clock, tmp_path, redis=gone, redis_timeout_s=1) as client:
+            response = await client.get("/readyz")
+            assert response.status == 503
+            why = await response.text()
+            assert why.startswith(f"Redis redis://127.0.0.1:{nobody}/3: ") and "a-password" not in why
+            assert (await client.get("/healthz")).status == 200
+    finally:
+        await shared.aclose()
+        await gone.aclose()
+
+
+async def test_readyz_says_stopping_while_healthz_still_answers(world, policy, clock, tmp_path) -> None:  # noqa: F811
+    stopping = asyncio.Event()
+    async with _client(world, policy, clock, tmp_path, stopping=stopping) as client:
+        assert (await client.get("/readyz")).status == 200
+        stopping.set()  # SIGTERM (bot/shutdown.py)
+        response = await client.get("/readyz")
+        assert response.status == 503 and (await response.text()).startswith("stopping")
+        assert (await client.get("/healthz")).status == 200
 
 
 async def test_metrics_count_updates_sends_and_the_lease(world, policy, clock, tmp_path) -> None:  # noqa: F811

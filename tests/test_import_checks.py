@@ -9,7 +9,7 @@ import xlwt
 
 from bot.commands_records import import_file_error, print_import_report
 from domain.cells import clean_code, normalise_phone
-from domain.records import Kind
+from domain.records import Kind, phone_cell
 from domain.policy import load_policy
 from services.demo import write_workbook
 from services.import_template import template_csv
@@ -79,6 +79,18 @@ def test_phone_numbers_are_stored_in_one_form(typed, stored):
 def test_phone_numbers_that_are_refused(typed):
     with pytest.raises(ValueError):
         normalise_phone(typed)
+
+
+@pytest.mark.parametrize(("cell", "stored"), [
+    (13800000001, "13800000001"),
+    (13800000001.0, "13800000001"),
+    (3531234567, "0353-1234567"),  # 0353-1234567 in a number cell: Excel drops the trunk 0
+    (2162751234, "021-62751234"),
+    (1062751234, "010-62751234"),  # Beijing's 010 loses its 0 too, leaving a number that starts with 1
+    (8613800000001, "13800000001"),  # a mobile with the country code, the + left out
+])
+def test_phone_numbers_typed_into_number_cells(cell, stored):
+    assert phone_cell(cell) == stored
 
 
 @pytest.mark.parametrize(("typed", "code"), [

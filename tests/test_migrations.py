@@ -84,3 +84,18 @@ async def test_migrated_schema_has_the_models_check_constraints(engine):
     async with engine.connect() as conn:
         found = await conn.run_sync(_check_constraints)
     assert wanted <= found
+
+
+async def test_processes_starting_together_migrate_once(database_url):
+    """The webhook workers, the scheduler and the console all migrate at start (storage.migrate.
+    upgrade): started together after a deploy that brings a migration, they must not race on it
+    (one creating a table the other then fails to create, or both rebuilding the running counts)."""
+    import asyncio
+
+    engines = [create_engine(database_url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(migrate.upgrade(e) for e in engines))
+        assert await migrate.current_revision(engines[0]) == migrate.head_revision()
+    finally:
+        for e in engines:
+            await e.dispose()

@@ -102,3 +102,23 @@ def test_backup_and_restore_report_their_progress(tmp_path):
                    progress=lambda done, total: restored.append((done, total))) == 3
     assert restored[0] == (0, 4) and restored[-1] == (4, 4)  # the database and the three files
     assert (tmp_path / "again" / "evidence" / "originals" / "b.jpg").read_bytes() == b"b.jpg"
+
+
+def test_backup_leaves_out_the_stores_scratch_files(tmp_path):
+    """While the bot runs, the evidence folder also holds files on their way (staging/, .tmp-…)
+    and /readyz's probes: they are no evidence, and one renamed or deleted between the listing and
+    its turn in the archive made `tepai backup` fail. Only the evidence itself is archived."""
+    import sqlite3
+    import tarfile
+
+    from storage.backup import backup
+
+    sqlite3.connect(tmp_path / "tepai.db").close()
+    evidence = tmp_path / "evidence"
+    for scratch in ("staging/.up-1a2b", "originals/ab/.tmp-3c4d", ".readyz/5e6f"):
+        (evidence / scratch).parent.mkdir(parents=True, exist_ok=True)
+        (evidence / scratch).write_bytes(b"half")
+    (evidence / "originals" / "ab" / "abc.jpg").write_bytes(b"\xff\xd8 a photo")
+    assert backup(tmp_path / "tepai.db", evidence, tmp_path / "b.tar.gz") == 1
+    with tarfile.open(tmp_path / "b.tar.gz") as tar:
+        assert sorted(tar.getnames()) == ["evidence/originals/ab/abc.jpg", "tepai.db"]

@@ -377,3 +377,28 @@ async def test_evidence_documents_are_read_through_the_evidence_store(sessionmak
         row = await session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == second.id))
     assert (row.status, row.attempts, row.parts_sent) == ("pending", 1, 0)
     assert failures == ["read"]
+
+
+async def test_a_messages_documents_are_read_one_at_a_time_as_they_go(sessionmaker, clock, api, tmp_path) -> None:
+    """A report carries up to five files of up to 20 MB each, and the sender has several messages on
+    their way at once: each document is read from the store when its turn comes, not all of them
+    before the text (which held a whole report in memory per recipient)."""
+    from storage.blobs import DirectoryBlobs
+
+    server, bot = api
+    [user] = await make_users(sessionmaker, clock, 1)
+    sent_before_read: list[int] = []
+
+    class Watched(DirectoryBlobs):  # the real folder store, noting how far the message was at each read
+        def get(self, key: str) -> bytes | None:
+            sent_before_read.append(len(server.delivered))
+            return super().get(key)
+
+    store = EvidenceStore(Watched(tmp_path / "evidence"))
+    docs = [store.put_document(PDF + bytes([n]), f"附件{n}.pdf") for n in range(3)]
+    await queue_with_documents(sessionmaker, clock, user,
+                               [evidence_document(d.sha256, d.ext, f"附件{n}.pdf") for n, d in enumerate(docs)])
+    sender = OutboxSender(sessionmaker, bot, clock, POLICY, ZONE, per_second=1000, per_chat_interval=0, evidence=store)
+    assert await sender.run_once() == 1
+    assert [kind for kind, _, _ in server.delivered] == ["sendMessage", "sendDocument", "sendDocument", "sendDocument"]
+    assert sent_before_read == [1, 2, 3]  # after the text, after the first file, after the second

@@ -6,33 +6,33 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import sys
 from datetime import datetime, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram.fsm.storage.redis import RedisStorage
-from aiohttp import ClientSession
+from aiohttp import ClientSession, web
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
 from bot.coordination import REDIS_KEYS
 from domain.clock import FrozenClock
 from domain.roles import Role
+from storage.db import sqlite_url
 from storage.fsm_after_commit import AfterCommitStorage
 from storage.models import Visit
 from testkit import images
-from testkit.botkit import BOT_TOKEN, Harness, Person
-from testkit.cli import cli_env
+from testkit.botkit import Harness, Person
 from testkit.fakes.bot_api import FakeBotApi
 from testkit.ports import free_ports
 from testkit.visitflow import Walk, to_card
+from testkit.webhook_workers import WebhookWorkers, WorkersNotReady
 from testkit.worlds import NEAR_E001, invite, world  # noqa: F401 - the fixture
 
 SECRET = "workers-secret"
 PATH = "/tg/hook"
 START_TIMEOUT_S = 120  # two processes importing everything on a loaded machine
+PORTS = range(21400, 21500)
 
 
 @pytest.fixture
@@ -41,40 +41,27 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime.now(timezone.utc))
 
 
-async def _start_workers(tmp_path: Path, database_url: str, api: str, redis_url: str | None) -> tuple[list, list[int]]:
-    ports = free_ports(range(21400, 21500), 2)
-    env = cli_env(TEPAI_DATABASE_URL=database_url, TEPAI_DATA_DIR=str(tmp_path), TEPAI_BOT_TOKEN=BOT_TOKEN,
-                  TEPAI_API_SERVER=api, TEPAI_WEBHOOK_URL=f"https://bot.example.cn{PATH}",
-                  TEPAI_WEBHOOK_SECRET=SECRET, TEPAI_SCHEDULER="off", **({"TEPAI_REDIS_URL": redis_url} if redis_url else {}))
-    procs = []
-    for i, port in enumerate(ports):
-        with (tmp_path / f"worker{i}.log").open("wb") as log:
-            procs.append(await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "webhook", "--host", "127.0.0.1", "--port", str(port), "--no-set-webhook",
-                cwd=tmp_path, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log))
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + START_TIMEOUT_S
-    async with ClientSession() as http:
-        for i, port in enumerate(ports):
-            while True:
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if procs[i].returncode is not None or loop.time() > deadline:
-                    raise AssertionError((tmp_path / f"worker{i}.log").read_text(errors="replace")[-3000:])
-                await asyncio.sleep(0.1)
-    return procs, ports
+async def test_a_port_another_run_took_is_not_taken_for_a_worker(tmp_path) -> None:
+    """Engineers run this file side by side: when another run's server answers /healthz on the port
+    chosen for a worker (here one that cannot start: no Bot API), the launcher waits for its own
+    worker and gives up, rather than post this run's updates to the other run's database."""
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok\n")
 
-
-async def _stop(procs: list) -> None:
-    for proc in procs:
-        if proc.returncode is None:
-            proc.terminate()
-    for proc in procs:
-        await asyncio.wait_for(proc.wait(), 30)
+    other = web.Application()
+    other.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(other)
+    await runner.setup()
+    [port] = free_ports(PORTS, 1)
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        workers = WebhookWorkers([port], database_url=sqlite_url(tmp_path / "tepai.db"),
+                                 api="http://127.0.0.1:9", path=PATH, secret=SECRET, folder=tmp_path, ready_within_s=2)
+        with pytest.raises(WorkersNotReady, match="did not answer"):
+            await workers.start()
+        assert all(p.returncode is not None for p in workers.processes)
+    finally:
+        await runner.cleanup()
 
 
 async def _post(http: ClientSession, port: int, update: dict, after: float = 0) -> int:
@@ -108,9 +95,13 @@ async def test_two_workers_serve_one_person_once_and_in_order(shared, engine, wo
     wang_token = await invite(sessionmaker, clock, Role.COMMISSIONER, "C002")
 
     api = FakeBotApi()
-    procs, ports = await _start_workers(tmp_path, engine.url.render_as_string(hide_password=False),
-                                        await api.start(), redis_url)
+    # The workers share the world's evidence folder (tmp_path/evidence): the draft's photo is there.
+    workers = WebhookWorkers(free_ports(PORTS, 2), database_url=engine.url.render_as_string(hide_password=False),
+                             api=await api.start(), path=PATH, secret=SECRET, folder=tmp_path, data_dir=tmp_path,
+                             env={"TEPAI_REDIS_URL": redis_url} if redis_url else {}, ready_within_s=START_TIMEOUT_S)
+    ports = workers.ports
     try:
+        await workers.start()
         async with ClientSession() as http:
             # Two taps of one button, one to each worker at the same moment.
             statuses = await asyncio.gather(*(_post(http, port, {**tap, "update_id": 900 + i})
@@ -137,7 +128,7 @@ async def test_two_workers_serve_one_person_once_and_in_order(shared, engine, wo
         assert "尚未绑定" not in replies[2] and "仅限" not in replies[2], replies
         assert "/visit" in replies[3], replies
     finally:
-        await _stop(procs)
+        await workers.stop()
         await api.stop()
         if storage is not None:
             for person in (zhang, wang):
