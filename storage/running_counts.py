@@ -12,7 +12,7 @@ cannot define a figure differently. On PostgreSQL the rows are locked (FOR NO KE
 their old contribution is read, so two transactions changing one visit cannot both subtract it.
 
 Rows written with Core statements that bypass the ORM (a bulk load, the benchmark's seed) are
-not seen: `rebuild` after them (`tepai counts --rebuild`); `check` compares with a recount.
+not seen: `rebuild` after them (`tepai db recount`); `check` compares with a recount.
 
 Figures (figure, year, county, county2, key):
   visits      visit year, enterprise's county, commissioner's county; key m01..m12 (live visits
@@ -33,7 +33,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import delete, event, extract, func, inspect, select
+from sqlalchemy import delete, event, extract, func, inspect, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
@@ -271,10 +271,15 @@ def add(session: Session, delta: dict[Key, int]) -> None:
     stmt = module.insert(RunningCount)
     stmt = stmt.on_conflict_do_update(index_elements=["figure", "year", "county", "county2", "key"],
                                       set_={"n": RunningCount.n + stmt.excluded.n})
-    session.execute(stmt, [dict(figure=k[0], year=k[1], county=k[2], county2=k[3], key=k[4], n=n)
-                           for k, n in sorted(delta.items())])
-    if any(n < 0 for n in delta.values()):  # only a decrease can leave a count at zero
-        session.execute(delete(RunningCount).where(RunningCount.n == 0))
+    columns = (RunningCount.figure, RunningCount.year, RunningCount.county, RunningCount.county2, RunningCount.key)
+    stmt = stmt.returning(*columns, RunningCount.n)
+    rows = session.execute(stmt, [dict(figure=k[0], year=k[1], county=k[2], county2=k[3], key=k[4], n=n)
+                                  for k, n in sorted(delta.items())])
+    # A count brought to zero goes: only those keys, by the unique index, and only when there are
+    # some (most flushes leave none), not a scan of the whole table.
+    emptied = [tuple(r[:5]) for r in rows if r[5] == 0]
+    if emptied:
+        session.execute(delete(RunningCount).where(tuple_(*columns).in_(emptied), RunningCount.n == 0))
 
 
 class CountingSession(Session):

@@ -5,7 +5,7 @@ Revises: 0011
 Create Date: 2026-12-03 13:30:00
 
 The table is filled by `storage.running_counts.ensure_current` (run after every upgrade by
-`storage.migrate.upgrade`, and by `tepai counts --rebuild`): what is counted is code, which a
+`storage.migrate.upgrade`, and by `tepai db recount`): what is counted is code, which a
 migration should not freeze.
 """
 from __future__ import annotations
