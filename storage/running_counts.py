@@ -33,7 +33,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import delete, event, extract, func, inspect, select, tuple_
+from sqlalchemy import (Date, Integer, String, cast, delete, event, extract, func, inspect, literal, null, select,
+                        tuple_, type_coerce, union_all)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
@@ -111,25 +112,60 @@ def _visits(session: Session | Connection, ids: Collection[int] | None) -> Count
     return out
 
 
+def _fact(tag: str, commissioner_id, *, s1=None, s2=None, d1=None, d2=None, n1=None, n2=None):  # noqa: ANN001, ANN202
+    """One branch of `_commissioner_facts`: every branch has the same typed columns."""
+    values = ((s1, String), (s2, String), (d1, Date), (d2, Date), (n1, Integer), (n2, Integer))
+    return select(literal(tag).label("tag"), commissioner_id.label("cid"),
+                  *(_typed(v, type_).label(f"c{i}") for i, (v, type_) in enumerate(values)))
+
+
+def _typed(value, type_):  # noqa: ANN001, ANN202
+    # A union's branches need one type a column (PostgreSQL will not mix boolean with integer),
+    # but SQLite's CAST(... AS DATE) makes a number of a date: a date column stays as it is.
+    if value is None:
+        return cast(null(), type_)
+    return type_coerce(value, type_) if type_ is Date else cast(value, type_)
+
+
+def _commissioner_facts(session: Session | Connection, ids: Collection[int] | None) -> Iterable:
+    """The rows a commissioner's contribution hangs on, in one statement (the hook reads them
+    before and after every flush that touches a commissioner): county, agreements, live visits by
+    year, reports; a tag says which."""
+    year = extract("year", Visit.visit_date)
+    return session.execute(union_all(
+        _only(_fact("county", Commissioner.id, s1=Commissioner.county), Commissioner.id, ids),
+        _only(_fact("agreement", Agreement.commissioner_id, s1=Agreement.status, d1=Agreement.start_date,
+                    d2=Agreement.end_date), Agreement.commissioner_id, ids),
+        _only(_fact("visits", Visit.commissioner_id, n1=year, n2=func.count(Visit.id))
+              .where(Visit.voided_at.is_(None)).group_by(Visit.commissioner_id, year), Visit.commissioner_id, ids),
+        _only(_fact("report", Report.commissioner_id, s1=Report.cycle, s2=Report.period, n1=Report.late),
+              Report.commissioner_id, ids)))
+
+
 def _commissioners(session: Session | Connection, ids: Collection[int] | None) -> Counter:
     if ids is not None and not ids:
         return Counter()
-    county = {cid: c or "" for cid, c in session.execute(_only(select(Commissioner.id, Commissioner.county),
-                                                                Commissioner.id, ids))}
+    county: dict[int, str] = {}
+    agreements: list[tuple[int, str, date, date]] = []
+    done: dict[tuple[int, int], int] = {}
+    reports: list[tuple[int, str, str, bool]] = []
+    for tag, cid, s1, s2, d1, d2, n1, n2 in _commissioner_facts(session, ids):
+        if tag == "county":
+            county[cid] = s1 or ""
+        elif tag == "agreement":
+            agreements.append((cid, s1, d1, d2))
+        elif tag == "visits":
+            done[(cid, int(n1))] = int(n2)
+        else:
+            reports.append((cid, s1, s2, bool(n1)))
     every: dict[int, list[Span]] = defaultdict(list)
     active: dict[int, list[Span]] = defaultdict(list)
     out: Counter = Counter()
-    for cid, status, start, end in session.execute(_only(
-            select(Agreement.commissioner_id, Agreement.status, Agreement.start_date, Agreement.end_date),
-            Agreement.commissioner_id, ids)):
+    for cid, status, start, end in agreements:
         every[cid].append((start, end))
         if status == "active":
             active[cid].append((start, end))
             out[("agreements", 0, county.get(cid, ""), "", f"{start.isoformat()}:{end.isoformat()}")] += 1
-    year = extract("year", Visit.visit_date)
-    done = {(cid, int(y)): int(n) for cid, y, n in session.execute(_only(
-        select(Visit.commissioner_id, year, func.count(Visit.id)).where(Visit.voided_at.is_(None))
-        .group_by(Visit.commissioner_id, year), Visit.commissioner_id, ids))}
     signature = {cid: spans_key(merge(spans)) for cid, spans in every.items()}
     for cid, key in signature.items():
         out[("cohort", 0, county.get(cid, ""), "", key)] += 1
@@ -137,9 +173,8 @@ def _commissioners(session: Session | Connection, ids: Collection[int] | None) -
         for s, e in merge(spans):
             for y in range(s.year, e.year + 1):
                 out[("pace", y, county.get(cid, ""), "", f"{s.isoformat()}:{e.isoformat()}:{done.get((cid, y), 0)}")] += 1
-    for cid, cycle, period, late in session.execute(_only(
-            select(Report.commissioner_id, Report.cycle, Report.period, Report.late), Report.commissioner_id, ids)):
-        out[("reports", 0, county.get(cid, ""), "", f"{cycle}|{period}|{int(bool(late))}|{signature.get(cid, '')}")] += 1
+    for cid, cycle, period, late in reports:
+        out[("reports", 0, county.get(cid, ""), "", f"{cycle}|{period}|{int(late)}|{signature.get(cid, '')}")] += 1
     return out
 
 
