@@ -168,11 +168,14 @@ async def progress_of(repos: Repos, policy: Policy, commissioner_id: int, today:
 
 
 async def _logged(repos: Repos, policy: Policy, visit: Visit, today: date, created: bool) -> Logged:
-    progress = await progress_of(repos, policy, visit.commissioner_id, today)
-    # The visit's number in its own year: live visits up to and including its date.
+    # The visit's number in its own year: live visits up to and including its date. Its year is
+    # nearly always this one, and then one statement gives the progress too.
     year = visit.visit_date.year
-    number, _ = await repos.visits.year_counts(visit.commissioner_id, date(year, 1, 1), visit.visit_date)
-    total, _ = await repos.visits.year_counts(visit.commissioner_id, date(year, 1, 1), date(year, 12, 31))
+    total, enterprises, number = await repos.visits.year_counts_upto(visit.commissioner_id, year, visit.visit_date)
+    if year == today.year:
+        progress = year_progress(policy, today, services=total, enterprises_served=enterprises)
+    else:
+        progress = await progress_of(repos, policy, visit.commissioner_id, today)
     return Logged(visit, created, number, total, progress)
 
 

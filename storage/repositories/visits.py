@@ -63,6 +63,19 @@ class VisitRepo:
         visits, enterprises = (await self.session.execute(stmt)).one()
         return int(visits), int(enterprises)
 
+    async def year_counts_upto(self, commissioner_id: int, year: int, upto: date) -> tuple[int, int, int]:
+        """Live visits and distinct enterprises in a year, and the year's live visits up to a day
+        inclusive: `year_counts` twice in one statement."""
+        stmt = select(func.count(Visit.id), func.count(distinct(Visit.enterprise_id)),
+                      func.count(Visit.id).filter(Visit.visit_date <= upto)).where(
+            Visit.commissioner_id == commissioner_id,
+            Visit.voided_at.is_(None),
+            Visit.visit_date >= date(year, 1, 1),
+            Visit.visit_date <= date(year, 12, 31),
+        )
+        visits, enterprises, upto_visits = (await self.session.execute(stmt)).one()
+        return int(visits), int(enterprises), int(upto_visits)
+
     async def recent(self, commissioner_id: int, limit: int = 10) -> list[Visit]:
         stmt = (
             select(Visit)
