@@ -188,6 +188,7 @@ class RedisUserLocks:
         if ticket is not None:
             async with self._redis.pipeline(transaction=True) as pipe:
                 await pipe.zadd(queue, {str(ticket): ticket}).expire(queue, int(self._expire_s)).execute()
+        failed: BaseException | None = None
         try:
             deadline = asyncio.get_running_loop().time() + self._order_wait_s
             while True:
@@ -195,10 +196,16 @@ class RedisUserLocks:
                     async with self._isolation.lock(key):
                         if (ticket is None or asyncio.get_running_loop().time() > deadline
                                 or not await self._redis.zcount(queue, "-inf", f"({ticket}")):
-                            yield
+                            try:
+                                yield
+                            except BaseException as exc:
+                                failed = exc
+                                raise
                             return
                 except LockNotOwnedError:  # expired while held: done, though the next may have begun
                     log.warning("a person's update outlasted its %.0f s Redis lock", self._expire_s)
+                    if failed is not None:  # the update's own failure (UpdateNotHandled: a 500) stands
+                        raise failed from None
                     return
                 await asyncio.sleep(ORDER_POLL_S)
         finally:

@@ -44,20 +44,26 @@ async def test_one_holder_at_a_time_and_waiters_go_in_update_order(two_workers) 
     person = _person()
     order: list[int] = []
     inside = 0
+    first_holds = asyncio.Event()
 
     async def update(side, update_id: int, start_after: float) -> None:  # noqa: ANN001
         nonlocal inside
+        if update_id != 10:
+            await first_holds.wait()
         await asyncio.sleep(start_after)
         async with side.hold(person, update_id):
             inside += 1
             assert inside == 1, "two of one person's updates at once"
             order.append(update_id)
-            await asyncio.sleep(0.05)
+            first_holds.set()
+            # The first holds on until every waiter has shown its ticket, however long a busy
+            # machine takes to open their connections: the order among waiters is what is tested.
+            await asyncio.sleep(1.0 if update_id == 10 else 0.05)
             inside -= 1
 
     # 10 holds the lock; 13 and 12 reach it in that order on the other worker, 11 last on this one.
-    await asyncio.wait_for(asyncio.gather(update(a, 10, 0), update(b, 13, 0.02), update(b, 12, 0.03),
-                                          update(a, 11, 0.04)), 30)
+    await asyncio.wait_for(asyncio.gather(update(a, 10, 0), update(b, 13, 0), update(b, 12, 0.05),
+                                          update(a, 11, 0.1)), 30)
     assert order == [10, 11, 12, 13]
 
 
@@ -80,6 +86,21 @@ async def test_advisory_lock_survives_connections_the_server_dropped(database_ur
                 taken = (await admin.execute(text("SELECT pg_try_advisory_lock(:k)"),
                                              {"k": advisory_key(person)})).scalar_one()
                 assert taken is False
+    finally:
+        await locks.close()
+
+
+async def test_an_update_failing_after_its_redis_lock_expired_still_fails(redis_url) -> None:  # noqa: ANN001
+    """The lock's expiry, found on release, must not hide the update's own failure: in webhook
+    mode that failure is a 500 for Telegram to deliver the update again (found in review)."""
+    locks = RedisUserLocks(Redis.from_url(redis_url), keys=REDIS_KEYS, wait_s=5, expire_s=0.2)
+    try:
+        with pytest.raises(ValueError, match="the update failed"):
+            async with locks.hold(_person(), 7):
+                await asyncio.sleep(0.4)
+                raise ValueError("the update failed")
+        async with locks.hold(_person(), 8):  # one that succeeds past its expiry just logs
+            await asyncio.sleep(0.4)
     finally:
         await locks.close()
 
