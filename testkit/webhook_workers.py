@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
+import psutil
 from aiohttp import ClientSession
 
 from testkit.botkit import BOT_TOKEN
@@ -65,8 +66,11 @@ class WebhookWorkers:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.ready_within_s
         async with ClientSession() as http:
-            for url in self.urls:
-                while not await _healthy(http, url):
+            for process, port, url in zip(self.processes, self.ports, self.urls):
+                # Asked only once this worker listens there itself: engineers run these tests side by
+                # side, and a port free when it was chosen may be another run's worker by now, which
+                # would answer /healthz and then take this run's updates into its own database.
+                while not (_listens(process.pid, port) and await _healthy(http, url)):
                     if any(p.returncode is not None for p in self.processes):
                         raise WorkersNotReady(f"a worker stopped while starting\n{self.log_tails()}")
                     if loop.time() > deadline:
@@ -102,6 +106,14 @@ class WebhookWorkers:
         return sum(1 for log in self.logs if log.exists()
                    for line in log.read_text(errors="replace").splitlines()
                    if " ERROR " in line or line.startswith("Traceback"))
+
+
+def _listens(pid: int, port: int) -> bool:
+    try:
+        connections = psutil.Process(pid).net_connections(kind="tcp")
+    except psutil.NoSuchProcess:
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in connections)
 
 
 async def _healthy(http: ClientSession, url: str) -> bool:

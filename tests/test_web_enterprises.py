@@ -97,3 +97,21 @@ async def test_lists_do_not_scan_whole_tables(web_world, policy) -> None:  # noq
         assert len(seen) == wide
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_codes_with_a_slash_link_to_their_pages(web_world) -> None:  # noqa: ANN001
+    """Codes are whatever a bureau numbers with ("YQ/2026/001"): a link to an enterprise's or a
+    commissioner's page encodes the slash, so it reaches that page and not a 404."""
+    from storage.models import Commissioner
+
+    async with web_world.sessionmaker() as session:
+        (await session.scalar(select(Enterprise).where(Enterprise.code == "E001"))).code = "YQ/2026/E001"
+        (await session.scalar(select(Commissioner).where(Commissioner.code == "C001"))).code = "YQ/2026/C001"
+        await session.commit()
+    await web_world.sign_in("bureau")
+    for listing, code in (("/enterprises?year=2026", "YQ/2026/E001"), ("/commissioners?year=2026", "YQ/2026/C001")):
+        html = await (await web_world.client.get(listing)).text()
+        href = re.search(r'href="(/(?:enterprises|commissioners)/YQ[^"?]*)', html).group(1)
+        page = await web_world.client.get(href)
+        assert page.status == 200, href
+        assert f"（{code}）" in await page.text()

@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram.fsm.storage.redis import RedisStorage
-from aiohttp import ClientSession
+from aiohttp import ClientSession, web
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
 from bot.coordination import REDIS_KEYS
 from domain.clock import FrozenClock
 from domain.roles import Role
+from storage.db import sqlite_url
 from storage.fsm_after_commit import AfterCommitStorage
 from storage.models import Visit
 from testkit import images
@@ -25,7 +26,7 @@ from testkit.botkit import Harness, Person
 from testkit.fakes.bot_api import FakeBotApi
 from testkit.ports import free_ports
 from testkit.visitflow import Walk, to_card
-from testkit.webhook_workers import WebhookWorkers
+from testkit.webhook_workers import WebhookWorkers, WorkersNotReady
 from testkit.worlds import NEAR_E001, invite, world  # noqa: F401 - the fixture
 
 SECRET = "workers-secret"
@@ -38,6 +39,29 @@ PORTS = range(21400, 21500)
 def clock() -> FrozenClock:
     """Now: the workers run on the real clock, and the draft is made here for today."""
     return FrozenClock(datetime.now(timezone.utc))
+
+
+async def test_a_port_another_run_took_is_not_taken_for_a_worker(tmp_path) -> None:
+    """Engineers run this file side by side: when another run's server answers /healthz on the port
+    chosen for a worker (here one that cannot start: no Bot API), the launcher waits for its own
+    worker and gives up, rather than post this run's updates to the other run's database."""
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok\n")
+
+    other = web.Application()
+    other.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(other)
+    await runner.setup()
+    [port] = free_ports(PORTS, 1)
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        workers = WebhookWorkers([port], database_url=sqlite_url(tmp_path / "tepai.db"),
+                                 api="http://127.0.0.1:9", path=PATH, secret=SECRET, folder=tmp_path, ready_within_s=2)
+        with pytest.raises(WorkersNotReady, match="did not answer"):
+            await workers.start()
+        assert all(p.returncode is not None for p in workers.processes)
+    finally:
+        await runner.cleanup()
 
 
 async def _post(http: ClientSession, port: int, update: dict, after: float = 0) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -20,6 +20,9 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(folder)), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["svg"] = Markup  # charts are drawn by services.charts, which escapes its labels
+    # A code as one path segment (/enterprises/<code>): Jinja's urlencode keeps "/", so a code like
+    # "YQ/2026/001" would become three segments and a 404.
+    env.filters["segment"] = lambda value: quote(str(value), safe="")
     return env
 
 
