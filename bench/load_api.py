@@ -38,6 +38,7 @@ class LoadBotApi(FakeBotApi):
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/keyboard/{chat}", self._keyboard)
+        app.router.add_get("/methods", self._methods)  # the calls so far, between two runs
 
     def stats(self) -> dict:
         return {"methods": dict(self.methods)}
@@ -64,6 +65,7 @@ class LoadBotApi(FakeBotApi):
         return await super()._result(method, params)
 
     async def _file(self, request: web.Request) -> web.Response:
+        self.methods["file download"] += 1
         return web.Response(body=self.photo(request.match_info["path"].rsplit("/", 1)[-1].removesuffix(".jpg")))
 
     def _remember(self, chat: int, message_id: int, markup: str | None) -> None:
@@ -73,6 +75,9 @@ class LoadBotApi(FakeBotApi):
                                     "buttons": {b["text"]: b["callback_data"] for row in rows for b in row}}
         elif self.keyboards.get(chat, {}).get("message_id") == message_id:
             del self.keyboards[chat]  # its buttons were taken away
+
+    async def _methods(self, request: web.Request) -> web.Response:  # noqa: ARG002
+        return web.json_response(dict(self.methods))
 
     async def _keyboard(self, request: web.Request) -> web.Response:
         return web.json_response(self.keyboards.get(int(request.match_info["chat"]), {}))

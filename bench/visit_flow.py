@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from aiogram import Dispatcher, Router
@@ -62,6 +62,37 @@ async def _prepare(folder: Path, database_url: str | None = None):  # noqa: ANN2
     return engine, sessionmaker, clock, tokens
 
 
+def _harness(folder: Path, sessionmaker: Any, clock: FrozenClock) -> Harness:
+    return Harness.build(sessionmaker=sessionmaker, policy=load_policy("jincheng"), clock=clock,
+                         zone=ZoneInfo("Asia/Shanghai"), evidence_store=EvidenceStore(folder / "ev"))
+
+
+def conversation(walk: Walk, photo: bytes, file_id: str) -> list[tuple[str, Callable[[], Update]]]:
+    """The steps of one visit, as bench/load_users.py sends them: (name, the update, made when due)."""
+    harness, person = walk.harness, walk.person
+    return [("/visit", lambda: harness.message(person, "/visit")), ("kind", lambda: walk.tap("培训")),
+            ("mode", lambda: walk.tap("现场服务")), ("date", lambda: walk.tap("今天")),
+            ("summary", lambda: harness.message(person, SUMMARY)),
+            ("photo", lambda: harness.photo(person, photo, file_id)), ("photos done", lambda: walk.tap("✅ 完成")),
+            ("location", lambda: harness.location(person, 37.8702, 113.5512, accuracy=10.0)),
+            ("confirm", lambda: walk.tap("✅ 确认提交"))]
+
+
+async def record_visit() -> list[list[TelegramMethod[Any]]]:
+    """The Telegram calls the real Dispatcher makes for each step of one visit, on a scratch SQLite
+    file (the photo's download is not a call: the session serves it)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        engine, sessionmaker, clock, tokens = await _prepare(folder)
+        harness = _harness(folder, sessionmaker, clock)
+        person = Person(10_000, "测试")
+        await harness.send(person, f"/start {tokens[0]}")
+        walk = Walk(harness, person)
+        calls = [await walk.feed(update()) for _, update in conversation(walk, images.jpeg(0, size=(1280, 960)), "p")]
+        await engine.dispose()
+    return calls
+
+
 @dataclass
 class Step:
     """One timed update of the visit flow: what was fed, how long it took, the calls it made."""
@@ -78,8 +109,7 @@ async def visit_rate(conversations: int = 60, database_url: str | None = None) -
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         engine, sessionmaker, clock, tokens = await _prepare(folder, database_url)
-        harness = Harness.build(sessionmaker=sessionmaker, policy=load_policy("jincheng"), clock=clock,
-                                zone=ZoneInfo("Asia/Shanghai"), evidence_store=EvidenceStore(folder / "ev"))
+        harness = _harness(folder, sessionmaker, clock)
         people = [Person(10_000 + i, "测试") for i in range(len(tokens))]
         for person, token in zip(people, tokens):
             await harness.send(person, f"/start {token}")
@@ -93,18 +123,12 @@ async def visit_rate(conversations: int = 60, database_url: str | None = None) -
 
         total_start = time.perf_counter()
         for n in range(conversations):
-            person = people[n % len(people)]
-            walk = Walk(harness, person)
-            for name, update in (("/visit", lambda: harness.message(person, "/visit")),
-                                 ("kind", lambda: walk.tap("培训")),
-                                 ("mode", lambda: walk.tap("现场服务")),
-                                 ("date", lambda: walk.tap("今天")),
-                                 ("summary", lambda: harness.message(person, SUMMARY))):
-                await step(walk, name, update())
-            await walk.feed(harness.photo(person, photos[n], f"bench{n}"))  # evidence: not a text step
-            await step(walk, "photos done", walk.tap("✅ 完成"))
-            await walk.feed(harness.location(person, 37.8702, 113.5512, accuracy=10.0))
-            await step(walk, "confirm", walk.tap("✅ 确认提交"))
+            walk = Walk(harness, people[n % len(people)])
+            for name, update in conversation(walk, photos[n], f"bench{n}"):
+                if name in ("photo", "location"):  # evidence: not text steps
+                    await walk.feed(update())
+                else:
+                    await step(walk, name, update())
         total = time.perf_counter() - total_start
         await engine.dispose()
     seconds = sum(s.seconds for s in timed)

@@ -28,14 +28,17 @@ class WebhookWorkers:
 
     def __init__(self, ports: list[int], *, database_url: str, api: str, path: str, secret: str,
                  folder: Path, data_dir: Path | None = None, env: dict[str, str] | None = None,
-                 ready_within_s: float = 180, own_session: bool = False) -> None:
+                 ready_within_s: float = 180, own_session: bool = False,
+                 command: tuple[str, ...] = ("-m", "bot", "webhook", "--no-set-webhook")) -> None:
         """`folder` holds the logs (and the data folder, unless `data_dir` names one); `env` adds
         to (or overrides) the workers' settings; `own_session` starts each in a session of its
-        own, as a service would be."""
+        own, as a service would be; `command`: what Python runs, before --host and --port (the
+        load benchmark's floor worker, bench/load_floor.py, is started the same way)."""
         self.ports = list(ports)
         self.urls = [f"http://127.0.0.1:{port}" for port in self.ports]
         self.logs = [folder / f"worker-{port}.log" for port in self.ports]
         self.folder, self.ready_within_s, self.own_session = folder, ready_within_s, own_session
+        self.command = command
         self.env = cli_env(**{
             "TEPAI_BOT_TOKEN": BOT_TOKEN, "TEPAI_DATABASE_URL": database_url, "TEPAI_API_SERVER": api,
             "TEPAI_WEBHOOK_URL": f"https://bot.example.cn{path}", "TEPAI_WEBHOOK_SECRET": secret,
@@ -50,8 +53,7 @@ class WebhookWorkers:
         for port, log in zip(self.ports, self.logs):
             with log.open("ab") as out:
                 self.processes.append(await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "bot", "webhook", "--no-set-webhook",
-                    "--host", "127.0.0.1", "--port", str(port),
+                    sys.executable, *self.command, "--host", "127.0.0.1", "--port", str(port),
                     cwd=self.folder, env=self.env, stdin=asyncio.subprocess.DEVNULL, stdout=out,
                     stderr=asyncio.subprocess.STDOUT, start_new_session=self.own_session))
         try:
