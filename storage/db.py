@@ -32,9 +32,11 @@ PG_LOCK_TIMEOUT_MS = 10_000
 # preparing statements (bench/load.py).
 PG_POOL_SIZE = 20
 PG_POOL_OVERFLOW = 20
-# SQLSTATEs worth trying again: serialization failure, deadlock, lock timeout, and the server
-# going away (admin shutdown, crash, cannot connect now).
-RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "08000", "08003", "08006"}
+# SQLSTATEs worth trying again: serialization failure, deadlock, lock timeout, the server going
+# away (admin shutdown, crash, cannot connect now), and too many connections (several workers'
+# pools together can pass max_connections for a moment: a webhook update then answers 500 and
+# Telegram brings it again, rather than it being recorded as failed).
+RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "08000", "08003", "08006", "53300"}
 
 
 def sqlite_url(path: Path) -> str:

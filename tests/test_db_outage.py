@@ -97,3 +97,26 @@ async def test_database_away_mid_run_is_waited_out(database_url, engine, tmp_pat
     finally:
         await proxied.dispose()
         await proxy.cut()
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_too_many_connections_is_worth_trying_again(database_url, engine) -> None:  # noqa: ANN001
+    """Several workers' pools together can pass max_connections for a moment (SQLSTATE 53300):
+    an update meeting it is tried again, not recorded as failed."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.db import is_transient
+
+    async with engine.begin() as admin:
+        await admin.execute(text(f'ALTER DATABASE "{make_url(database_url).database}" CONNECTION LIMIT 0'))
+    other = create_engine(database_url)
+    try:
+        with pytest.raises(DBAPIError) as failed:
+            async with other.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        assert is_transient(failed.value), failed.value
+    finally:
+        await other.dispose()
+        async with engine.begin() as admin:
+            await admin.execute(text(f'ALTER DATABASE "{make_url(database_url).database}" CONNECTION LIMIT -1'))
