@@ -31,6 +31,14 @@ start_cluster() {
   as_postgres "psql -p $port -tAc \"select 1 from pg_roles where rolname='tepai'\"" | grep -q 1 \
     || as_postgres "psql -p $port -qc \"create role tepai login password 'tepai' createdb\""
   as_postgres "psql -p $port -qc 'grant pg_signal_backend to tepai'" >/dev/null 2>&1
+  # The test role may also connect over the Unix socket with its password (Debian's default for
+  # local connections is peer, which knows no tepai system user): on one machine the socket is
+  # the cheaper path (bench/load.py --connect socket).
+  hba=$(as_postgres "psql -p $port -tAc 'show hba_file'")
+  if ! grep -q '^local[[:space:]]\+all[[:space:]]\+tepai[[:space:]]' "$hba"; then
+    sed -i '0,/^local[[:space:]]\+all[[:space:]]\+all[[:space:]]/s//local   all             tepai                                   scram-sha-256\n&/' "$hba"
+    as_postgres "psql -p $port -qc 'select pg_reload_conf()'" >/dev/null
+  fi
   # The test role's commits need not wait for the disk: a crash loses throw-away test data only.
   as_postgres "psql -p $port -qc 'alter role tepai set synchronous_commit = off'" >/dev/null 2>&1
   # Throw-away databases a finished test run could not drop (named tepai_t_<pid>_<random>).
