@@ -12,6 +12,16 @@ from haversine import Unit, haversine
 
 # Perceptual hashes (64 bits) this close are the same picture, recompressed or resized.
 SAME_PICTURE_BITS = 6
+# The hex perceptual hash cut into SAME_PICTURE_BITS + 1 bands (start, length; 1-based, as SQL's
+# substr): two hashes at most that many bits apart agree on at least one whole band (pigeonhole),
+# so indexes on the bands find every candidate for reuse without reading every photo ever stored.
+PHASH_BANDS = ((1, 3), (4, 3), (7, 2), (9, 2), (11, 2), (13, 2), (15, 2))
+
+
+def phash_bands(phash: int) -> list[str]:
+    """The hash's bands as stored text (16 lowercase hex digits) has them."""
+    hexed = f"{phash:016x}"
+    return [hexed[start - 1:start - 1 + length] for start, length in PHASH_BANDS]
 EXIF_DAYS_TOLERANCE = 1
 
 
@@ -136,7 +146,7 @@ def check_photos(photos: list[PhotoFacts], visit_date: date, place: Point | None
 def find_reuse(photo: PhotoFacts, earlier: list[EarlierPhoto]) -> int | None:
     """The earliest visit that already used this picture, by Telegram id or perceptual hash.
 
-    Runs for every photo against a year of a city's photos, so the loop is kept lean."""
+    Runs for every photo against the candidates the band indexes found (PHASH_BANDS)."""
     uid, phash = photo.file_unique_id, photo.phash
     if phash is None:
         matches = [e.visit_id for e in earlier if e.file_unique_id == uid]

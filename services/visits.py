@@ -95,7 +95,8 @@ async def evaluate(repos: Repos, policy: Policy, draft: VisitDraft, today: date)
         if (row := stored.get(f["id"])) is not None and row.kind == "image"
     ]
     earlier = [EarlierPhoto(v, uid, int(ph, 16) if ph else None)
-               for v, uid, ph in await repos.visits.earlier_images(draft.key)]
+               for v, uid, ph in await repos.visits.earlier_images(
+                   draft.key, [p.file_unique_id for p in photos], [p.phash for p in photos if p.phash is not None])]
     if draft.date is not None:
         hits += evidence.check_photos(photos, draft.date, shared or site, radius, earlier,
                                       on_site=draft.mode == Mode.ON_SITE)

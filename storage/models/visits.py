@@ -15,15 +15,24 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    func,
+    literal_column,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.evidence import Status, counts_as_flagged
+from domain.evidence import PHASH_BANDS, Status, counts_as_flagged
 from storage.models.base import Base
 
 if TYPE_CHECKING:  # relationships resolve by class name at run time
     from storage.models.people import Agreement, Commissioner, Enterprise
+
+
+def phash_band(start: int, length: int, column: Any = None):  # noqa: ANN201 - a SQL expression
+    """substr(phash, start, length) with the numbers written out, as the index has them: a
+    query's expression must be the index's own for the database to use it."""
+    return func.substr(literal_column("phash") if column is None else column,
+                       literal_column(str(start)), literal_column(str(length)))
 
 
 class StoredFile(Base):
@@ -34,6 +43,10 @@ class StoredFile(Base):
     """
 
     __tablename__ = "stored_files"
+    # One index per band of the perceptual hash (domain.evidence.PHASH_BANDS): the reuse check
+    # reads the photos that agree with a new one on a band, not every photo stored.
+    __table_args__ = tuple(Index(f"ix_stored_files_phash_b{i}", phash_band(start, length))
+                           for i, (start, length) in enumerate(PHASH_BANDS))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,12 +1,15 @@
 """Visits, their evidence files, and the counts progress is measured by."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.evidence import PHASH_BANDS, phash_bands
 from storage.models import StoredFile, Visit, VisitFeedback, VisitFile
+from storage.models.visits import phash_band
 from storage.repositories._upsert import dialect_insert
 
 
@@ -42,13 +45,25 @@ class VisitRepo:
         await self.session.refresh(visit, ["files", "commissioner", "enterprise"])
         return visit
 
-    async def earlier_images(self, exclude_draft: str) -> list[tuple[int, str, str | None]]:
-        """(visit id, Telegram file_unique_id, perceptual hash) of every image on a live visit."""
+    async def earlier_images(self, exclude_draft: str, file_unique_ids: Collection[str],
+                             phashes: Collection[int]) -> list[tuple[int, str, str | None]]:
+        """(visit id, Telegram file_unique_id, perceptual hash) of the images on live visits that
+        may be one of these: the same Telegram file, or a hash that agrees with one of `phashes` on
+        a band (domain.evidence.PHASH_BANDS; each band has its index). The caller measures the
+        distance; every image within SAME_PICTURE_BITS of a hash is among these."""
+        if not file_unique_ids and not phashes:
+            return []
+        bands = [phash_bands(h) for h in phashes]
+        near = [phash_band(start, length, StoredFile.phash).in_(sorted({b[i] for b in bands}))
+                for i, (start, length) in enumerate(PHASH_BANDS)] if bands else []
+        candidates = select(StoredFile.id).where(StoredFile.kind == "image", or_(*near)) if near else None
+        same_file = VisitFile.file_unique_id.in_(sorted(file_unique_ids))
         stmt = (
             select(VisitFile.visit_id, VisitFile.file_unique_id, StoredFile.phash)
             .join(Visit, Visit.id == VisitFile.visit_id)
             .join(StoredFile, StoredFile.id == VisitFile.file_id)
-            .where(Visit.voided_at.is_(None), Visit.draft_key != exclude_draft, StoredFile.kind == "image")
+            .where(Visit.voided_at.is_(None), Visit.draft_key != exclude_draft, StoredFile.kind == "image",
+                   same_file if candidates is None else or_(same_file, VisitFile.file_id.in_(candidates)))
         )
         return [tuple(row) for row in await self.session.execute(stmt)]
 
