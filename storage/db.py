@@ -15,6 +15,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy import create_engine as create_blocking_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from storage import sqlite_driver
@@ -29,9 +30,13 @@ PG_LOCK_TIMEOUT_MS = 10_000
 # holding a connection from its first statement to its commit. A connection beyond the pool's size
 # is closed when returned, and asyncpg must prepare every statement again on the next new one: at
 # SQLAlchemy's default of 5, a busy worker spent a tenth of its time opening connections and
-# preparing statements (bench/load.py).
+# preparing statements (bench/load.py). No overflow beyond that: an update past the 20th waits for
+# a connection (up to 30 s) instead of opening one, so a worker holds at most 20 for updates and,
+# on the advisory-lock path, 20 for the per-person locks (storage/user_locks.py). With overflow
+# (20 + 20 a pool) two workers of the load benchmark passed PostgreSQL's default max_connections
+# of 100 and updates failed with "remaining connection slots are reserved".
 PG_POOL_SIZE = 20
-PG_POOL_OVERFLOW = 20
+PG_POOL_OVERFLOW = 0
 # SQLSTATEs worth trying again: serialization failure, deadlock, lock timeout, the server going
 # away (admin shutdown, crash, cannot connect now), and too many connections (several workers'
 # pools together can pass max_connections for a moment: a webhook update then answers 500 and
@@ -149,7 +154,9 @@ def is_transient(exc: BaseException) -> bool:
         if "database is locked" in text or "database table is locked" in text or "database is busy" in text:
             return True
         return isinstance(orig.__cause__ if orig is not None else None, OSError)
-    return isinstance(exc, (OSError, asyncio.TimeoutError))  # connecting: refused, unreachable, timed out
+    # Connecting: refused, unreachable, timed out; or no pooled connection free within the pool's
+    # timeout (a worker overloaded for 30 s): all may pass.
+    return isinstance(exc, (OSError, asyncio.TimeoutError, PoolTimeout))
 
 
 DURABLE = "tepai_durable"
