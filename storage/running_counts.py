@@ -29,11 +29,11 @@ Figures (figure, year, county, county2, key):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import (Date, Integer, String, cast, delete, event, extract, func, inspect, literal, null, select,
+from sqlalchemy import (Date, Integer, String, bindparam, cast, delete, event, extract, func, inspect, literal, null, select,
                         tuple_, type_coerce, union_all)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -86,20 +86,34 @@ def covers(spans: list[Span], start: date, end: date) -> bool:
     return any(s <= end and e >= start for s, e in spans)
 
 
-def _only(stmt, column, ids: Collection[int] | None):  # noqa: ANN001, ANN202
-    return stmt if ids is None else stmt.where(column.in_(sorted(ids)))
+IDS = bindparam("ids", expanding=True)
+
+
+class _Statement:
+    """One query for every row (the recount) and for the rows of some ids (the hook), each built
+    once: built again on every flush, the statements' construction and cache keys were a third of
+    a confirmed visit's CPU. `build(only)` makes the query, `only(stmt, column)` narrowing it."""
+
+    def __init__(self, build: Callable) -> None:
+        self.every = build(lambda stmt, _column: stmt)
+        self.some = build(lambda stmt, column: stmt.where(column.in_(IDS)))
+
+    def run(self, session: Session | Connection, ids: Collection[int] | None):  # noqa: ANN201 - a result
+        return session.execute(self.every) if ids is None else session.execute(self.some, {"ids": sorted(ids)})
+
+
+_VISIT_ROWS = _Statement(lambda only: only(
+    select(Visit.visit_date, Visit.evidence_status, Visit.reviewed_at.is_not(None), VisitFeedback.status,
+           _E.county, _C.county)
+    .join(_E, _E.id == Visit.enterprise_id).join(_C, _C.id == Visit.commissioner_id)
+    .outerjoin(VisitFeedback, VisitFeedback.visit_id == Visit.id).where(Visit.voided_at.is_(None)), Visit.id))
 
 
 def _visits(session: Session | Connection, ids: Collection[int] | None) -> Counter:
     if ids is not None and not ids:
         return Counter()
-    stmt = (select(Visit.visit_date, Visit.evidence_status, Visit.reviewed_at.is_not(None), VisitFeedback.status,
-                   _E.county, _C.county)
-            .join(_E, _E.id == Visit.enterprise_id).join(_C, _C.id == Visit.commissioner_id)
-            .outerjoin(VisitFeedback, VisitFeedback.visit_id == Visit.id).where(Visit.voided_at.is_(None)))
     out: Counter = Counter()
-    for day, status, accepted, answer, enterprise_county, commissioner_county in session.execute(
-            _only(stmt, Visit.id, ids)):
+    for day, status, accepted, answer, enterprise_county, commissioner_county in _VISIT_ROWS.run(session, ids):
         accepted = bool(accepted)
         at = ("visits", day.year, enterprise_county or "", commissioner_county or "")
         out[(*at, f"m{day.month:02d}")] += 1
@@ -127,19 +141,25 @@ def _typed(value, type_):  # noqa: ANN001, ANN202
     return type_coerce(value, type_) if type_ is Date else cast(value, type_)
 
 
-def _commissioner_facts(session: Session | Connection, ids: Collection[int] | None) -> Iterable:
+def _commissioner_facts_query(only: Callable):  # noqa: ANN202
     """The rows a commissioner's contribution hangs on, in one statement (the hook reads them
     before and after every flush that touches a commissioner): county, agreements, live visits by
     year, reports; a tag says which."""
     year = extract("year", Visit.visit_date)
-    return session.execute(union_all(
-        _only(_fact("county", Commissioner.id, s1=Commissioner.county), Commissioner.id, ids),
-        _only(_fact("agreement", Agreement.commissioner_id, s1=Agreement.status, d1=Agreement.start_date,
-                    d2=Agreement.end_date), Agreement.commissioner_id, ids),
-        _only(_fact("visits", Visit.commissioner_id, n1=year, n2=func.count(Visit.id))
-              .where(Visit.voided_at.is_(None)).group_by(Visit.commissioner_id, year), Visit.commissioner_id, ids),
-        _only(_fact("report", Report.commissioner_id, s1=Report.cycle, s2=Report.period, n1=Report.late),
-              Report.commissioner_id, ids)))
+    return union_all(
+        only(_fact("county", Commissioner.id, s1=Commissioner.county), Commissioner.id),
+        only(_fact("agreement", Agreement.commissioner_id, s1=Agreement.status, d1=Agreement.start_date,
+                   d2=Agreement.end_date), Agreement.commissioner_id),
+        only(_fact("visits", Visit.commissioner_id, n1=year, n2=func.count(Visit.id))
+             .where(Visit.voided_at.is_(None)), Visit.commissioner_id).group_by(Visit.commissioner_id, year),
+        only(_fact("report", Report.commissioner_id, s1=Report.cycle, s2=Report.period, n1=Report.late),
+             Report.commissioner_id))
+
+
+_COMMISSIONER_FACTS = _Statement(_commissioner_facts_query)
+_ENTERPRISE_COUNTIES = _Statement(lambda only: only(select(Enterprise.id, Enterprise.county), Enterprise.id))
+_ENTERPRISE_SPANS = _Statement(lambda only: only(
+    select(Agreement.enterprise_id, Agreement.start_date, Agreement.end_date), Agreement.enterprise_id))
 
 
 def _commissioners(session: Session | Connection, ids: Collection[int] | None) -> Counter:
@@ -149,7 +169,7 @@ def _commissioners(session: Session | Connection, ids: Collection[int] | None) -
     agreements: list[tuple[int, str, date, date]] = []
     done: dict[tuple[int, int], int] = {}
     reports: list[tuple[int, str, str, bool]] = []
-    for tag, cid, s1, s2, d1, d2, n1, n2 in _commissioner_facts(session, ids):
+    for tag, cid, s1, s2, d1, d2, n1, n2 in _COMMISSIONER_FACTS.run(session, ids):
         if tag == "county":
             county[cid] = s1 or ""
         elif tag == "agreement":
@@ -181,11 +201,9 @@ def _commissioners(session: Session | Connection, ids: Collection[int] | None) -
 def _enterprises(session: Session | Connection, ids: Collection[int] | None) -> Counter:
     if ids is not None and not ids:
         return Counter()
-    county = {eid: c or "" for eid, c in session.execute(_only(select(Enterprise.id, Enterprise.county),
-                                                                Enterprise.id, ids))}
+    county = {eid: c or "" for eid, c in _ENTERPRISE_COUNTIES.run(session, ids)}
     spans: dict[int, list[Span]] = defaultdict(list)
-    for eid, start, end in session.execute(_only(select(Agreement.enterprise_id, Agreement.start_date,
-                                                        Agreement.end_date), Agreement.enterprise_id, ids)):
+    for eid, start, end in _ENTERPRISE_SPANS.run(session, ids):
         spans[eid].append((start, end))
     out: Counter = Counter()
     for eid, agreed in spans.items():
@@ -265,6 +283,10 @@ def _touched(session: Session) -> _Touched:
     return touched
 
 
+_LOCKS = {model: select(model.id).where(model.id.in_(IDS)).order_by(model.id).with_for_update(key_share=True)
+          for model in (Visit, Commissioner, Enterprise)}
+
+
 def _lock(session: Session, touched: _Touched) -> None:
     """PostgreSQL: hold the rows whose contribution is about to be read until the commit, so the
     contribution read before this flush is the one this transaction replaces."""
@@ -273,8 +295,7 @@ def _lock(session: Session, touched: _Touched) -> None:
     for model, ids in ((Visit, touched.visits), (Commissioner, touched.commissioners),
                        (Enterprise, touched.enterprises)):
         if ids:
-            session.execute(select(model.id).where(model.id.in_(sorted(ids))).order_by(model.id)
-                            .with_for_update(key_share=True))
+            session.execute(_LOCKS[model], {"ids": sorted(ids)})
 
 
 def _before_flush(session: Session, _context, _instances) -> None:  # noqa: ANN001
@@ -298,23 +319,30 @@ def difference(after: Counter, before: Counter) -> dict[Key, int]:
     return {k: after[k] - before[k] for k in after.keys() | before.keys() if after[k] != before[k]}
 
 
+_KEY = (RunningCount.figure, RunningCount.year, RunningCount.county, RunningCount.county2, RunningCount.key)
+
+
+def _upsert(module):  # noqa: ANN001, ANN202 - the dialect's insert module
+    stmt = module.insert(RunningCount)
+    return stmt.on_conflict_do_update(index_elements=["figure", "year", "county", "county2", "key"],
+                                      set_={"n": RunningCount.n + stmt.excluded.n}).returning(*_KEY, RunningCount.n)
+
+
+_UPSERTS = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+
+
 def add(session: Session, delta: dict[Key, int]) -> None:
     """Add to the stored counts (an upsert per key, in the caller's transaction)."""
     if not delta:
         return
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = module.insert(RunningCount)
-    stmt = stmt.on_conflict_do_update(index_elements=["figure", "year", "county", "county2", "key"],
-                                      set_={"n": RunningCount.n + stmt.excluded.n})
-    columns = (RunningCount.figure, RunningCount.year, RunningCount.county, RunningCount.county2, RunningCount.key)
-    stmt = stmt.returning(*columns, RunningCount.n)
-    rows = session.execute(stmt, [dict(figure=k[0], year=k[1], county=k[2], county2=k[3], key=k[4], n=n)
-                                  for k, n in sorted(delta.items())])
+    upsert = _UPSERTS["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    rows = session.execute(upsert, [dict(figure=k[0], year=k[1], county=k[2], county2=k[3], key=k[4], n=n)
+                                    for k, n in sorted(delta.items())])
     # A count brought to zero goes: only those keys, by the unique index, and only when there are
     # some (most flushes leave none), not a scan of the whole table.
     emptied = [tuple(r[:5]) for r in rows if r[5] == 0]
     if emptied:
-        session.execute(delete(RunningCount).where(tuple_(*columns).in_(emptied), RunningCount.n == 0))
+        session.execute(delete(RunningCount).where(tuple_(*_KEY).in_(emptied), RunningCount.n == 0))
 
 
 class CountingSession(Session):
