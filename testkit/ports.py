@@ -2,12 +2,25 @@
 working side by side on one machine each use their own range)."""
 from __future__ import annotations
 
+import os
 import socket
 
 
+def _this_workers(ports: range) -> range:
+    """Under pytest-xdist, every count-th port of the range, from this worker's number on: two
+    test files running side by side then never pick the same port, as one picked a port "nobody
+    listens on" that the other's server took a moment later (seen as rare failures)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not worker.startswith("gw") or count < 2:
+        return ports
+    return ports[int(worker[2:]) % count::count]
+
+
 def free_ports(ports: range, count: int) -> list[int]:
-    """`count` ports of `ports` nobody listens on now."""
+    """`count` ports of `ports` nobody listens on now (under pytest-xdist, of this worker's share)."""
     found = []
+    ports = _this_workers(ports)
     for port in ports:
         with socket.socket() as probe:
             try:
