@@ -11,7 +11,7 @@ from domain.progress import year_progress
 from domain.reports import periods
 from domain.web_access import Scope
 from storage.repositories import Repos
-from storage.running_counts import covers, parse_spans
+from storage.running_figures import covers, parse_spans
 
 ENDING_DAYS = 30  # the reminders' "agreement ending" window
 
