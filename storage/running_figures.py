@@ -73,8 +73,11 @@ class _Statement:
         self.every = build(lambda stmt, _column: stmt)
         self.some = build(lambda stmt, column: stmt.where(column.in_(IDS)))
 
-    def run(self, session: Session | Connection, ids: Collection[int] | None):  # noqa: ANN201 - a result
-        return session.execute(self.every) if ids is None else session.execute(self.some, {"ids": sorted(ids)})
+    def run(self, session: Session | Connection, ids: Collection[int] | None) -> Iterable:
+        """Every row (`ids` None), or those of `ids`: none at all for no ids, without asking."""
+        if ids is None:
+            return session.execute(self.every)
+        return session.execute(self.some, {"ids": sorted(ids)}) if ids else []
 
 
 _VISIT_ROWS = _Statement(lambda only: only(
@@ -85,8 +88,6 @@ _VISIT_ROWS = _Statement(lambda only: only(
 
 
 def visit_figures(session: Session | Connection, ids: Collection[int] | None) -> Counter:
-    if ids is not None and not ids:
-        return Counter()
     out: Counter = Counter()
     for day, status, accepted, answer, enterprise_county, commissioner_county in _VISIT_ROWS.run(session, ids):
         accepted = bool(accepted)
@@ -138,8 +139,6 @@ _ENTERPRISE_SPANS = _Statement(lambda only: only(
 
 
 def commissioner_figures(session: Session | Connection, ids: Collection[int] | None) -> Counter:
-    if ids is not None and not ids:
-        return Counter()
     county: dict[int, str] = {}
     agreements: list[tuple[int, str, date, date]] = []
     done: dict[tuple[int, int], int] = {}
@@ -174,8 +173,6 @@ def commissioner_figures(session: Session | Connection, ids: Collection[int] | N
 
 
 def enterprise_figures(session: Session | Connection, ids: Collection[int] | None) -> Counter:
-    if ids is not None and not ids:
-        return Counter()
     county = {eid: c or "" for eid, c in _ENTERPRISE_COUNTIES.run(session, ids)}
     spans: dict[int, list[Span]] = defaultdict(list)
     for eid, start, end in _ENTERPRISE_SPANS.run(session, ids):

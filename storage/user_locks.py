@@ -127,15 +127,12 @@ class AdvisoryUserLocks:
             try:
                 await self._take_in_turn(conn, lock_id, person, ticket)
                 return conn
-            except DBAPIError as exc:
+            except BaseException as exc:  # cancelled or failed while waiting: a lock may have been granted
                 await _discard(conn)
                 await conn.close()
-                if attempt == 2 or not exc.connection_invalidated:
+                dropped = isinstance(exc, DBAPIError) and exc.connection_invalidated
+                if attempt == 2 or not dropped:
                     raise
-            except BaseException:  # cancelled or failed while waiting: a lock may have been granted
-                await _discard(conn)
-                await conn.close()
-                raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _take_in_turn(self, conn: AsyncConnection, lock_id: int, person: int, ticket: int | None) -> None:

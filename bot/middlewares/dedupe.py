@@ -40,19 +40,19 @@ class DedupeMiddleware(BaseMiddleware):
         if isinstance(event, Update):
             bot: Bot = data["bot"]
             repos: Repos = data["repos"]
-            if repos.updates.claims_first:
-                if not await repos.updates.claim(bot.id, event.update_id, self._clock.now()):
-                    log.info("update %s delivered again; skipped", event.update_id)
-                    return None
-                return await handler(event, data)
-            if await repos.updates.handled(bot.id, event.update_id):
+            claims_first = repos.updates.claims_first
+            if claims_first:
+                seen = not await repos.updates.claim(bot.id, event.update_id, self._clock.now())
+            else:
+                seen = await repos.updates.handled(bot.id, event.update_id)
+            if seen:
                 log.info("update %s delivered again; skipped", event.update_id)
                 return None
+            if not claims_first:
+                async def claim() -> None:
+                    if not await repos.updates.claim(bot.id, event.update_id, self._clock.now()):
+                        raise DeliveredTwice(event.update_id)
 
-            async def claim() -> None:
-                if not await repos.updates.claim(bot.id, event.update_id, self._clock.now()):
-                    raise DeliveredTwice(event.update_id)
-
-            work: UnitOfWork = data["unit_of_work"]
-            work.before_commit(claim)
+                work: UnitOfWork = data["unit_of_work"]
+                work.before_commit(claim)
         return await handler(event, data)
