@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage import running_counts
@@ -43,14 +44,20 @@ async def _one_at_a_time(conn: AsyncConnection, wait_s: float = MIGRATION_WAIT_S
     """Hold the database's migration lock until this transaction ends (see MIGRATION_LOCK).
     PostgreSQL: an advisory lock, tried and retried (a plain wait would end at the connection's
     lock_timeout, shorter than a migration may take). SQLite: the write lock, taken before the
-    first statement (otherwise each CREATE runs on its own and two processes interleave theirs);
-    a second process waits for it up to the busy timeout."""
+    first statement (otherwise each CREATE runs on its own and two processes interleave theirs),
+    tried again while the other process migrates: one busy timeout (10 s) is shorter than a
+    migration may take (a CI run on a loaded machine met it)."""
+    deadline = asyncio.get_running_loop().time() + wait_s
     if conn.dialect.name == "sqlite":
-        await conn.exec_driver_sql("BEGIN IMMEDIATE")
-        return
+        while True:
+            try:
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if "locked" not in str(exc.orig) or asyncio.get_running_loop().time() > deadline:
+                    raise
     if conn.dialect.name != "postgresql":
         return
-    deadline = asyncio.get_running_loop().time() + wait_s
     take = text("SELECT pg_try_advisory_xact_lock(:key)")
     while not (await conn.execute(take, {"key": MIGRATION_LOCK})).scalar_one():
         if asyncio.get_running_loop().time() > deadline:
