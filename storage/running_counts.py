@@ -13,9 +13,14 @@ their old contribution is read, so two transactions changing one visit cannot bo
 
 Rows written with Core statements that bypass the ORM (a bulk load, the benchmark's seed) are
 not seen: `rebuild` after them (`tepai db recount`); `check` compares with a recount.
+
+A figure's key can be long (the cohort's joins every span a commissioner's agreements cover): one
+longer than the primary key's column is stored by its digest, whole beside it (`as_stored`,
+`whole_key`); the figures and their readers only ever see the whole key.
 """
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -25,10 +30,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from storage.models import Agreement, Commissioner, Enterprise, Report, RunningCount, Visit, VisitFeedback
+from storage.models.system import RUNNING_KEY_CHARS
 from storage.running_figures import (IDS, Key, commissioner_figures, enterprise_figures, recount,
                                      visit_figures)
 
-VERSION = 1  # raise when what is counted changes: ensure_current then rebuilds
+VERSION = 2  # raise when what is counted changes: ensure_current then rebuilds
 
 # What a flush must change for a row to move a count (other columns, a summary say, do not).
 WATCHED = {
@@ -144,6 +150,20 @@ def difference(after: Counter, before: Counter) -> dict[Key, int]:
     return {k: after[k] - before[k] for k in after.keys() | before.keys() if after[k] != before[k]}
 
 
+def as_stored(key: Key, n: int) -> dict:
+    """A count's row: a key too long for the primary key as its digest, whole in `long_key`."""
+    figure, year, county, county2, own = key
+    long_key = None
+    if len(own) > RUNNING_KEY_CHARS:
+        own, long_key = "#" + hashlib.sha256(own.encode()).hexdigest(), own
+    return dict(figure=figure, year=year, county=county, county2=county2, key=own, long_key=long_key, n=n)
+
+
+def whole_key(key: str, long_key: str | None) -> str:
+    """A stored row's own key as its figure made it."""
+    return key if long_key is None else long_key
+
+
 _KEY = (RunningCount.figure, RunningCount.year, RunningCount.county, RunningCount.county2, RunningCount.key)
 
 
@@ -161,8 +181,7 @@ def add(session: Session, delta: dict[Key, int]) -> None:
     if not delta:
         return
     upsert = _UPSERTS["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
-    rows = session.execute(upsert, [dict(figure=k[0], year=k[1], county=k[2], county2=k[3], key=k[4], n=n)
-                                    for k, n in sorted(delta.items())])
+    rows = session.execute(upsert, [as_stored(k, n) for k, n in sorted(delta.items())])
     # A count brought to zero goes: only those keys, by the unique index, and only when there are
     # some (most flushes leave none), not a scan of the whole table.
     emptied = [tuple(r[:5]) for r in rows if r[5] == 0]
@@ -182,8 +201,9 @@ event.listen(CountingSession, "after_flush_postexec", _after_flush)
 # --- checking and rebuilding ----------------------------------------------------------------------
 def stored(session: Session | Connection) -> Counter:
     rows = session.execute(select(RunningCount.figure, RunningCount.year, RunningCount.county, RunningCount.county2,
-                                  RunningCount.key, RunningCount.n).where(RunningCount.figure != "built"))
-    return Counter({tuple(r[:5]): r[5] for r in rows if r[5]})
+                                  RunningCount.key, RunningCount.long_key, RunningCount.n)
+                           .where(RunningCount.figure != "built"))
+    return Counter({(*r[:4], whole_key(r[4], r[5])): r[6] for r in rows if r[6]})
 
 
 def check(session: Session | Connection) -> dict[Key, tuple[int, int]]:
@@ -198,8 +218,7 @@ def rebuild(session: Session | Connection) -> int:
     counted = recount(session)
     counted[("built", VERSION, "", "", "")] = 1
     if counted:
-        session.execute(RunningCount.__table__.insert(), [
-            dict(figure=k[0], year=k[1], county=k[2], county2=k[3], key=k[4], n=n) for k, n in counted.items()])
+        session.execute(RunningCount.__table__.insert(), [as_stored(k, n) for k, n in counted.items()])
     return len(counted)
 
 

@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import migrate
+from storage import migrate, running_counts
 from storage.db import create_engine
-from storage.models import Base
+from storage.models import Base, RunningCount
 
 
 @pytest.fixture
@@ -62,6 +62,20 @@ async def test_upgrade_twice_is_a_no_op(bare_engine):
     await migrate.upgrade(bare_engine)
     await migrate.upgrade(bare_engine)
     assert await migrate.current_revision(bare_engine) == migrate.head_revision()
+
+
+async def test_running_counts_of_an_older_database_are_counted_again(bare_engine):
+    """0014 makes the running counts' table again (a long key kept beside its digest): what an
+    older Tepai counted there is replaced by this version's recount."""
+    await migrate.upgrade(bare_engine, "0013")
+    async with bare_engine.begin() as conn:
+        await conn.execute(text("INSERT INTO running_counts (figure, year, county, county2, key, n) VALUES "
+                                "('cohort', 0, '城区', '', '2026-01-01:2026-12-31', 3), ('built', 1, '', '', '', 1)"))
+    await migrate.upgrade(bare_engine)
+    async with bare_engine.connect() as conn:
+        assert await conn.run_sync(running_counts.check) == {}
+        rows = (await conn.execute(select(RunningCount.figure, RunningCount.year))).all()
+    assert rows == [("built", running_counts.VERSION)]
 
 
 async def test_migrated_schema_matches_the_models(engine):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from domain.web_access import BUREAU, Scope
 from services import feedback, reports
 from services import visits as visit_service
-from services.console.overview import overview
+from services.console.overview import overview, report_periods
 from services.disqualification import disqualify
 from services.feedback import Responder
 from services.importer import import_file
@@ -24,6 +24,7 @@ from testkit.webkit import COUNTY_A, web_world  # noqa: F401 - the fixture
 from testkit.years import ZONE
 
 TODAY = date(2026, 11, 20)
+SEPARATE_PERIODS = 60  # a commissioner's agreement spans, joined in one key, once overflowed it
 
 
 async def _differences(world) -> dict:  # noqa: ANN001
@@ -120,3 +121,39 @@ async def test_a_bulk_load_is_found_and_rebuilt(web_world) -> None:  # noqa: ANN
         await session.run_sync(running_counts.rebuild)
         await session.commit()
     assert await _differences(web_world) == {}
+
+
+
+async def test_a_commissioner_with_sixty_separate_agreement_periods(web_world, policy, tmp_path) -> None:  # noqa: ANN001
+    """The cohort's, the firms' and the reports' keys join every span of a commissioner's (an
+    enterprise's) agreements: 60 separate ones are some 1,300 characters, past the key column
+    (PostgreSQL refused the flush). They are counted, stored within the column, and the console
+    shows what it showed, and for an earlier year what the rows say."""
+    async def console(year: int) -> tuple:
+        async with web_world.sessionmaker() as session:
+            repos = Repos(session)
+            return await overview(repos, policy, BUREAU, year, TODAY), await report_periods(repos, policy, BUREAU,
+                                                                                          year, TODAY)
+
+    this_year = await console(2026)
+    agreements = tmp_path / "agreements.csv"
+    starts = [date(2016 + i // 6, 1 + 2 * (i % 6), 1) for i in range(SEPARATE_PERIODS)]  # 2016-2025, every other month
+    agreements.write_text("commissioner,enterprise,start,end,status\n" + "".join(
+        f"C001,E001,{s.isoformat()},{s.replace(day=20).isoformat()},ended\n" for s in starts), encoding="utf-8")
+    async with web_world.sessionmaker() as session:
+        repos = Repos(session)
+        assert (await import_file(repos, web_world.clock, agreements, Kind.AGREEMENTS, "test")).ok
+        await repos.commit()
+    assert await _differences(web_world) == {}
+    async with web_world.sessionmaker() as session:
+        long = {k[0] for k in await session.run_sync(running_counts.stored) if k[4].count(",") >= SEPARATE_PERIODS}
+        assert long == {"cohort", "firms", "reports"}
+        keys = (await session.scalars(select(RunningCount.key))).all()
+        assert max(map(len, keys)) <= RunningCount.__table__.c.key.type.length
+    assert await console(2026) == this_year  # C001's 2026 is as it was: nothing shown changes
+    o, _ = await console(2019)
+    async with web_world.sessionmaker() as session:
+        touching = (Agreement.start_date <= date(2019, 12, 31), Agreement.end_date >= date(2019, 1, 1))
+        assert (o.commissioners, o.enterprises) == (1, 1) == (
+            await session.scalar(select(func.count(func.distinct(Agreement.commissioner_id))).where(*touching)),
+            await session.scalar(select(func.count(func.distinct(Agreement.enterprise_id))).where(*touching)))

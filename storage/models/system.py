@@ -91,12 +91,19 @@ class SchedulerLease(Base):
     expires_at: Mapped[datetime]
 
 
+# A running count's key in the primary key at most this long: a key can join every agreement span
+# of a commissioner, as many as they had, and a long key would overflow the column or PostgreSQL's
+# limit for a btree entry (about 2700 bytes). A longer one is kept in `long_key`, its digest here.
+RUNNING_KEY_CHARS = 100
+
+
 class RunningCount(Base):
     """One running count behind the console's figures (storage/running_counts.py keeps them equal
     to a recount, in the transaction that changes what they count). `figure` says what is
     counted, `year` its year (0: none), `county` and `county2` whose it is (a visit: the
     enterprise's county and the commissioner's; '' for none), `key` the figure's own part (a
-    month, a span of dates, a report period)."""
+    month, a span of dates, a report period); one longer than RUNNING_KEY_CHARS is whole in
+    `long_key` and `key` is its digest."""
 
     __tablename__ = "running_counts"
 
@@ -104,5 +111,6 @@ class RunningCount(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     county: Mapped[str] = mapped_column(String(128), primary_key=True)
     county2: Mapped[str] = mapped_column(String(128), primary_key=True)
-    key: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    key: Mapped[str] = mapped_column(String(RUNNING_KEY_CHARS), primary_key=True)
+    long_key: Mapped[str | None] = mapped_column(Text)
     n: Mapped[int] = mapped_column(Integer, default=0)

@@ -21,6 +21,7 @@ from storage.models import (
     Visit,
     VisitFeedback,
 )
+from storage.running_counts import whole_key
 
 Counties = Collection[str] | None
 VisitEnterprise = aliased(Enterprise, name="visit_enterprise")
@@ -76,9 +77,11 @@ class ConsoleRepo:
         wanted = or_(and_(RunningCount.figure == "visits", RunningCount.year == year),
                      and_(RunningCount.figure == "pace", RunningCount.year == this_year),
                      RunningCount.figure.in_(("cohort", "firms", "agreements", "reports")))
-        stmt = (select(RunningCount.figure, RunningCount.county, RunningCount.key, func.sum(RunningCount.n))
-                .where(wanted, scope).group_by(RunningCount.figure, RunningCount.county, RunningCount.key))
-        return [(f, c, k, int(n)) for f, c, k, n in await self.session.execute(stmt)]
+        stmt = (select(RunningCount.figure, RunningCount.county, RunningCount.key, RunningCount.long_key,
+                       func.sum(RunningCount.n))
+                .where(wanted, scope)
+                .group_by(RunningCount.figure, RunningCount.county, RunningCount.key, RunningCount.long_key))
+        return [(f, c, whole_key(k, long_key), int(n)) for f, c, k, long_key, n in await self.session.execute(stmt)]
 
     # --- visit lists --------------------------------------------------------------------------
     def _visit_conditions(self, f: VisitFilter) -> list:
