@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -34,6 +34,8 @@ from storage.repositories.outbox import OutboxRepo
 
 # /readyz waits this long for Redis's PONG: on a host that drops packets a PING would hang.
 REDIS_PING_S = 2.0
+# ... and this long for the evidence store's round trip (a bucket's client retries on its own).
+EVIDENCE_CHECK_S = 10.0
 
 
 class Metrics:
@@ -117,6 +119,12 @@ class Health:
     redis: Redis | None = None
     stopping: asyncio.Event | None = None
     redis_timeout_s: float = REDIS_PING_S
+    evidence_timeout_s: float = EVIDENCE_CHECK_S
+    # The evidence check in flight and when its answer is due. Its thread cannot be stopped, so a
+    # hanging store holds it past the timeout: the probes after it wait for that one (until it is
+    # due, then not at all) instead of each leaving one more thread hanging.
+    _evidence_check: asyncio.Future | None = field(default=None, init=False, repr=False)
+    _evidence_due: float = field(default=0.0, init=False, repr=False)
 
     async def problems(self) -> list[str]:
         """What keeps this process from taking work, one line each; none: ready."""
@@ -130,7 +138,9 @@ class Health:
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             problems.append(f"database: {type(exc).__name__}")
         try:  # a small write, read and delete: the store the bot writes to, not just that it answers
-            await asyncio.wait_for(self.evidence.check(), timeout=10)
+            await self._evidence_checked()
+        except TimeoutError:
+            problems.append(f"evidence store {self.evidence.where}: no answer in {self.evidence_timeout_s:g} s")
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             problems.append(f"evidence store {self.evidence.where}: {type(exc.__cause__ or exc).__name__}")
         if self.redis is not None:
@@ -139,6 +149,15 @@ class Health:
             except Exception as exc:  # noqa: BLE001 - any failure means not ready
                 problems.append(f"Redis {redis_where(self.redis)}: {type(exc).__name__}")
         return problems
+
+    async def _evidence_checked(self) -> None:
+        """The evidence store's round trip, at most one at a time; TimeoutError once it is due."""
+        loop = asyncio.get_running_loop()
+        if self._evidence_check is None or self._evidence_check.done():
+            self._evidence_check = asyncio.ensure_future(self.evidence.check())
+            self._evidence_due = loop.time() + self.evidence_timeout_s
+        # shielded: a probe that stops waiting leaves the check running for the next one to find
+        await asyncio.wait_for(asyncio.shield(self._evidence_check), timeout=max(0.0, self._evidence_due - loop.time()))
 
 
 def redis_where(redis: Redis) -> str:

@@ -4,6 +4,8 @@ process drains (tests/test_graceful_stop.py sees it in a real `tepai webhook`)."
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 
 from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
@@ -11,7 +13,7 @@ from redis.asyncio import Redis
 from bot.health import BotApiMetrics, Health, Metrics, UpdateMetricsMiddleware, add_health_routes
 from bot.webhook import webhook_app
 from scheduler.lease import Lease
-from storage.blobs import S3Blobs
+from storage.blobs import DirectoryBlobs, S3Blobs
 from storage.db import create_engine, create_sessionmaker
 from storage.evidence_store import EvidenceStore
 from testkit.botkit import Harness
@@ -69,6 +71,43 @@ async def test_readyz_checks_a_bucket_and_names_it_when_it_is_missing(world, pol
         response = await client.get("/readyz")
         assert response.status == 503
         assert "evidence store s3://no-such-bucket/evidence" in await response.text()
+
+
+class HangingBlobs(DirectoryBlobs):
+    """A store whose writes hang until `answer` is set (a bucket that stopped answering)."""
+
+    def __init__(self, root) -> None:  # noqa: ANN001
+        super().__init__(root)
+        self.answer = threading.Event()
+        self.writes = 0
+
+    def put(self, key: str, data: bytes, replace: bool = False) -> None:
+        self.writes += 1
+        self.answer.wait(timeout=5)  # never longer than that, whatever the test does
+        super().put(key, data, replace)
+
+
+async def test_readyz_leaves_one_check_hanging_on_a_store_that_hangs(world, policy, clock, tmp_path) -> None:  # noqa: F811
+    """The check's thread cannot be stopped: a hanging store keeps it past the timeout, and the
+    probes after it say so at once instead of each starting (and leaving) one more."""
+    hanging = HangingBlobs(tmp_path / "hanging")
+    async with _client(world, policy, clock, tmp_path, evidence=lambda m: EvidenceStore(hanging),
+                       evidence_timeout_s=0.2) as client:
+        try:
+            started = time.monotonic()
+            answers = await asyncio.gather(*(client.get("/readyz") for _ in range(3)))  # one check for the three
+            answers += [await client.get("/readyz") for _ in range(3)]  # past its time: not ready at once
+            took = time.monotonic() - started
+            assert [a.status for a in answers] == [503] * 6
+            assert f"evidence store {hanging.where}: no answer in 0.2 s" in await answers[-1].text()
+            assert hanging.writes == 1 and took < 1.5
+        finally:
+            hanging.answer.set()
+        for _ in range(50):  # the store answers again: the next probe checks it anew
+            if (response := await client.get("/readyz")).status == 200:
+                break
+            await asyncio.sleep(0.02)
+        assert response.status == 200 and hanging.writes == 2
 
 
 async def test_readyz_is_503_when_the_database_is_gone(world, policy, clock, tmp_path) -> None:  # noqa: F811
