@@ -31,7 +31,8 @@ class Blobs(Protocol):
         """Start keeping bytes whose key is not known yet (a slow part may overlap other work)."""
 
     def place(self, staged: object, key: str) -> None:
-        """Keep what `stage` started under `key`; durable when it returns."""
+        """Keep what `stage` started under `key`; durable when it returns. If it raises, what was
+        staged is still there for `discard`."""
 
     def discard(self, staged: object) -> None: ...
 

@@ -17,6 +17,7 @@ not a failure of the store: reads return None.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable
@@ -114,12 +115,20 @@ class EvidenceStore:
         sha256, staged = staging.result()
         facts = ImageFacts(sha256=sha256, size_bytes=len(data), **inspected)
         # The original and the thumbnail at once: two round trips to a bucket overlap.
-        original = _IO_POOL.submit(self._call, "write", lambda: self.blobs.place(staged, original_key(sha256, facts.ext)))
+        original = _IO_POOL.submit(self._call, "write", lambda: self._place(staged, original_key(sha256, facts.ext)))
         try:
             self._call("write", lambda: self.blobs.put(thumbnail_key(sha256), facts.thumbnail_jpeg))
         finally:
             original.result()
         return facts
+
+    def _place(self, staged: object, key: str) -> None:
+        try:
+            self.blobs.place(staged, key)
+        except BaseException:
+            with contextlib.suppress(OSError):  # the placing's failure is the one to report
+                self.blobs.discard(staged)
+            raise
 
     def _stage(self, data: bytes) -> tuple[str, object]:
         return hashlib.sha256(data).hexdigest(), self._call("write", lambda: self.blobs.stage(data))

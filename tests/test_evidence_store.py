@@ -285,6 +285,19 @@ def test_put_image_leaves_nothing_in_staging_after_success(tmp_path):
     assert _files(tmp_path / "staging") == []
 
 
+def test_put_image_whose_original_cannot_be_placed_leaves_nothing_in_staging(tmp_path):
+    store = EvidenceStore(tmp_path)
+    kept = store.put_image(jpeg(1))
+    data = jpeg(2)
+    sha256 = hashlib.sha256(data).hexdigest()
+    assert sha256[:2] != kept.sha256[:2]
+    (tmp_path / "originals" / sha256[:2]).write_bytes(b"")  # a file where its folder should be
+    with pytest.raises(EvidenceUnavailable):
+        store.put_image(data)
+    assert _files(tmp_path / "staging") == []
+    assert store.original(kept.sha256, "jpg") == jpeg(1) and store.thumbnail(kept.sha256) == kept.thumbnail_jpeg
+
+
 @pytest.mark.parametrize(("make", "reason"), [
     (lambda: b"not a picture at all", "not_image"),
     (_gif, "not_image"),
