@@ -117,7 +117,8 @@ def bucket_vs_folder(repeat: int = 7) -> dict[str, float]:
     that is itself slow Python, so the ratio is an upper bound on what the client adds, not a
     forecast for MinIO or a cloud's latency."""
     from storage.blobs import S3Blobs
-    from testkit.s3 import MotoS3, free_port
+    from testkit.ports import free_port
+    from testkit.s3 import MotoS3
 
     data = photo_like_jpeg()
     earlier = [EarlierPhoto(i, f"uid-{i}", (i * 0x9E3779B97F4A7C15) & (2**64 - 1)) for i in range(5000)]

@@ -3,20 +3,16 @@ and a fresh bucket for each test that asks for one."""
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from dataclasses import dataclass
 
 from storage.blobs import S3Access, S3Blobs
+from testkit.ports import free_port
 
 # Any key works with moto; set, so that the client never looks for a machine role.
 ACCESS = dict(access_key="tepai-test", secret_key="tepai-test-secret", region="us-east-1")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

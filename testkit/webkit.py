@@ -88,7 +88,7 @@ async def web_world(database_url, migrated_templates, tmp_path_factory, sessionm
                               import_clock=FrozenClock(NOW), then=_reuse_a_photo)
     clock = FrozenClock(NOW)
     store = EvidenceStore(tmp_path / "evidence")
-    console = Console(sessionmaker, policy, clock, ZONE, store, "http://127.0.0.1:18800")
+    console = Console(sessionmaker, policy, clock, ZONE, store, "http://console.example.cn")
     client = TestClient(TestServer(create_app(console)))
     await client.start_server()
     try:

@@ -19,9 +19,12 @@ from storage.db import create_engine, create_sessionmaker
 from storage.evidence_store import EvidenceStore
 from testkit.botkit import BOT_TOKEN, Harness, Person, RecordingSession, texts
 from testkit.databases import ROOT
+from testkit.ports import free_port
 
-PROXY_PORT = 18151  # this work's port range: 18100-18199
-NOBODY_LISTENS = 18152
+UNREACHABLE = {  # a port picked when the test runs (testkit.ports), nothing listening there
+    "postgres": lambda: f"postgresql+asyncpg://tepai:hunter2@127.0.0.1:{free_port()}/tepai",
+    "sqlite": lambda: "sqlite+aiosqlite:////dev/null/not-a-dir/tepai.db",
+}
 
 
 def tepai(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -29,11 +32,10 @@ def tepai(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
                           timeout=120, env={**os.environ, "TEPAI_BOT_TOKEN": BOT_TOKEN, **env})
 
 
-@pytest.mark.parametrize("url", [f"postgresql+asyncpg://tepai:hunter2@127.0.0.1:{NOBODY_LISTENS}/tepai",
-                                 "sqlite+aiosqlite:////dev/null/not-a-dir/tepai.db"])
+@pytest.mark.parametrize("backend", sorted(UNREACHABLE))
 @pytest.mark.parametrize("command", [["run"], ["db", "current"]])
-def test_unreachable_at_start_is_one_line_and_its_own_exit_code(url, command, tmp_path):  # noqa: ANN001
-    done = tepai(*command, env={"TEPAI_DATABASE_URL": url, "TEPAI_DATA_DIR": str(tmp_path)})
+def test_unreachable_at_start_is_one_line_and_its_own_exit_code(backend, command, tmp_path):  # noqa: ANN001
+    done = tepai(*command, env={"TEPAI_DATABASE_URL": UNREACHABLE[backend](), "TEPAI_DATA_DIR": str(tmp_path)})
     assert done.returncode == EXIT_NO_DATABASE, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("无法连接数据库"), done.stderr
@@ -46,11 +48,12 @@ class CuttableProxy:
 
     def __init__(self, host: str, port: int) -> None:
         self.target = (host, port)
+        self.port = free_port()
         self.server: asyncio.Server | None = None
         self.writers: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> None:
-        self.server = await asyncio.start_server(self._client, "127.0.0.1", PROXY_PORT)
+        self.server = await asyncio.start_server(self._client, "127.0.0.1", self.port)
 
     async def cut(self) -> None:
         self.server.close()
@@ -81,7 +84,7 @@ async def test_database_away_mid_run_is_waited_out(database_url, engine, tmp_pat
         pytest.skip("a SQLite file does not go away; its lock is tested in test_bot_contention")
     proxy = CuttableProxy(url.host, url.port or 5432)
     await proxy.start()
-    proxied = create_engine(url.set(host="127.0.0.1", port=PROXY_PORT).render_as_string(hide_password=False))
+    proxied = create_engine(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))
     try:
         session = RecordingSession()
         dp = create_dispatcher(sessionmaker=create_sessionmaker(proxied), policy=policy, clock=clock,

@@ -361,7 +361,8 @@ async def test_an_unreachable_bucket_is_unavailable_and_counted(moto_s3):
 
     failures = []
     # A port nobody listens on (the server's own, minus nothing: a fresh free one).
-    from testkit.s3 import ACCESS, free_port
+    from testkit.ports import free_port
+    from testkit.s3 import ACCESS
 
     gone = S3Blobs("tepai", "ev", S3Access(endpoint=f"http://127.0.0.1:{free_port()}", timeout_s=1, **ACCESS))
     store = EvidenceStore(gone, on_error=failures.append)

@@ -19,6 +19,7 @@ from services.assessment import assess
 from services.dossier import build
 from services.maps import Site, Spot, fetch_basemap, frame_for, visit_map
 from storage.repositories import Repos
+from testkit.ports import TEST_PORTS, free_ports
 from testkit.years import AS_OF, seeded  # noqa: F401
 
 T = Translator("zh")
@@ -26,7 +27,6 @@ SITE = Site(37.8570, 113.5830, "阳泉华鑫耐火材料有限公司", "城区")
 NEAR = [Spot(SITE.lat + dy, SITE.lon + dx, False, "城区") for dy, dx in
         ((0.001, 0.001), (-0.0012, 0.0008), (0.0015, -0.002), (-0.002, -0.001), (0.0005, 0.0025))]
 FAR = Spot(SITE.lat + 0.36, SITE.lon, True, "城区")  # about 40 km north
-TILE_PORT = 18510
 GENERATED = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
 
 
@@ -71,13 +71,24 @@ def test_nothing_to_draw_gives_an_empty_frame() -> None:
     assert svg.startswith("<svg") and "<circle" not in svg and "scale" not in svg
 
 
+class TileServer:
+    """Where the local tile server listens, the paths it was asked for, and a port nobody listens on."""
+
+    def __init__(self) -> None:
+        self.port, self.closed_port = free_ports(TEST_PORTS, 2)
+        self.asked: list[str] = []
+
+    def template(self, under: str = "tiles", port: int | None = None) -> str:
+        return f"http://127.0.0.1:{port or self.port}/{under}/{{z}}/{{x}}/{{y}}.png"
+
+
 @pytest.fixture
 async def tile_server():  # noqa: ANN201
     """A local tile server: a small PNG for any /z/x/y.png, and a 404 under /missing/."""
-    asked: list[str] = []
+    server = TileServer()
 
     async def tile(request: web.Request) -> web.Response:
-        asked.append(request.path)
+        server.asked.append(request.path)
         out = io.BytesIO()
         Image.new("RGB", (256, 256), (200, 220, 200)).save(out, "PNG")
         return web.Response(body=out.getvalue(), content_type="image/png")
@@ -86,19 +97,19 @@ async def tile_server():  # noqa: ANN201
     app.router.add_get("/tiles/{z}/{x}/{y}.png", tile)
     runner = web.AppRunner(app)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", TILE_PORT).start()
+    await web.TCPSite(runner, "127.0.0.1", server.port).start()
     try:
-        yield asked
+        yield server
     finally:
         await runner.cleanup()
 
 
 async def test_map_tiles_are_drawn_under_the_points_when_configured(tile_server) -> None:  # noqa: ANN001
-    template = f"http://127.0.0.1:{TILE_PORT}/tiles/{{z}}/{{x}}/{{y}}.png"
+    template = tile_server.template()
     basemap = await fetch_basemap(template, [SITE], [*NEAR, FAR], near_m=1000)
     assert basemap is not None and basemap[1] == "127.0.0.1"
-    assert 1 <= len(tile_server) <= 16
-    zoom = {int(p.split("/")[2]) for p in tile_server}
+    assert 1 <= len(tile_server.asked) <= 16
+    zoom = {int(p.split("/")[2]) for p in tile_server.asked}
     assert len(zoom) == 1 and 13 <= zoom.pop() <= 18  # street level, framed on the near points
     with Image.open(io.BytesIO(basemap[0])) as picture:
         assert picture.format == "JPEG" and picture.size == (680 * 2, 320 * 2)
@@ -109,8 +120,8 @@ async def test_map_tiles_are_drawn_under_the_points_when_configured(tile_server)
 
 async def test_without_reachable_tiles_the_map_is_plain(tile_server, caplog) -> None:  # noqa: ANN001
     caplog.set_level(logging.WARNING)
-    missing = f"http://127.0.0.1:{TILE_PORT}/missing/{{z}}/{{x}}/{{y}}.png"  # 404
-    closed = f"http://127.0.0.1:{TILE_PORT + 1}/tiles/{{z}}/{{x}}/{{y}}.png"  # nothing listens
+    missing = tile_server.template("missing")  # 404
+    closed = tile_server.template(port=tile_server.closed_port)  # nothing listens
     assert await fetch_basemap(missing, [SITE], NEAR) is None
     assert await fetch_basemap(closed, [SITE], NEAR, timeout_s=3) is None
     assert sum("map tiles unavailable" in r.message for r in caplog.records) == 2
@@ -125,11 +136,11 @@ def test_frame_keeps_every_enterprise() -> None:
 
 
 async def test_the_dossier_draws_its_map_on_the_tiles_it_is_given(seeded, policy, tile_server) -> None:  # noqa: ANN001, F811
-    template = f"http://127.0.0.1:{TILE_PORT}/tiles/{{z}}/{{x}}/{{y}}.png"
+    template = tile_server.template()
     async with seeded.sessionmaker() as session:
         repos = Repos(session)
         result = await assess(repos, policy, 2026, AS_OF)
         with_tiles = await build(repos, policy, seeded.store, T, result, "C001", GENERATED, map_tiles=template)
         plain = await build(repos, policy, seeded.store, T, result, "C001", GENERATED)
-    assert tile_server and '<image x="0" y="0"' in with_tiles.html and "底图：127.0.0.1" in with_tiles.html
+    assert tile_server.asked and '<image x="0" y="0"' in with_tiles.html and "底图：127.0.0.1" in with_tiles.html
     assert "<image" not in plain.html and "底图" not in plain.html

@@ -16,9 +16,9 @@ from bot.commands_cli import configure_logging
 from bot.factory import create_bot
 from bot.settings import Settings
 from testkit.fakes.bot_api import FakeBotApi
+from testkit.ports import free_port
 
 TOKEN = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
-CLOSED_PORT = 18711  # in this work tree's range, never listened on
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -28,9 +28,10 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 async def test_unreachable_api_is_retried_with_one_line_per_attempt(tmp_path) -> None:
+    closed_port = free_port()  # nothing listens there
     run = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=tmp_path,
-        env=_env(tmp_path, TEPAI_API_SERVER=f"http://127.0.0.1:{CLOSED_PORT}"),
+        env=_env(tmp_path, TEPAI_API_SERVER=f"http://127.0.0.1:{closed_port}"),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     lines: list[str] = []
 
@@ -49,7 +50,7 @@ async def test_unreachable_api_is_retried_with_one_line_per_attempt(tmp_path) ->
     err = "".join(lines) + rest.decode()
     attempts = [line for line in err.splitlines() if "无法连接 Bot API" in line]
     assert len(attempts) >= 2, err
-    assert f"127.0.0.1:{CLOSED_PORT}" in attempts[0] and "1 秒后重试" in attempts[0]
+    assert f"127.0.0.1:{closed_port}" in attempts[0] and "1 秒后重试" in attempts[0]
     assert "2 秒后重试" in attempts[1]
     assert "Traceback" not in err
     assert run.returncode == 0
@@ -65,7 +66,7 @@ async def test_a_refused_token_exits_2_with_one_clear_line(tmp_path, command) ->
     api.refuse_token = True
     base = await api.start()
     extra = WEBHOOK if command == "webhook" else {}
-    args = [command, "--port", "21499"] if command == "webhook" else [command]
+    args = [command, "--port", str(free_port())] if command == "webhook" else [command]
     try:
         run = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", *args, cwd=tmp_path, env=_env(tmp_path, TEPAI_API_SERVER=base, **extra),
@@ -79,11 +80,11 @@ async def test_a_refused_token_exits_2_with_one_clear_line(tmp_path, command) ->
 
 
 async def test_proxy_setting_reaches_the_session(monkeypatch) -> None:
-    monkeypatch.setenv("TEPAI_PROXY", "socks5://127.0.0.1:18712")
+    monkeypatch.setenv("TEPAI_PROXY", "socks5://proxy.example.cn:1080")
     settings = Settings(_env_file=None)
     bot = create_bot(TOKEN, settings.api_server, proxy=settings.proxy)
     try:
-        assert bot.session.proxy == "socks5://127.0.0.1:18712"
+        assert bot.session.proxy == "socks5://proxy.example.cn:1080"
     finally:
         await bot.session.close()
 

@@ -365,7 +365,8 @@ async def test_evidence_documents_are_read_through_the_evidence_store(sessionmak
         broken = EvidenceStore(blocker / "evidence", on_error=failures.append)
     else:  # a bucket behind a port nobody listens on
         from storage.blobs import S3Access, S3Blobs
-        from testkit.s3 import ACCESS, free_port
+        from testkit.ports import free_port
+        from testkit.s3 import ACCESS
 
         broken = EvidenceStore(S3Blobs("gone", "ev", S3Access(endpoint=f"http://127.0.0.1:{free_port()}",
                                                               timeout_s=1, **ACCESS)), on_error=failures.append)

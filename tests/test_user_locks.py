@@ -16,6 +16,7 @@ from bot.coordination import REDIS_KEYS
 from storage.fsm import bind_update_session, current_scope, unbind_update_session
 from storage.fsm_after_commit import AfterCommitStorage
 from storage.user_locks import AdvisoryUserLocks, RedisUserLocks, advisory_key
+from testkit.ports import free_port
 
 
 def _person() -> StorageKey:
@@ -144,7 +145,7 @@ async def test_coordination_unreachable_redis_is_one_line(tmp_path) -> None:  # 
     from bot.settings import Settings
     from storage.db import DatabaseUnreachable
 
-    settings = Settings(_env_file=None, data_dir=tmp_path, redis_url="redis://:pw@127.0.0.1:21401/0")
+    settings = Settings(_env_file=None, data_dir=tmp_path, redis_url=f"redis://:pw@127.0.0.1:{free_port()}/0")  # nobody listens
     with pytest.raises(DatabaseUnreachable) as caught:
         async with coordination(settings, workers=True):
             pass

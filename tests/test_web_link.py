@@ -22,6 +22,7 @@ from storage.models import WebLink
 from storage.repositories import Repos
 from testkit.botkit import Harness, Person, texts
 from testkit.databases import EXAMPLES
+from testkit.ports import free_port
 
 ZHANG, COUNTY, BUREAU_ADMIN = Person(1001, "伟", "张"), Person(3003, "敏", "王"), Person(4004, "局", "市")
 LINK = re.compile(r"https://console\.example\.org/signin/([A-Za-z0-9_-]{32})")
@@ -89,15 +90,17 @@ def test_cli_web_serves_the_console(tmp_path) -> None:  # noqa: ANN001
     import urllib.error
     import urllib.request
 
+    port = free_port()
+    here = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEPAI_")}
-    env.update(TEPAI_DATA_DIR=str(tmp_path), TEPAI_WEB_URL="http://127.0.0.1:18851")
-    server = subprocess.Popen([sys.executable, "-m", "bot", "web", "--host", "127.0.0.1", "--port", "18851"],
+    env.update(TEPAI_DATA_DIR=str(tmp_path), TEPAI_WEB_URL=here)
+    server = subprocess.Popen([sys.executable, "-m", "bot", "web", "--host", "127.0.0.1", "--port", str(port)],
                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen("http://127.0.0.1:18851/signin", timeout=2) as response:
+                with urllib.request.urlopen(f"{here}/signin", timeout=2) as response:
                     assert response.status == 200 and "/web" in response.read().decode()
                     assert response.headers["X-Frame-Options"] == "DENY"
                 break
@@ -106,11 +109,11 @@ def test_cli_web_serves_the_console(tmp_path) -> None:  # noqa: ANN001
                 time.sleep(0.3)
         link = subprocess.run([sys.executable, "-m", "bot", "web-link"], cwd=tmp_path, env=env, capture_output=True,
                               text=True, timeout=120).stdout.splitlines()[-1]
-        assert link.startswith("http://127.0.0.1:18851/signin/")
+        assert link.startswith(f"{here}/signin/")
         with urllib.request.urlopen(link, timeout=5) as response:
             assert 'id="sign-in"' in response.read().decode()
         with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen("http://127.0.0.1:18851/", timeout=5)
+            urllib.request.urlopen(f"{here}/", timeout=5)
         assert refused.value.code == 401
     finally:
         server.terminate()
