@@ -145,7 +145,8 @@ async def test_coordination_unreachable_redis_is_one_line(tmp_path) -> None:  # 
     from bot.settings import Settings
     from storage.db import DatabaseUnreachable
 
-    settings = Settings(_env_file=None, data_dir=tmp_path, redis_url=f"redis://:pw@127.0.0.1:{free_port()}/0")  # nobody listens
+    nobody = free_port()  # nothing listens there
+    settings = Settings(_env_file=None, data_dir=tmp_path, redis_url=f"redis://:pw@127.0.0.1:{nobody}/0")
     with pytest.raises(DatabaseUnreachable) as caught:
         async with coordination(settings, workers=True):
             pass
