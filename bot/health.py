@@ -4,8 +4,8 @@ or on a listener of their own beside polling (`tepai run --metrics-port N`).
 The metrics are Prometheus series (`prometheus-client`, in a registry of this process's own, so two
 Dispatchers in one test process do not mix): updates handled by type and outcome with the
 handler's latency (an outer middleware, first of all), Bot API calls seen by the Bot's session
-(messages sent, 429s, 403s), and at scrape time the outbox backlog and whether this process holds
-the scheduler lease.
+(messages sent, 429s, 403s) and those carried in webhook responses instead (bot/webhook.py), and
+at scrape time the outbox backlog and whether this process holds the scheduler lease.
 """
 from __future__ import annotations
 
@@ -47,6 +47,10 @@ class Metrics:
                                  ["type"], registry=self.registry)
         self.sent = Counter("tepai_messages_sent", "Messages sent through the Bot API (send* methods)",
                             registry=self.registry)
+        self.in_response = Counter("tepai_webhook_response_calls",
+                                   "Bot API calls carried in webhook responses instead of sent as requests "
+                                   "(a button tap's answerCallbackQuery), by method", ["method"],
+                                   registry=self.registry)
         self.rate_limited = Counter("tepai_telegram_429", "Bot API answers 429 Too Many Requests",
                                     registry=self.registry)
         self.forbidden = Counter("tepai_telegram_403", "Bot API answers 403 Forbidden (the bot was blocked)",

@@ -10,11 +10,17 @@ A call whose result the handler needs (a message id to edit later, a progress me
 long report) goes out at once through `now(...)`. Such a call belongs before the handler's first
 write. Other methods (getFile, sending documents) are never queued. Whatever goes out at once is
 preceded by the replies queued before it, so people see them in the order the handler made them.
+
+In webhook mode the update's first queued callback answer is not sent at all: it rides in the
+webhook's 200 response (`answer_in_response`, bot/webhook.py), which Telegram runs as a call of
+its own. A button tap then costs one request fewer. Its result (only ever True) is never known,
+and nothing needs it; a call made at once keeps its own request, since its result is needed.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -48,6 +54,36 @@ class NotSentYet:
                            f"to read .{name} from its result")
 
 
+class AnsweredInResponse:
+    """The one call a webhook response may carry: the update's first callback answer queued to go
+    out after the commit. Closed once the response is written; a later answer goes out itself."""
+
+    def __init__(self) -> None:
+        self.method: AnswerCallbackQuery | None = None
+        self.open = True
+
+    def take(self, method: TelegramMethod[Any]) -> bool:
+        if self.open and self.method is None and isinstance(method, AnswerCallbackQuery):
+            self.method = method
+            return True
+        return False
+
+    def close(self) -> AnswerCallbackQuery | None:
+        self.open = False
+        return self.method
+
+    async def carried(self, bot: Bot, returned: Any) -> TelegramMethod[Any] | None:
+        """What the response carries, once the update is handled: a method the handler returned
+        (aiogram's own way to answer in the response), else the callback answer kept. An answer
+        that does not fit goes out as a request."""
+        answer = self.close()
+        if not isinstance(returned, TelegramMethod):
+            return answer
+        if answer is not None:
+            await _send_committed(bot, answer)
+        return returned
+
+
 class UpdateReplies:
     """The calls queued while one update is handled."""
 
@@ -59,11 +95,10 @@ class UpdateReplies:
         """Send the queued calls in order; a failure is logged and the rest still go out."""
         self.open = False
         queued, self.queued = self.queued, []
+        in_response = _in_response.get()
         for bot, method in queued:
-            try:
-                await bot(method)
-            except Exception:
-                log.exception("reply %s failed after the update committed", type(method).__name__)
+            if in_response is None or not in_response.take(method):
+                await _send_committed(bot, method)
 
     async def send_queued_now(self, bot_call) -> None:  # noqa: ANN001 - the next request middleware
         """Before a call that goes out at once: what was queued before it, in order."""
@@ -79,6 +114,7 @@ class UpdateReplies:
 
 _replies: ContextVar[UpdateReplies | None] = ContextVar("tepai_update_replies", default=None)
 _now: ContextVar[bool] = ContextVar("tepai_reply_now", default=False)
+_in_response: ContextVar[AnsweredInResponse | None] = ContextVar("tepai_answer_in_response", default=None)
 
 
 def begin_update():  # noqa: ANN201 - a contextvars.Token
@@ -89,6 +125,32 @@ def begin_update():  # noqa: ANN201 - a contextvars.Token
 
 def end_update(token) -> None:  # noqa: ANN001
     _replies.reset(token)
+
+
+@contextlib.asynccontextmanager
+async def answer_in_response(bot: Bot) -> AsyncIterator[AnsweredInResponse]:
+    """While the block handles one webhook update: its callback answer is kept for the response
+    (`carried`). If the block fails after the update committed (the response is then a 500,
+    carrying nothing), the answer goes out as a request instead."""
+    in_response = AnsweredInResponse()
+    token = _in_response.set(in_response)
+    try:
+        yield in_response
+    except Exception:
+        if (method := in_response.close()) is not None:
+            await _send_committed(bot, method)
+        raise
+    finally:
+        in_response.close()
+        _in_response.reset(token)
+
+
+async def _send_committed(bot: Bot, method: TelegramMethod[Any]) -> None:
+    """A reply of a committed update: a failure is logged, and what follows still goes out."""
+    try:
+        await bot(method)
+    except Exception:
+        log.exception("reply %s failed after the update committed", type(method).__name__)
 
 
 async def now(call: Awaitable[T]) -> T:

@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientResponse, MultipartReader, web
 
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "特派", "username": "tepai_e2e_bot"}
 
@@ -126,3 +126,15 @@ class FakeBotApi:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+async def call_in_response(response: ClientResponse) -> tuple[str, dict[str, str]] | None:
+    """The Bot API call a webhook's response carries (aiogram writes it as a multipart form: the
+    method's name and its parameters), as Telegram reads it; None for an empty answer."""
+    if response.content_type != "multipart/form-data":
+        await response.read()
+        return None
+    fields = {}
+    async for part in MultipartReader.from_response(response):
+        fields[part.name] = await part.text()
+    return fields.pop("method"), fields
