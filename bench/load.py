@@ -25,6 +25,7 @@ import json
 import os
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -192,15 +193,21 @@ def _report(results: dict[int, dict[str, Any]], counts: dict[str, Any], calls: d
         for line in r["errors"][:5]:
             print(f"  error: {line}")
     if floor:
-        print(f"Bot API calls of the floor ({sum(floor['visits'].values())} visits):", _calls(floor["calls"]))
+        print(f"Bot API calls of the floor ({sum(floor['visits'].values())} visits):",
+              _calls(floor["calls"], floor["in_response"]))
         calls = {m: n - floor["calls"].get(m, 0) for m, n in calls.items()}
+    in_response = sum((Counter(r["in_response"]) for r in results.values()), Counter())
+    out["in_response"] = dict(in_response)
     print(f"Bot API calls of the workers ({out['visits']} visits, each commissioner's /start, start-up):",
-          _calls(calls))
+          _calls(calls, in_response))
     return out
 
 
-def _calls(calls: dict[str, int]) -> str:
-    return ", ".join(f"{m} {n}" for m, n in sorted(calls.items()) if n)
+def _calls(requested: dict[str, int], in_response: dict[str, int]) -> str:
+    """Each method's calls: those the stand-in received and those carried in webhook responses."""
+    calls = Counter(requested) + Counter(in_response)
+    return ", ".join(f"{m} {n}" + (f" ({in_response[m]} in webhook responses)" if in_response.get(m) else "")
+                     for m, n in sorted(calls.items()) if n)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -7,8 +7,9 @@ in-memory event isolation, a plain aiogram Bot with its aiohttp session. No data
 store, no middleware of ours, no logic: each update is answered with the Telegram calls the real
 Dispatcher made for that step of a recorded visit (bench/visit_flow.py `record_visit`), the
 same methods in the same order, texts and keyboards, with the chat, message, callback and photo
-of this update put in; the photo step fetches the file (getFile + download) as handlers/uploads.py
-does. The generator (bench/load_users.py) drives it through whole conversations unchanged.
+of this update put in, a tap's callback answer carried in the webhook's response as the real
+workers do; the photo step fetches the file (getFile + download) as handlers/uploads.py does.
+The generator (bench/load_users.py) drives it through whole conversations unchanged.
 
     python -m bench.load_floor --script calls.json --host 127.0.0.1 --port 22300
 """
@@ -30,7 +31,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.methods import TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.types import CallbackQuery, File, Message
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
@@ -55,14 +56,22 @@ class Floor:
     def __init__(self, script: Script) -> None:
         self.script = [[(getattr(methods, name), values) for name, values in calls] for calls in script]
 
-    async def answer(self, event: Message | CallbackQuery, state: FSMContext, bot: Bot) -> None:
+    async def answer(self, event: Message | CallbackQuery, state: FSMContext, bot: Bot) -> AnswerCallbackQuery | None:
+        """Step n's calls, in order; the first callback answer is returned instead, for aiogram to
+        write as the webhook's response, as bot/webhook.py does."""
         begins = isinstance(event, Message) and event.text == "/visit"
         step = 0 if begins else (await state.get_data())["step"] + 1
         await state.update_data(step=step)
+        in_response = None
         for method, values in self.script[step]:
-            result = await bot(method.model_validate(_this_update(values, event)))
+            call = method.model_validate(_this_update(values, event))
+            if in_response is None and isinstance(call, AnswerCallbackQuery):
+                in_response = call
+                continue
+            result = await bot(call)
             if isinstance(result, File):
                 _photo = (await bot.download_file(result.file_path)).getvalue()
+        return in_response
 
     def router(self) -> Router:
         router = Router()

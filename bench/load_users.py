@@ -4,7 +4,8 @@ Run as its own process (`python -m bench.load_users`, a JSON plan on stdin, JSON
 stdout) so that it does not share an event loop with the workers it measures. Each commissioner
 has their own update_id sequence and waits for a step's 200 before sending the next one, as a
 person does; many commissioners talk at once. Posts go round-robin to the workers, as a reverse
-proxy in front of them would send them.
+proxy in front of them would send them. The Bot API calls the workers carry in their responses
+(a tap's answerCallbackQuery, bot/webhook.py) are counted here: the stand-in never sees them.
 
 A phase either runs closed (a number of commissioners talking without pause: the capacity) or
 paced (as many, but steps start at the given rate overall). A commissioner between
@@ -18,14 +19,15 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
+from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector
 
 from bench.load_api import photo_id
-from testkit.fakes.bot_api import FakeBotApi
+from testkit.fakes.bot_api import FakeBotApi, call_in_response
 from testkit.visitflow import SUMMARY
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -74,12 +76,15 @@ class Generator:
         self.photos = itertools.count(plan["first_photo"])
         self.records: list[Record] = []
         self.errors: list[str] = []
+        self.in_response: Counter[str] = Counter()
 
     async def post(self, person: Commissioner, update: dict[str, Any], phase: str | None, kind: str) -> None:
         start = time.perf_counter()
         async with self.http.post(next(self.workers), json=update, headers=self.headers) as response:
-            await response.read()
+            carried = await call_in_response(response)
             status = response.status
+        if carried is not None:  # a Bot API call the worker made in its response (a tap's answer)
+            self.in_response[carried[0]] += 1
         if phase is not None:
             self.records.append(Record(phase, kind, start, time.perf_counter() - start, status))
         if status != 200:
@@ -257,7 +262,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
         await gen.finish(people)
     return {"phases": figures, "errors": gen.errors,
             "non_200": sum(r.status != 200 for r in gen.records),
-            "visits": {p.telegram_id: p.visits for p in people},
+            "visits": {p.telegram_id: p.visits for p in people}, "in_response": dict(gen.in_response),
             "answered": [uid for p in people for uid in p.answered]}
 
 

@@ -52,7 +52,7 @@ async def test_a_taps_answer_with_its_alert_rides_in_the_response_not_in_a_reque
                                              {"method": "answerCallbackQuery"}) == 1
 
 
-async def test_a_visit_taps_plain_answer_rides_in_the_response_and_the_rest_goes_out_as_before(harness) -> None:  # noqa: F811
+async def test_a_plain_answer_rides_too_and_the_next_question_goes_out_as_before(harness) -> None:  # noqa: F811
     walk = Walk(harness, ZHANG)
     await walk.send("/visit")
     tap = walk.tap("阳泉华鑫")
