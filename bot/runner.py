@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -141,6 +142,7 @@ async def run_polling(settings: Settings, policy: Policy, token: str, t: Transla
                 health.lease = lease
             await set_default_menus(bot)
             log.info(t("cli.starting", username=me.username, policy=policy.key, url=settings.db_url.split("@")[-1]))
+            settle()
             # aiogram's own signal handling would stop polling but not wait for the updates it started.
             polling = asyncio.create_task(dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types(),
                                                            handle_signals=False, close_bot_session=False))
@@ -155,6 +157,15 @@ async def run_polling(settings: Settings, policy: Policy, token: str, t: Transla
                 if not polling.cancelled():
                     polling.result()  # its failure, if it failed
                 await in_flight.drain()
+
+
+def settle() -> None:
+    """Once started: what starting made (modules, mappers, the dispatcher, the app) lives as long
+    as the process, so the cyclic garbage collector is told to leave it alone (gc.freeze). A full
+    collection otherwise walks all of it again, about 375,000 objects: 280 ms measured in process,
+    a pause every update in flight waits out."""
+    gc.collect()
+    gc.freeze()
 
 
 def dispatcher_for(settings: Settings, sessionmaker, clock, policy: Policy,  # noqa: ANN001

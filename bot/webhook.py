@@ -26,7 +26,7 @@ from bot.coordination import coordination
 from bot.health import Health, Metrics, add_health_routes, instrument, listening
 from bot.middlewares import UpdateNotHandled
 from bot.replies import answer_in_response
-from bot.runner import background_work, dispatcher_for, started
+from bot.runner import background_work, dispatcher_for, settle, started
 from bot.settings import Settings
 from bot.shutdown import InFlight, Shutdown
 from bot.telegram_reach import wait_for_telegram
@@ -123,6 +123,7 @@ async def run_webhook(settings: Settings, policy: Policy, token: str, t: Transla
             log.info(t("cli.starting", username=me.username, policy=policy.key,
                        url=settings.db_url.split("@")[-1]))
             log.info(t("cli.webhook_listening", host=host, port=port, path=path, webhook=settings.webhook_url))
+            settle()
             with shutdown.serving():
                 await shutdown.wait()
                 await in_flight.drain()

@@ -46,11 +46,10 @@ class Responder:
         return f"user:{self.user_id}"
 
 
-def open_prompt(repos: Repos, clock: Clock, visit: Visit) -> VisitFeedback:
-    row = VisitFeedback(visit_id=visit.id, enterprise_id=visit.enterprise_id, status=Answer.PENDING.value,
-                        prompted_at=clock.now(), reminders_sent=0)
-    repos.feedback.add(row)
-    return row
+def prompt(clock: Clock, visit: Visit) -> VisitFeedback:
+    """The enterprise's word on a new visit, asked now and pending (stored with the visit)."""
+    return VisitFeedback(enterprise_id=visit.enterprise_id, status=Answer.PENDING.value, prompted_at=clock.now(),
+                         reminders_sent=0)
 
 
 async def awaiting_answer(repos: Repos, enterprise_id: int) -> list[Visit]:

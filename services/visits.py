@@ -5,8 +5,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
-
 from domain import evidence
 from domain.clock import Clock, as_utc, local_today
 from domain.evidence import EarlierPhoto, FlagHit, PhotoFacts, Point, Status
@@ -67,6 +65,7 @@ class Evaluation:
     hits: list[FlagHit]
     status: Status
     distance_m: float | None
+    files: dict[int, StoredFile]  # the draft's stored files by id, as read for the checks
 
 
 async def evaluate(repos: Repos, policy: Policy, draft: VisitDraft, today: date) -> Evaluation:
@@ -100,7 +99,8 @@ async def evaluate(repos: Repos, policy: Policy, draft: VisitDraft, today: date)
     if draft.date is not None:
         hits += evidence.check_photos(photos, draft.date, shared or site, radius, earlier,
                                       on_site=draft.mode == Mode.ON_SITE)
-    return Evaluation(hits, evidence.overall_status(hits, evidence.notes(policy.visit.pin_is_evidence)), distance)
+    return Evaluation(hits, evidence.overall_status(hits, evidence.notes(policy.visit.pin_is_evidence)), distance,
+                      stored)
 
 
 @dataclass(frozen=True)
@@ -138,20 +138,14 @@ async def log_visit(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, 
         live_location=bool(loc.get("live")), distance_m=result.distance_m, evidence_status=result.status.value,
         flags=[{"flag": h.flag.value, **h.detail} for h in result.hits],
     )
-    files = [VisitFile(file_id=f["id"], position=i, file_unique_id=f["uid"], source=f["source"],
+    files = [VisitFile(file_id=f["id"], file=result.files.get(f["id"]), position=i, file_unique_id=f["uid"], source=f["source"],
                        forwarded=bool(f.get("forwarded")))
              for i, f in enumerate(draft.files, start=1)]
-    try:
-        async with repos.session.begin_nested():
-            visit = await repos.visits.add(visit, files)
-    except IntegrityError:  # the same draft confirmed at the same moment elsewhere
-        existing = await repos.visits.by_draft_key(draft.key)
-        if existing is None:
-            raise
-        return await _logged(repos, policy, existing, today, created=False)
+    # The same draft confirmed at the same moment elsewhere raises TryAgain: the update is
+    # handled again (bot/middlewares/session.py) and finds the stored visit above.
+    visit = await repos.visits.add(visit, files, feedback.prompt(clock, visit))
     repos.audit.record(clock.now(), f"user:{user_id}", "visit.log", "visit", visit.id,
                        status=visit.evidence_status, flags=[h.flag.value for h in result.hits])
-    feedback.open_prompt(repos, clock, visit)
     # The enterprise's contacts are asked in the visit's own transaction: told exactly when it is stored.
     notices = Notices(repos, clock, policy, zone)
     for contact in await enterprise_contacts(repos, visit.enterprise_id):

@@ -141,9 +141,16 @@ def one_line(exc: BaseException) -> str:
     return words[0] if words else type(inner).__name__
 
 
+class TryAgain(Exception):
+    """Work that met a concurrent transaction's committed change (a row it was about to create
+    exists now): a fresh attempt sees that change and takes it into account."""
+
+
 def is_transient(exc: BaseException) -> bool:
     """A failure that trying the same work again later may not meet: a lock that was not freed in
-    time, a deadlock, or a database that went away (and may come back)."""
+    time, a deadlock, a database that went away (and may come back), or TryAgain."""
+    if isinstance(exc, TryAgain):
+        return True
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
             return True

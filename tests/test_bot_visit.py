@@ -1,15 +1,22 @@
 """Visit logging through a real Dispatcher with a recording Bot session, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from domain.policy import load_policy
+from domain.visits import VisitDraft
 from domain.roles import Role
+from services.visits import Logged, log_visit
 from storage.evidence_store import EvidenceStore
-from storage.models import AuditEntry, StoredFile, VisitFile
+from storage.db import TryAgain, is_transient
+from storage.models import Agreement, AuditEntry, StoredFile, Visit, VisitFile
+from storage.repositories import Repos
+from storage.repositories.visits import VisitRepo
 from testkit import images
 from testkit.botkit import Person, texts
 from testkit.visitflow import SUMMARY, Walk, to_card, to_summary
@@ -238,6 +245,52 @@ async def test_edit_from_card_and_stale_buttons(harness, world) -> None:
     assert any("已过期" in (getattr(r, "text", "") or "") for r in again)
     [visit] = await stored_visits(world)
     assert visit.kind == "training"
+
+
+async def test_one_draft_confirmed_twice_at_once_is_stored_once(harness, world, policy, clock, monkeypatch) -> None:
+    """Two confirms of one draft in two transactions (two workers whose person lock expired) both
+    read that it is not stored yet; one insert wins and the other raises TryAgain, which the
+    session middleware takes as worth a fresh attempt (storage.db.is_transient). That attempt
+    finds the stored visit."""
+    walk = Walk(harness, ZHANG)
+    await to_card(walk, "阳泉华鑫耐火材料有限公司", images.jpeg(3), NEAR_E001)
+    draft = VisitDraft.from_dict((await harness.dp.storage.get_data(harness.state_key(ZHANG)))["visit"])
+    both_read = asyncio.Barrier(2)
+    real = VisitRepo.by_draft_key
+
+    async def read_then_wait_for_the_other(self, draft_key):  # noqa: ANN001, ANN202
+        found = await real(self, draft_key)
+        await asyncio.wait_for(both_read.wait(), 10)
+        return found
+
+    async def confirm():  # noqa: ANN202
+        async with world[0]() as session:
+            repos = Repos(session)
+            user = await repos.users.by_telegram_id(ZHANG.id)
+            agreement = await session.get(Agreement, draft.agreement_id)
+            return await log_visit(repos, clock, policy, ZoneInfo("Asia/Shanghai"), user_id=user.id,
+                                   commissioner_id=agreement.commissioner_id, draft=draft)
+
+    monkeypatch.setattr(VisitRepo, "by_draft_key", read_then_wait_for_the_other)
+    outcomes = await asyncio.gather(confirm(), confirm(), return_exceptions=True)
+    monkeypatch.setattr(VisitRepo, "by_draft_key", real)
+    [logged] = [o for o in outcomes if isinstance(o, Logged)]
+    [lost] = [o for o in outcomes if not isinstance(o, Logged)]
+    assert logged.created and is_transient(lost), lost
+    again = await confirm()  # the fresh attempt
+    assert not again.created and again.visit.id == logged.visit.id
+    assert len(await stored_visits(world)) == 1
+
+
+async def test_a_visit_whose_draft_was_stored_meanwhile_asks_for_another_attempt(harness, world) -> None:
+    walk = Walk(harness, ZHANG)
+    await to_card(walk, "阳泉华鑫耐火材料有限公司", images.jpeg(4), NEAR_E001)
+    await walk.press("✅ 确认提交")
+    [stored] = await stored_visits(world)
+    async with world[0]() as session:
+        copy = Visit(**{c.key: getattr(stored, c.key) for c in Visit.__table__.columns if c.key != "id"})
+        with pytest.raises(TryAgain):
+            await Repos(session).visits.add(copy, [])
 
 
 async def test_draft_survives_a_restart(harness, world, policy, clock) -> None:

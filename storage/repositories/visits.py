@@ -5,10 +5,12 @@ from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import distinct, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.evidence import PHASH_BANDS, phash_bands
-from storage.models import StoredFile, Visit, VisitFeedback, VisitFile
+from storage.db import TryAgain
+from storage.models import Commissioner, Enterprise, StoredFile, Visit, VisitFeedback, VisitFile
 from storage.models.visits import phash_band
 from storage.repositories._upsert import dialect_insert
 
@@ -35,14 +37,29 @@ class VisitRepo:
     async def get(self, visit_id: int) -> Visit | None:
         return await self.session.get(Visit, visit_id)
 
-    async def add(self, visit: Visit, files: list[VisitFile]) -> Visit:
-        self.session.add(visit)
-        await self.session.flush()
+    async def add(self, visit: Visit, files: list[VisitFile], feedback: VisitFeedback | None = None) -> Visit:
+        """Store a new visit with its files (and the enterprise's prompt) in one flush, so the
+        running counts (storage/running_counts.py) are read and written once for all of them.
+        The visit comes back with its commissioner, enterprise and files' stored rows, taken from
+        the session when the caller has read them (log_visit has: the agreement brought both, the
+        evaluation the files), else read by key. A visit with the same draft key stored meanwhile
+        (another delivery of the same confirm, committed first) raises TryAgain: a fresh attempt
+        finds it."""
+        visit.commissioner = await self.session.get(Commissioner, visit.commissioner_id)
+        visit.enterprise = await self.session.get(Enterprise, visit.enterprise_id)
         for vf in files:
-            vf.visit_id = visit.id
-            self.session.add(vf)
-        await self.session.flush()
-        await self.session.refresh(visit, ["files", "commissioner", "enterprise"])
+            vf.file = vf.file or await self.session.get(StoredFile, vf.file_id)
+        visit.files = files
+        self.session.add(visit)
+        if feedback is not None:
+            feedback.visit = visit
+            self.session.add(feedback)
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            if "draft_key" in str(exc.orig):
+                raise TryAgain(f"visit draft {visit.draft_key} stored meanwhile") from exc
+            raise
         return visit
 
     async def earlier_images(self, exclude_draft: str, file_unique_ids: Collection[str],
