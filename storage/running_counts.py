@@ -5,8 +5,8 @@ Counting a province's year on every look took seconds; these rows make the overv
 few hundred rows whatever the size. One place keeps them, for every writer (the chat, the CLI,
 the console, the scheduler, imports): a hook on the session's flush. Before a flush it notes
 which visits, commissioners and enterprises the flush touches and reads what they contributed;
-after it, what they contribute now; the difference is added to `running_counts` by upsert in the
-same transaction. What each contributes is one function per kind of row
+after it, what they contribute now; the differences are added to `running_counts` by upsert in
+the same transaction, just before it commits. What each contributes is one function per kind of row
 (storage/running_figures.py), used alike by the hook and by the full recount, so the two cannot
 define a figure differently. On PostgreSQL the rows are locked (FOR NO KEY UPDATE) before
 their old contribution is read, so two transactions changing one visit cannot both subtract it.
@@ -34,6 +34,7 @@ from storage.models.system import RUNNING_KEY_CHARS
 from storage.running_figures import (IDS, Key, commissioner_figures, enterprise_figures, recount,
                                      visit_figures)
 
+PENDING = "running_counts_pending"  # session.info: what this transaction's flushes added, not yet written
 VERSION = 2  # raise when what is counted changes: ensure_current then rebuilds
 
 # What a flush must change for a row to move a count (other columns, a summary say, do not).
@@ -139,11 +140,36 @@ def _before_flush(session: Session, _context, _instances) -> None:  # noqa: ANN0
 
 
 def _after_flush(session: Session, _context) -> None:  # noqa: ANN001
+    delta: Counter = Counter()
     for touched, before in session.info.pop("running_counts", []):
         for row in touched.new:
             if inspect(row).persistent:
                 touched.note(row)
-        add(session, difference(touched.contributions(session), before))
+        delta.update(difference(touched.contributions(session), before))
+    if session.in_nested_transaction():  # written now: a savepoint rolled back takes them with it
+        add(session, {k: n for k, n in delta.items() if n})
+    else:
+        session.info.setdefault(PENDING, Counter()).update(delta)
+
+
+def _before_commit(session: Session) -> None:
+    """The counts are written last, just before COMMIT: many transactions add to one county's
+    rows, and each holds the rows it wrote until it commits. Written at each flush, a confirm held
+    them through the rest of its update and others queued behind it (lock waits on the upsert were
+    the load benchmark's most frequent wait on PostgreSQL)."""
+    if session.in_nested_transaction():
+        return  # released into the outer transaction, which writes them at its own commit
+    session.flush()  # the last changes first, so they are counted too
+    add(session, _taken(session))
+
+
+def _taken(session: Session) -> dict[Key, int]:
+    return {k: n for k, n in session.info.pop(PENDING, Counter()).items() if n}
+
+
+def _after_transaction_end(session: Session, transaction) -> None:  # noqa: ANN001
+    if transaction.parent is None:  # committed (written) or rolled back (void)
+        session.info.pop(PENDING, None)
 
 
 def difference(after: Counter, before: Counter) -> dict[Key, int]:
@@ -196,6 +222,8 @@ class CountingSession(Session):
 
 event.listen(CountingSession, "before_flush", _before_flush)
 event.listen(CountingSession, "after_flush_postexec", _after_flush)
+event.listen(CountingSession, "before_commit", _before_commit)
+event.listen(CountingSession, "after_transaction_end", _after_transaction_end)
 
 
 # --- checking and rebuilding ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from domain.web_access import BUREAU, Scope
@@ -157,3 +158,44 @@ async def test_a_commissioner_with_sixty_separate_agreement_periods(web_world, p
         assert (o.commissioners, o.enterprises) == (1, 1) == (
             await session.scalar(select(func.count(func.distinct(Agreement.commissioner_id))).where(*touching)),
             await session.scalar(select(func.count(func.distinct(Agreement.enterprise_id))).where(*touching)))
+
+
+async def test_a_transaction_holds_no_count_row_until_it_commits(web_world) -> None:  # noqa: ANN001
+    """The counts are written just before the commit, not at each flush: a transaction that has
+    changed a county's figures does not hold that county's count rows (which every other change
+    in the county writes too) while it goes on. Before, a confirm held them through the rest of
+    its update and others queued behind it."""
+    world = web_world
+    if world.sessionmaker.kw["bind"].dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time")
+    async with world.sessionmaker() as changing, world.sessionmaker() as other:
+        repos = Repos(changing)
+        visit = await _visit(repos)
+        await visit_service.void_visit(repos, world.clock, admin_user_id=None, visit=visit, reason="测试", actor="test")
+        await changing.flush()
+        # Every count row can be locked by another transaction at once (55P03 if one is held).
+        await other.execute(select(RunningCount.figure).with_for_update(nowait=True))
+        await other.rollback()
+        await repos.commit()
+    assert await _differences(world) == {}
+
+
+async def test_a_savepoint_rolled_back_takes_its_counts_with_it(web_world) -> None:  # noqa: ANN001
+    world = web_world
+    async with world.sessionmaker() as session:
+        repos = Repos(session)
+        kept = await _visit(repos)
+        kept_id = kept.id
+        await visit_service.void_visit(repos, world.clock, admin_user_id=None, visit=kept, reason="测试", actor="test")
+        await session.flush()
+        undone = await _visit(repos)  # the next live one
+        undone_id = undone.id
+        savepoint = await session.begin_nested()
+        await visit_service.void_visit(repos, world.clock, admin_user_id=None, visit=undone, reason="测试", actor="t")
+        await session.flush()
+        await savepoint.rollback()
+        await repos.commit()
+    assert await _differences(world) == {}
+    async with world.sessionmaker() as session:
+        assert (await session.get(Visit, kept_id)).voided_at is not None
+        assert (await session.get(Visit, undone_id)).voided_at is None
