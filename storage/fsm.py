@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock, SystemClock
 from storage.models import FsmRecord
-from storage.repositories._upsert import dialect_insert
+from storage.repositories._upsert import upsert
 
 class UpdateScope:
     """The update's session, the records read or written in it (read once per update), and the
@@ -66,9 +66,8 @@ def current_scope() -> UpdateScope | None:
 
 async def _upsert_row(session: AsyncSession, key: str, values: dict[str, Any]) -> None:
     """Write only the given columns; a new row starts with no state and no data."""
-    row = {"key": key, "state": None, "data": {}, **values}
-    stmt = dialect_insert(session, FsmRecord).values(**row)
-    await session.execute(stmt.on_conflict_do_update(index_elements=[FsmRecord.key], set_=values))
+    stmt = upsert(session.get_bind().dialect.name, FsmRecord.__table__, ("key",), tuple(sorted(values)))
+    await session.execute(stmt, {"key": key, "state": None, "data": {}, **values})
 
 
 def unbind_update_session(token) -> None:  # noqa: ANN001

@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedUpdate
-from storage.repositories._upsert import dialect_insert
+from storage.repositories._upsert import upsert
 
 
 class UpdateRepo:
@@ -28,12 +28,8 @@ class UpdateRepo:
 
     async def claim(self, bot_id: int, update_id: int, now: datetime) -> bool:
         """True the first time an update id is seen; False for a re-delivery."""
-        stmt = (
-            dialect_insert(self.session, ProcessedUpdate)
-            .values(bot_id=bot_id, update_id=update_id, at=now)
-            .on_conflict_do_nothing()
-        )
-        result = await self.session.execute(stmt)
+        claim = upsert(self.session.get_bind().dialect.name, ProcessedUpdate.__table__)
+        result = await self.session.execute(claim, {"bot_id": bot_id, "update_id": update_id, "at": now})
         return result.rowcount == 1
 
     async def forget_before(self, before: datetime) -> int:

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import RoleGrant, User
+
+# Every update reads it: built once (see storage.repositories._upsert.upsert).
+_SEEN = (select(User, RoleGrant).outerjoin(RoleGrant, RoleGrant.user_id == User.id)
+         .where(User.telegram_id == bindparam("telegram_id")).order_by(RoleGrant.id))
 
 
 class UserRepo:
@@ -21,10 +25,7 @@ class UserRepo:
                    now: datetime) -> tuple[User, list[RoleGrant]]:
         """The account for this Telegram user and its roles, in one query; created on first
         contact, names kept current."""
-        rows = (await self.session.execute(
-            select(User, RoleGrant).outerjoin(RoleGrant, RoleGrant.user_id == User.id)
-            .where(User.telegram_id == telegram_id).order_by(RoleGrant.id)
-        )).all()
+        rows = (await self.session.execute(_SEEN, {"telegram_id": telegram_id})).all()
         if not rows:
             user = User(telegram_id=telegram_id, full_name=full_name, username=username, created_at=now,
                         failed_starts=0)
