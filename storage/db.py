@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, event, text
@@ -91,10 +92,26 @@ def create_sync_engine(url: str) -> Engine:
     return engine
 
 
+def _write_ahead_log(cursor, busy_ms: int) -> None:  # noqa: ANN001
+    """Switch a database file to WAL (kept in the file: once is enough). Processes opening a new
+    file at once race on the switch, which needs the file to itself, and SQLite refuses the loser
+    without waiting ("database is locked"; a CI run met it): the loser looks again until the winner
+    has switched."""
+    deadline = time.monotonic() + busy_ms / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:  # the driver's OperationalError, as the adapted connection raises it
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.02)  # at connect only, and only while another connection switches the file
+
+
 def _sqlite_pragmas(dbapi_connection, _record, busy_ms: int = SQLITE_BUSY_TIMEOUT_MS,  # noqa: ANN001
                     read_only: bool = False) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _write_ahead_log(cursor, busy_ms)
     cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, far fewer fsyncs
