@@ -32,7 +32,10 @@ class VisitRepo:
         return {row.id: row for row in rows}
 
     async def by_draft_key(self, draft_key: str) -> Visit | None:
-        return await self.session.scalar(select(Visit).where(Visit.draft_key == draft_key))
+        # Asked on every confirm and nearly always None: the id alone first, without the people the
+        # visit's row loads with it.
+        visit_id = await self.session.scalar(_BY_DRAFT_KEY, {"draft_key": draft_key})
+        return None if visit_id is None else await self.session.get(Visit, visit_id)
 
     async def get(self, visit_id: int) -> Visit | None:
         return await self.session.get(Visit, visit_id)
@@ -127,6 +130,9 @@ class VisitRepo:
         stmt = select(Visit.commissioner_id).where(Visit.voided_at.is_(None), Visit.visit_date >= start,
                                                    Visit.visit_date <= end)
         return list((await self.session.scalars(stmt)).all())
+
+
+_BY_DRAFT_KEY = select(Visit.id).where(Visit.draft_key == bindparam("draft_key"))
 
 
 def _earlier_images(near: bool):  # noqa: ANN202 - a statement
