@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, distinct, func, or_, select
+from sqlalchemy import Date, bindparam, distinct, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -93,14 +93,9 @@ class VisitRepo:
     async def year_counts_upto(self, commissioner_id: int, year: int, upto: date) -> tuple[int, int, int]:
         """Live visits and distinct enterprises in a year, and the year's live visits up to a day
         inclusive: `year_counts` twice in one statement."""
-        stmt = select(func.count(Visit.id), func.count(distinct(Visit.enterprise_id)),
-                      func.count(Visit.id).filter(Visit.visit_date <= upto)).where(
-            Visit.commissioner_id == commissioner_id,
-            Visit.voided_at.is_(None),
-            Visit.visit_date >= date(year, 1, 1),
-            Visit.visit_date <= date(year, 12, 31),
-        )
-        visits, enterprises, upto_visits = (await self.session.execute(stmt)).one()
+        visits, enterprises, upto_visits = (await self.session.execute(_YEAR_COUNTS_UPTO, {
+            "commissioner_id": commissioner_id, "start": date(year, 1, 1), "end": date(year, 12, 31),
+            "upto": upto})).one()
         return int(visits), int(enterprises), int(upto_visits)
 
     async def recent(self, commissioner_id: int, limit: int = 10) -> list[Visit]:
@@ -133,6 +128,11 @@ class VisitRepo:
 
 
 _BY_DRAFT_KEY = select(Visit.id).where(Visit.draft_key == bindparam("draft_key"))
+_YEAR_COUNTS_UPTO = select(
+    func.count(Visit.id), func.count(distinct(Visit.enterprise_id)),
+    func.count(Visit.id).filter(Visit.visit_date <= bindparam("upto", type_=Date)),
+).where(Visit.commissioner_id == bindparam("commissioner_id"), Visit.voided_at.is_(None),
+        Visit.visit_date >= bindparam("start", type_=Date), Visit.visit_date <= bindparam("end", type_=Date))
 
 
 def _earlier_images(near: bool):  # noqa: ANN202 - a statement
