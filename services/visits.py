@@ -138,8 +138,8 @@ async def log_visit(repos: Repos, clock: Clock, policy: Policy, zone: ZoneInfo, 
         live_location=bool(loc.get("live")), distance_m=result.distance_m, evidence_status=result.status.value,
         flags=[{"flag": h.flag.value, **h.detail} for h in result.hits],
     )
-    files = [VisitFile(file_id=f["id"], file=result.files.get(f["id"]), position=i, file_unique_id=f["uid"], source=f["source"],
-                       forwarded=bool(f.get("forwarded")))
+    files = [VisitFile(file_id=f["id"], file=result.files.get(f["id"]), position=i, file_unique_id=f["uid"],
+                       source=f["source"], forwarded=bool(f.get("forwarded")))
              for i, f in enumerate(draft.files, start=1)]
     # The same draft confirmed at the same moment elsewhere raises TryAgain: the update is
     # handled again (bot/middlewares/session.py) and finds the stored visit above.

@@ -147,7 +147,7 @@ def _after_flush(session: Session, _context) -> None:  # noqa: ANN001
                 touched.note(row)
         delta.update(difference(touched.contributions(session), before))
     if session.in_nested_transaction():  # written now: a savepoint rolled back takes them with it
-        add(session, {k: n for k, n in delta.items() if n})
+        add(session, _nonzero(delta))
     else:
         session.info.setdefault(PENDING, Counter()).update(delta)
 
@@ -164,7 +164,12 @@ def _before_commit(session: Session) -> None:
 
 
 def _taken(session: Session) -> dict[Key, int]:
-    return {k: n for k, n in session.info.pop(PENDING, Counter()).items() if n}
+    return _nonzero(session.info.pop(PENDING, Counter()))
+
+
+def _nonzero(delta: Counter) -> dict[Key, int]:
+    """Changes that cancelled out (a count up in one flush, down in the next) write nothing."""
+    return {k: n for k, n in delta.items() if n}
 
 
 def _after_transaction_end(session: Session, transaction) -> None:  # noqa: ANN001

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.policy import load_policy
-from domain.visits import VisitDraft
 from domain.roles import Role
+from domain.visits import VisitDraft
 from services.visits import Logged, log_visit
 from storage.evidence_store import EvidenceStore
 from storage.db import TryAgain, is_transient
